@@ -12,7 +12,8 @@ use crate::error::{shown, Error, Result};
 /// digits of its minor unit (2 for USD, 0 for JPY, 3 for KWD, 4 for CLF).
 ///
 /// A `Currency` can only be obtained for a known code, so every value is
-/// valid. It is `Copy`, four bytes, and compares by code.
+/// valid. It is `Copy`, one byte (an index into the ISO table), and compares
+/// and orders by code.
 ///
 /// # Examples
 ///
@@ -28,8 +29,8 @@ use crate::error::{shown, Error, Result};
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency {
-    code: [u8; 3],
-    minor_units: u8,
+    /// Index into [`iso4217::TABLE`], which is sorted by code.
+    index: u8,
 }
 
 macro_rules! currency_consts {
@@ -63,13 +64,13 @@ currency_consts! {
 }
 
 impl Currency {
-    /// Builds a constant for a code known to be in the table (checked by a test).
+    /// Builds a constant for a code in the table. A code that is missing, or
+    /// listed with other minor units, fails to compile (the index below runs
+    /// past the table during constant evaluation).
     const fn known(code: &str, minor_units: u8) -> Currency {
-        let b = code.as_bytes();
-        Currency {
-            code: [b[0], b[1], b[2]],
-            minor_units,
-        }
+        let index = iso4217::const_index_of(code.as_bytes(), minor_units);
+        let _in_table = iso4217::TABLE[index];
+        Currency { index: index as u8 }
     }
 
     /// Looks up an active ISO 4217 code. Codes are exact and upper-case:
@@ -79,34 +80,25 @@ impl Currency {
     ///
     /// `unknown_currency` when `code` is not an active ISO 4217 code.
     pub fn from_code(code: &str) -> Result<Currency> {
-        let bytes = code.as_bytes();
-        if bytes.len() == 3 {
-            if let Some(minor_units) = iso4217::minor_units_of(bytes) {
-                return Ok(Currency {
-                    code: [bytes[0], bytes[1], bytes[2]],
-                    minor_units,
-                });
-            }
+        match iso4217::index_of(code.as_bytes()) {
+            Some(index) => Ok(Currency { index }),
+            None => Err(Error::UnknownCurrency { code: shown(code) }),
         }
-        Err(Error::UnknownCurrency { code: shown(code) })
     }
 
     /// The three-letter code, e.g. `"USD"`.
-    pub fn code(&self) -> &str {
-        // The table only holds ASCII upper-case codes.
-        std::str::from_utf8(&self.code).unwrap_or("???")
+    pub const fn code(self) -> &'static str {
+        iso4217::TABLE[self.index as usize].0
     }
 
     /// Number of digits after the decimal point in the minor unit.
     pub const fn minor_units(self) -> u8 {
-        self.minor_units
+        iso4217::TABLE[self.index as usize].1
     }
 
     /// Every known currency, in code order.
     pub fn all() -> impl Iterator<Item = Currency> {
-        iso4217::TABLE
-            .iter()
-            .map(|(code, units)| Currency::known(code, *units))
+        (0..iso4217::TABLE.len()).map(|index| Currency { index: index as u8 })
     }
 }
 
@@ -157,6 +149,7 @@ mod tests {
             assert!(code.bytes().all(|b| b.is_ascii_uppercase()), "{code}");
             assert!(*units <= 4, "{code}");
         }
+        assert!(iso4217::TABLE.len() <= 256, "Currency indexes the table with a u8");
     }
 
     #[test]

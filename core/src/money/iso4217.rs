@@ -40,10 +40,28 @@ pub(crate) const TABLE: &[(&str, u8)] = &[
     ("YER", 2), ("ZAR", 2), ("ZMW", 2), ("ZWG", 2),
 ];
 
-/// The minor units of `code`, if it is in the table.
-pub(crate) fn minor_units_of(code: &[u8]) -> Option<u8> {
+/// The index of `code` in [`TABLE`], if it is there.
+pub(crate) fn index_of(code: &[u8]) -> Option<u8> {
+    if code.len() != 3 {
+        return None;
+    }
     TABLE
         .binary_search_by(|(c, _)| c.as_bytes().cmp(code))
         .ok()
-        .map(|i| TABLE[i].1)
+        .and_then(|i| u8::try_from(i).ok())
+}
+
+/// The index of `code` with `minor_units` for constants, or `TABLE.len()`
+/// (an index that fails constant evaluation) when there is no such entry.
+pub(crate) const fn const_index_of(code: &[u8], minor_units: u8) -> usize {
+    let mut i = 0;
+    while i < TABLE.len() {
+        let (c, units) = TABLE[i];
+        let c = c.as_bytes();
+        if c.len() == code.len() && c[0] == code[0] && c[1] == code[1] && c[2] == code[2] {
+            return if units == minor_units { i } else { TABLE.len() };
+        }
+        i += 1;
+    }
+    TABLE.len()
 }

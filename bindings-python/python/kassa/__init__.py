@@ -1,0 +1,52 @@
+"""Kassa: an embeddable e-commerce + CRM engine with exact money.
+
+Amounts are :class:`decimal.Decimal` (or ``str``/``int``) in and
+:class:`decimal.Decimal` out; floats are refused with ``TypeError``. Every
+error is a :class:`KassaError` with a stable ``code``.
+
+>>> from decimal import Decimal
+>>> from kassa import Money
+>>> price = Money("19.99", "USD")
+>>> str(price * 3)
+'59.97'
+>>> (price * 3).multiply_rate(Decimal("0.0825")).amount
+Decimal('4.95')
+"""
+
+from __future__ import annotations
+
+from ._kassa import ERROR_CODES, Money, __version__, allocate, currencies, minor_units, round
+from .errors import (
+    AmountOutOfRangeError,
+    CurrencyMismatchError,
+    InvalidAmountError,
+    InvalidAmountPrecisionError,
+    InvalidInputError,
+    InvalidQuantityError,
+    InvalidRateError,
+    InvalidRoundingModeError,
+    InvalidWeightsError,
+    KassaError,
+    UnknownCurrencyError,
+)
+
+__all__ = [
+    "ERROR_CODES",
+    "Money",
+    "__version__",
+    "allocate",
+    "currencies",
+    "minor_units",
+    "round",
+    "KassaError",
+    "InvalidInputError",
+    "UnknownCurrencyError",
+    "InvalidAmountError",
+    "InvalidAmountPrecisionError",
+    "AmountOutOfRangeError",
+    "CurrencyMismatchError",
+    "InvalidRateError",
+    "InvalidQuantityError",
+    "InvalidWeightsError",
+    "InvalidRoundingModeError",
+]
