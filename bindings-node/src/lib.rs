@@ -11,7 +11,7 @@
 
 mod count;
 mod error;
-mod money;
+pub mod money;
 
 /// Every error code the core can raise, for hosts building error tables.
 #[napi_derive::napi]

@@ -33,7 +33,7 @@ pub struct MoneyJson {
 
 /// An exact amount of money in one currency (immutable).
 #[napi]
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Money {
     inner: kassa::Money,
 }
@@ -95,13 +95,19 @@ impl Money {
     /// `this + other`; throws `currency_mismatch` / `amount_out_of_range`.
     #[napi]
     pub fn add(&self, other: &Money) -> Result<Money> {
-        self.inner.checked_add(other.inner).map(Money::wrap).into_js()
+        self.inner
+            .checked_add(other.inner)
+            .map(Money::wrap)
+            .into_js()
     }
 
     /// `this - other`; throws `currency_mismatch` / `amount_out_of_range`.
     #[napi]
     pub fn subtract(&self, other: &Money) -> Result<Money> {
-        self.inner.checked_sub(other.inner).map(Money::wrap).into_js()
+        self.inner
+            .checked_sub(other.inner)
+            .map(Money::wrap)
+            .into_js()
     }
 
     /// `-this`.

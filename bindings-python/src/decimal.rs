@@ -42,7 +42,11 @@ pub(crate) fn decimal_text(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Str
             return Ok(value.str()?.to_string()); // "NaN", "Infinity", "sNaN"
         }
         // No normalize(): it consults the decimal context and may round.
-        let exponent: i64 = value.getattr("as_tuple")?.call0()?.getattr("exponent")?.extract()?;
+        let exponent: i64 = value
+            .getattr("as_tuple")?
+            .call0()?
+            .getattr("exponent")?
+            .extract()?;
         let adjusted: i64 = value.call_method0("adjusted")?.extract()?;
         if adjusted > MAX_EXPONENT || exponent < -MAX_EXPONENT {
             // Far beyond any currency: keep the compact scientific form,

@@ -56,7 +56,10 @@ impl Money {
 
     #[staticmethod]
     fn from_minor_units(units: i64, currency_code: &str) -> PyResult<Self> {
-        Ok(Money::wrap(kassa::Money::from_minor_units(units, currency(currency_code)?)))
+        Ok(Money::wrap(kassa::Money::from_minor_units(
+            units,
+            currency(currency_code)?,
+        )))
     }
 
     #[staticmethod]
@@ -147,7 +150,10 @@ impl Money {
                 reason: "must be a whole number from 0 to 2**64-1",
             })
         })?;
-        self.inner.multiply_quantity(qty).map(Money::wrap).into_py_result()
+        self.inner
+            .multiply_quantity(qty)
+            .map(Money::wrap)
+            .into_py_result()
     }
 
     #[pyo3(signature = (rate, mode = "half_even"))]
@@ -167,7 +173,10 @@ impl Money {
 
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String, String))> {
         let cls = py.get_type::<Money>().into_any();
-        Ok((cls, (self.inner.to_string(), self.inner.currency().to_string())))
+        Ok((
+            cls,
+            (self.inner.to_string(), self.inner.currency().to_string()),
+        ))
     }
 }
 

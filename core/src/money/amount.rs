@@ -1,7 +1,7 @@
 //! [`Money`]: an exact amount in one currency, bounded at i64 minor units.
 
 use std::cmp::Ordering;
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -254,29 +254,33 @@ impl Money {
     }
 }
 
-impl fmt::Display for Money {
-    /// The canonical string: exactly the currency's decimals, never `-0`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if f.width().is_some() {
-            // Honour `{:>12}` and friends; the plain path below avoids the allocation.
-            return f.pad(&self.to_string());
-        }
+impl Money {
+    /// Writes the canonical string: exactly the currency's decimals, never `-0`.
+    fn write_canonical(&self, out: &mut impl fmt::Write) -> fmt::Result {
         let exponent = u32::from(self.currency.minor_units());
         let magnitude = self.minor.unsigned_abs();
         let scale = 10u64.pow(exponent);
         if self.minor < 0 {
-            f.write_char('-')?;
+            out.write_char('-')?;
         }
-        write!(f, "{}", magnitude / scale)?;
+        write!(out, "{}", magnitude / scale)?;
         if exponent > 0 {
-            write!(
-                f,
-                ".{:0width$}",
-                magnitude % scale,
-                width = exponent as usize
-            )?;
+            write!(out, ".{:0width$}", magnitude % scale, width = exponent as usize)?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for Money {
+    /// The canonical string: exactly the currency's decimals, never `-0`.
+    /// Width and alignment (`{:>12}`) are honoured.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.width().is_none() {
+            return self.write_canonical(f);
+        }
+        let mut text = String::with_capacity(24);
+        self.write_canonical(&mut text)?;
+        f.pad(&text)
     }
 }
 

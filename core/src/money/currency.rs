@@ -149,7 +149,10 @@ mod tests {
             assert!(code.bytes().all(|b| b.is_ascii_uppercase()), "{code}");
             assert!(*units <= 4, "{code}");
         }
-        assert!(iso4217::TABLE.len() <= 256, "Currency indexes the table with a u8");
+        assert!(
+            iso4217::TABLE.len() <= 256,
+            "Currency indexes the table with a u8"
+        );
     }
 
     #[test]
