@@ -265,7 +265,12 @@ impl Money {
         }
         write!(out, "{}", magnitude / scale)?;
         if exponent > 0 {
-            write!(out, ".{:0width$}", magnitude % scale, width = exponent as usize)?;
+            write!(
+                out,
+                ".{:0width$}",
+                magnitude % scale,
+                width = exponent as usize
+            )?;
         }
         Ok(())
     }
