@@ -980,6 +980,39 @@ enum KassaError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          * A message naming the offending value.
          */detail: String
     )
+    /**
+     * Something the input names does not exist.
+     */
+    case NotFound(
+        /**
+         * The core's stable snake_case code.
+         */code: String, 
+        /**
+         * A message naming what was not found.
+         */detail: String
+    )
+    /**
+     * The request is well-formed but the current state refuses it.
+     */
+    case Conflict(
+        /**
+         * The core's stable snake_case code.
+         */code: String, 
+        /**
+         * A message naming the conflict.
+         */detail: String
+    )
+    /**
+     * The payment failed; nothing was consumed.
+     */
+    case PaymentFailed(
+        /**
+         * The core's stable snake_case code.
+         */code: String, 
+        /**
+         * What the provider said.
+         */detail: String
+    )
 
     
 
@@ -1013,6 +1046,18 @@ public struct FfiConverterTypeKassaError: FfiConverterRustBuffer {
             code: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
+        case 2: return .NotFound(
+            code: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 3: return .Conflict(
+            code: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 4: return .PaymentFailed(
+            code: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -1027,6 +1072,24 @@ public struct FfiConverterTypeKassaError: FfiConverterRustBuffer {
         
         case let .InvalidInput(code,detail):
             writeInt(&buf, Int32(1))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .NotFound(code,detail):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .Conflict(code,detail):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .PaymentFailed(code,detail):
+            writeInt(&buf, Int32(4))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             

@@ -116,9 +116,164 @@ pub enum Error {
         /// The value as given (cut to [`SHOWN_VALUE_MAX`] characters).
         value: String,
     },
+
+    /// A cart line names a SKU that is not in the catalog (exact match).
+    #[error("unknown SKU {sku:?} (line {line})")]
+    UnknownSku {
+        /// The SKU as given (cut to [`SHOWN_VALUE_MAX`] characters).
+        sku: String,
+        /// The 1-based cart line.
+        line: usize,
+    },
+
+    /// The product has no price (nor tier table) in the cart currency.
+    #[error("SKU {sku:?} has no price in {currency}")]
+    NoPriceForCurrency {
+        /// The SKU (cut to [`SHOWN_VALUE_MAX`] characters).
+        sku: String,
+        /// The cart currency.
+        currency: Currency,
+    },
+
+    /// A promotion whose definition is out of range (a 150 % discount, a
+    /// buy-0-get-1, an empty id).
+    #[error("invalid promotion {id:?}: {field} {reason}")]
+    InvalidPromotion {
+        /// The promotion id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+        /// The offending field, e.g. `value`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A price table (tiers, price list) that cannot price anything.
+    #[error("invalid price table for {sku:?}: {reason}")]
+    InvalidPriceTable {
+        /// The SKU (cut to [`SHOWN_VALUE_MAX`] characters).
+        sku: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A product names a tax category that the tax configuration lacks.
+    #[error("unknown tax category {category:?} (SKU {sku:?})")]
+    UnknownTaxCategory {
+        /// The category name.
+        category: String,
+        /// The SKU that names it.
+        sku: String,
+    },
+
+    /// A payment operation not allowed in the payment's current status.
+    #[error("cannot {operation} a payment in status {status}")]
+    InvalidState {
+        /// The operation attempted (`capture`, `refund`, `void`).
+        operation: &'static str,
+        /// The current status.
+        status: &'static str,
+    },
+
+    /// A capture larger than what is still capturable.
+    #[error("capture of {requested} exceeds the capturable {capturable}")]
+    CaptureExceedsAuthorized {
+        /// The amount requested.
+        requested: String,
+        /// What is still capturable.
+        capturable: String,
+    },
+
+    /// A refund larger than captured minus refunded.
+    #[error("refund of {requested} exceeds the refundable {refundable}")]
+    RefundExceedsCaptured {
+        /// The amount requested.
+        requested: String,
+        /// Captured minus already refunded.
+        refundable: String,
+    },
+
+    /// An idempotency key sent again with a different request.
+    #[error("idempotency key {key:?} was used for a different request")]
+    IdempotencyKeyReused {
+        /// The key (cut to [`SHOWN_VALUE_MAX`] characters).
+        key: String,
+    },
+
+    /// The coupon's total usage limit is used up.
+    #[error("coupon {code:?} has reached its usage limit of {limit}")]
+    CouponUsageLimitReached {
+        /// The coupon code.
+        code: String,
+        /// The total limit.
+        limit: u64,
+    },
+
+    /// This customer's usage limit of the coupon is used up.
+    #[error("customer {customer:?} has used coupon {code:?} {limit} time(s), its limit")]
+    CouponCustomerLimitReached {
+        /// The coupon code.
+        code: String,
+        /// The customer.
+        customer: String,
+        /// The per-customer limit.
+        limit: u64,
+    },
+
+    /// The order's payment failed; nothing was consumed.
+    #[error("payment failed: {reason}")]
+    PaymentFailed {
+        /// What the payment provider said.
+        reason: String,
+    },
+}
+
+/// What a caller can do about an error: the small, stable grouping the
+/// mobile bindings expose as exception classes, and Python as base classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The input was malformed or out of bounds; fix it and retry.
+    InvalidInput,
+    /// Something named by the input does not exist.
+    NotFound,
+    /// The request is well-formed but the current state refuses it
+    /// (payment status, usage limits, idempotency keys).
+    Conflict,
+    /// The payment provider declined or failed; nothing was consumed.
+    PaymentFailed,
 }
 
 impl Error {
+    /// The group this error belongs to.
+    ///
+    /// ```
+    /// use kassa::{Currency, ErrorKind};
+    /// assert_eq!(Currency::from_code("ZZZ").unwrap_err().kind(), ErrorKind::InvalidInput);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::UnknownSku { .. } | Error::NoPriceForCurrency { .. } => ErrorKind::NotFound,
+            Error::InvalidState { .. }
+            | Error::CaptureExceedsAuthorized { .. }
+            | Error::RefundExceedsCaptured { .. }
+            | Error::IdempotencyKeyReused { .. }
+            | Error::CouponUsageLimitReached { .. }
+            | Error::CouponCustomerLimitReached { .. } => ErrorKind::Conflict,
+            Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
+            Error::UnknownCurrency { .. }
+            | Error::InvalidAmount { .. }
+            | Error::InvalidAmountPrecision { .. }
+            | Error::AmountOutOfRange { .. }
+            | Error::CurrencyMismatch { .. }
+            | Error::InvalidRate { .. }
+            | Error::InvalidQuantity { .. }
+            | Error::InvalidWeights { .. }
+            | Error::InvalidRoundingMode { .. }
+            | Error::InvalidPromotion { .. }
+            | Error::InvalidPriceTable { .. }
+            | Error::UnknownTaxCategory { .. } => ErrorKind::InvalidInput,
+        }
+    }
+
     /// The stable snake_case identifier of this error.
     ///
     /// ```
@@ -135,6 +290,18 @@ impl Error {
             Error::InvalidQuantity { .. } => "invalid_quantity",
             Error::InvalidWeights { .. } => "invalid_weights",
             Error::InvalidRoundingMode { .. } => "invalid_rounding_mode",
+            Error::UnknownSku { .. } => "unknown_sku",
+            Error::NoPriceForCurrency { .. } => "no_price_for_currency",
+            Error::InvalidPromotion { .. } => "invalid_promotion",
+            Error::InvalidPriceTable { .. } => "invalid_price_table",
+            Error::UnknownTaxCategory { .. } => "unknown_tax_category",
+            Error::InvalidState { .. } => "invalid_state",
+            Error::CaptureExceedsAuthorized { .. } => "capture_exceeds_authorized",
+            Error::RefundExceedsCaptured { .. } => "refund_exceeds_captured",
+            Error::IdempotencyKeyReused { .. } => "idempotency_key_reused",
+            Error::CouponUsageLimitReached { .. } => "coupon_usage_limit_reached",
+            Error::CouponCustomerLimitReached { .. } => "coupon_customer_limit_reached",
+            Error::PaymentFailed { .. } => "payment_failed",
         }
     }
 
@@ -150,6 +317,18 @@ impl Error {
         "invalid_quantity",
         "invalid_weights",
         "invalid_rounding_mode",
+        "unknown_sku",
+        "no_price_for_currency",
+        "invalid_promotion",
+        "invalid_price_table",
+        "unknown_tax_category",
+        "invalid_state",
+        "capture_exceeds_authorized",
+        "refund_exceeds_captured",
+        "idempotency_key_reused",
+        "coupon_usage_limit_reached",
+        "coupon_customer_limit_reached",
+        "payment_failed",
     ];
 }
 
@@ -175,6 +354,98 @@ mod tests {
         // Multi-byte characters are cut on a character boundary.
         let wide = "é".repeat(100);
         assert!(shown(&wide).starts_with(&"é".repeat(SHOWN_VALUE_MAX)));
+    }
+
+    /// One sample of every variant; `CODES` must list exactly their codes.
+    pub(crate) fn one_of_each() -> Vec<Error> {
+        use crate::money::Currency;
+        let s = || "x".to_owned();
+        vec![
+            Error::UnknownCurrency { code: s() },
+            Error::InvalidAmount {
+                value: s(),
+                reason: "r",
+            },
+            Error::InvalidAmountPrecision {
+                value: s(),
+                currency: Currency::USD,
+                max_decimals: 2,
+            },
+            Error::AmountOutOfRange {
+                value: s(),
+                currency: Currency::USD,
+            },
+            Error::CurrencyMismatch {
+                expected: Currency::USD,
+                found: Currency::EUR,
+            },
+            Error::InvalidRate {
+                value: s(),
+                reason: "r",
+            },
+            Error::InvalidQuantity {
+                value: s(),
+                reason: "r",
+            },
+            Error::InvalidWeights { reason: s() },
+            Error::InvalidRoundingMode { value: s() },
+            Error::UnknownSku { sku: s(), line: 1 },
+            Error::NoPriceForCurrency {
+                sku: s(),
+                currency: Currency::USD,
+            },
+            Error::InvalidPromotion {
+                id: s(),
+                field: "value",
+                reason: s(),
+            },
+            Error::InvalidPriceTable {
+                sku: s(),
+                reason: s(),
+            },
+            Error::UnknownTaxCategory {
+                category: s(),
+                sku: s(),
+            },
+            Error::InvalidState {
+                operation: "void",
+                status: "captured",
+            },
+            Error::CaptureExceedsAuthorized {
+                requested: s(),
+                capturable: s(),
+            },
+            Error::RefundExceedsCaptured {
+                requested: s(),
+                refundable: s(),
+            },
+            Error::IdempotencyKeyReused { key: s() },
+            Error::CouponUsageLimitReached {
+                code: s(),
+                limit: 1,
+            },
+            Error::CouponCustomerLimitReached {
+                code: s(),
+                customer: s(),
+                limit: 1,
+            },
+            Error::PaymentFailed { reason: s() },
+        ]
+    }
+
+    #[test]
+    fn codes_lists_every_variant_once() {
+        let mut seen: Vec<&str> = one_of_each().iter().map(Error::code).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        let mut listed = Error::CODES.to_vec();
+        listed.sort_unstable();
+        assert_eq!(seen, listed);
+        // Every message is non-empty and names its value.
+        for e in one_of_each() {
+            assert!(!e.to_string().is_empty());
+            let _ = e.kind();
+        }
     }
 
     #[test]

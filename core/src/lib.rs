@@ -49,9 +49,12 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod coupon;
 pub mod error;
 pub mod money;
+pub mod payment;
+pub mod pricing;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use money::{allocate, round, Currency, Money, RoundingMode, UnroundedMoney};
 pub use rust_decimal::Decimal;

@@ -88,6 +88,90 @@ class InvalidRoundingModeError(InvalidInputError):
     code = "invalid_rounding_mode"
 
 
+class InvalidPromotionError(InvalidInputError):
+    """A promotion's definition is out of range (a 150 % discount, buy 0 get 1)."""
+
+    code = "invalid_promotion"
+
+
+class InvalidPriceTableError(InvalidInputError):
+    """A tier table or price book entry cannot price anything."""
+
+    code = "invalid_price_table"
+
+
+class UnknownTaxCategoryError(InvalidInputError):
+    """A product names a tax category the tax configuration lacks."""
+
+    code = "unknown_tax_category"
+
+
+class NotFoundError(KassaError, LookupError):
+    """Something the input names does not exist."""
+
+    code = "not_found"
+
+
+class UnknownSkuError(NotFoundError):
+    """A cart line names a SKU that is not in the catalog."""
+
+    code = "unknown_sku"
+
+
+class NoPriceForCurrencyError(NotFoundError):
+    """The product has no price in the cart currency."""
+
+    code = "no_price_for_currency"
+
+
+class ConflictError(KassaError):
+    """The request is well-formed but the current state refuses it."""
+
+    code = "conflict"
+
+
+class InvalidStateError(ConflictError):
+    """The operation is not allowed in the current status."""
+
+    code = "invalid_state"
+
+
+class CaptureExceedsAuthorizedError(ConflictError):
+    """A capture is larger than what is still capturable."""
+
+    code = "capture_exceeds_authorized"
+
+
+class RefundExceedsCapturedError(ConflictError):
+    """A refund is larger than captured minus refunded."""
+
+    code = "refund_exceeds_captured"
+
+
+class IdempotencyKeyReusedError(ConflictError):
+    """An idempotency key was sent again with a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class CouponUsageLimitReachedError(ConflictError):
+    """The coupon's total usage limit is used up."""
+
+    code = "coupon_usage_limit_reached"
+
+
+class CouponCustomerLimitReachedError(ConflictError):
+    """This customer's usage limit of the coupon is used up."""
+
+    code = "coupon_customer_limit_reached"
+
+
+class PaymentFailedError(KassaError):
+    """The payment failed; nothing was consumed."""
+
+    code = "payment_failed"
+
+
 _BY_CODE: Dict[str, Type[KassaError]] = {
     cls.code: cls
     for cls in (
@@ -100,6 +184,18 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         InvalidQuantityError,
         InvalidWeightsError,
         InvalidRoundingModeError,
+        InvalidPromotionError,
+        InvalidPriceTableError,
+        UnknownTaxCategoryError,
+        UnknownSkuError,
+        NoPriceForCurrencyError,
+        InvalidStateError,
+        CaptureExceedsAuthorizedError,
+        RefundExceedsCapturedError,
+        IdempotencyKeyReusedError,
+        CouponUsageLimitReachedError,
+        CouponCustomerLimitReachedError,
+        PaymentFailedError,
     )
 }
 
@@ -121,4 +217,18 @@ __all__ = [
     "InvalidQuantityError",
     "InvalidWeightsError",
     "InvalidRoundingModeError",
+    "InvalidPromotionError",
+    "InvalidPriceTableError",
+    "UnknownTaxCategoryError",
+    "NotFoundError",
+    "UnknownSkuError",
+    "NoPriceForCurrencyError",
+    "ConflictError",
+    "InvalidStateError",
+    "CaptureExceedsAuthorizedError",
+    "RefundExceedsCapturedError",
+    "IdempotencyKeyReusedError",
+    "CouponUsageLimitReachedError",
+    "CouponCustomerLimitReachedError",
+    "PaymentFailedError",
 ]

@@ -19,11 +19,13 @@ mod amount;
 mod currency;
 mod iso4217;
 mod parse;
+mod rate;
 mod rounding;
 
 pub use allocate::allocate;
 pub use amount::Money;
 pub use currency::Currency;
+pub use rate::Rate;
 pub use rounding::{round, RoundingMode, UnroundedMoney};
 
 use crate::error::{shown, Error, Result};

@@ -150,3 +150,59 @@ impl UnroundedMoney {
 pub fn round(value: Decimal, currency: Currency, mode: RoundingMode) -> Result<Money> {
     UnroundedMoney::new(value, currency).round(mode)
 }
+
+/// Rounds the exact fraction `numerator / denominator` to a whole number
+/// with `mode`. This is the integer twin of [`round`], used on hot paths
+/// where values are counted in minor units: no decimal arithmetic, no
+/// precision limit, exact ties.
+///
+/// `denominator` must be positive; a non-positive one returns `None`.
+pub(crate) fn round_ratio(numerator: i128, denominator: i128, mode: RoundingMode) -> Option<i128> {
+    if denominator <= 0 {
+        return None;
+    }
+    let (q, r) = (
+        numerator.div_euclid(denominator),
+        numerator.rem_euclid(denominator),
+    );
+    // Compare r with denominator - r, i.e. the fraction with one half.
+    Some(match r.cmp(&(denominator - r)) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => match mode {
+            RoundingMode::HalfEven if q % 2 == 0 => q,
+            RoundingMode::HalfEven => q + 1,
+            // q is the floor: for a negative value it already lies away from zero.
+            RoundingMode::HalfUp if numerator >= 0 => q + 1,
+            RoundingMode::HalfUp => q,
+        },
+    })
+}
+
+#[cfg(test)]
+mod ratio_tests {
+    use super::*;
+
+    #[test]
+    fn round_ratio_table() {
+        use RoundingMode::{HalfEven as E, HalfUp as U};
+        let cases: &[(i128, i128, RoundingMode, i128)] = &[
+            (5, 2, E, 2),
+            (5, 2, U, 3),
+            (7, 2, E, 4),
+            (-5, 2, E, -2),
+            (-5, 2, U, -3),
+            (-7, 2, E, -4),
+            (1, 3, U, 0),
+            (2, 3, E, 1),
+            (-1, 3, U, 0),
+            (-2, 3, E, -1),
+            (10, 5, E, 2),
+            (0, 7, U, 0),
+        ];
+        for &(n, d, mode, want) in cases {
+            assert_eq!(round_ratio(n, d, mode), Some(want), "{n}/{d} {mode}");
+        }
+        assert_eq!(round_ratio(1, 0, E), None);
+    }
+}

@@ -1,0 +1,148 @@
+//! The result of pricing: every amount, where it came from, and why each
+//! promotion did or did not apply. Serializable with serde.
+
+use serde::Serialize;
+
+use super::prices::PriceSource;
+use crate::money::{Currency, Money, Rate};
+
+/// A discount on one line, naming its promotion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineDiscount {
+    /// The promotion's id.
+    pub promotion: String,
+    /// The amount it took off this line.
+    pub amount: Money,
+}
+
+/// One priced cart line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineBreakdown {
+    /// The SKU, echoed byte for byte.
+    pub sku: String,
+    /// The quantity.
+    pub qty: u64,
+    /// The unit price; `None` for a graduated line (no single unit price).
+    pub unit_price: Option<Money>,
+    /// Where the unit price came from.
+    pub price_source: PriceSource,
+    /// `unit x qty` (or the sum of graduated bands).
+    pub line_subtotal: Money,
+    /// Each promotion's share of this line, in application order.
+    pub discounts: Vec<LineDiscount>,
+    /// Sum of `discounts`.
+    pub discount: Money,
+    /// The amount without tax.
+    pub line_net: Money,
+    /// The line's tax.
+    pub tax: Money,
+    /// The tax rate applied (zero when untaxed).
+    pub tax_rate: Rate,
+    /// What the customer pays for the line.
+    pub line_total: Money,
+}
+
+/// A promotion that applied and what it took off in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedPromotion {
+    /// The promotion's id.
+    pub id: String,
+    /// The sum of its line discounts.
+    pub amount: Money,
+}
+
+/// Why a promotion did not apply. Each says what a storefront can show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum NotAppliedReason {
+    /// No cart line matches its target.
+    NoEligibleLines,
+    /// The cart is `missing` short of the minimum subtotal.
+    BelowMinimumSubtotal {
+        /// How much more the cart needs.
+        missing: Money,
+    },
+    /// Fewer eligible units than needed.
+    BelowMinimumQuantity {
+        /// How many more eligible units are needed.
+        missing: u64,
+    },
+    /// Its fixed amount (or threshold) is in another currency than the cart.
+    CurrencyMismatch {
+        /// The promotion's currency.
+        promotion_currency: Currency,
+    },
+    /// It needs a coupon code that was not entered.
+    CouponRequired,
+    /// It is outside its validity window at the time given (or no time was given).
+    OutsideValidityWindow,
+    /// The customer is not in its groups or segments.
+    CustomerNotEligible,
+    /// It does not run on this channel.
+    ChannelNotEligible,
+    /// It is for first orders only.
+    NotFirstOrder,
+    /// An earlier promotion with `stop_further` applied.
+    StoppedBy {
+        /// The promotion that stopped it.
+        promotion: String,
+    },
+    /// It does not combine with a promotion of its class that applied.
+    NotCombinableWith {
+        /// The promotion it conflicts with.
+        promotion: String,
+    },
+    /// It was eligible but its amount came to zero (the lines were already free).
+    NothingToDiscount,
+}
+
+/// A promotion that did not apply, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotApplied {
+    /// The promotion's id.
+    pub id: String,
+    /// Why.
+    #[serde(flatten)]
+    pub reason: NotAppliedReason,
+}
+
+/// A coupon code that was entered but matched no promotion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnknownCoupon {
+    /// The code as entered.
+    pub code: String,
+}
+
+/// Tax per rate over the whole order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaxSummary {
+    /// The rate.
+    pub rate: Rate,
+    /// The tax collected at that rate.
+    pub amount: Money,
+}
+
+/// The priced cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PriceBreakdown {
+    /// The cart currency.
+    pub currency: Currency,
+    /// One entry per cart line, in cart order.
+    pub lines: Vec<LineBreakdown>,
+    /// Sum of line subtotals.
+    pub subtotal: Money,
+    /// Sum of line discounts (= sum of `promotions_applied`).
+    pub discount_total: Money,
+    /// Sum of line taxes.
+    pub tax_total: Money,
+    /// Sum of line totals.
+    pub grand_total: Money,
+    /// Tax per rate, in order of first appearance.
+    pub taxes: Vec<TaxSummary>,
+    /// Promotions that applied, in application order.
+    pub promotions_applied: Vec<AppliedPromotion>,
+    /// Promotions that did not apply, in evaluation order, with reasons.
+    pub promotions_not_applied: Vec<NotApplied>,
+    /// Coupon codes that matched no promotion.
+    pub unknown_coupons: Vec<UnknownCoupon>,
+}

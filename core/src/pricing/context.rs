@@ -1,0 +1,40 @@
+//! Who is buying, where, and when: the customer context of a pricing call.
+
+use serde::{Deserialize, Serialize};
+
+/// A point in time: milliseconds since the Unix epoch (UTC). Pricing never
+/// reads a clock; the host passes the time in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Timestamp(pub i64);
+
+/// The context promotions and price lists are evaluated in.
+///
+/// # Examples
+///
+/// ```
+/// use kassa::pricing::{PricingContext, Timestamp};
+///
+/// let ctx = PricingContext {
+///     now: Some(Timestamp(1_764_000_000_000)),
+///     coupon_codes: vec!["WELCOME-5".into()],
+///     ..PricingContext::default()
+/// };
+/// assert!(ctx.customer_groups.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PricingContext {
+    /// The time of the calculation; promotions with a validity window do
+    /// not apply without one.
+    pub now: Option<Timestamp>,
+    /// The customer's groups (`"wholesale"`, `"staff"`).
+    pub customer_groups: Vec<String>,
+    /// The customer's segment ids (from the CRM).
+    pub segments: Vec<String>,
+    /// The sales channel (`"web"`, `"pos"`).
+    pub channel: Option<String>,
+    /// Coupon codes entered on the cart, compared case-insensitively.
+    pub coupon_codes: Vec<String>,
+    /// True when this would be the customer's first order.
+    pub first_order: bool,
+}

@@ -1,0 +1,52 @@
+//! The pricing kernel: a pure, deterministic function from (cart, prices,
+//! promotions, tax configuration, customer context, time) to an explained
+//! [`PriceBreakdown`]. No store, no clock, no randomness.
+//!
+//! The rules (order of steps, rounding points, allocation, tax modes,
+//! promotion types) are those of `shared/scenarios/README.md`:
+//!
+//! 1. **Validate** the whole input; any error fails the call.
+//! 2. **Unit price**: the flat price in the cart currency, a custom line's
+//!    own price, or a tier table (volume: the reached break prices every
+//!    unit; graduated: each band separately). A tier table in the cart
+//!    currency takes precedence over the flat price.
+//! 3. **Line subtotal** = unit x qty; each line's running amount starts there.
+//! 4. **Promotions** in ascending `(priority, id)`, each on the running
+//!    amounts left by the ones before (percentages compound).
+//! 5. **Tax** on the discounted amounts, per line or per invoice (grouped by
+//!    rate value), line or unit level, exclusive or inclusive (the gross
+//!    never changes; the net is never rounded first).
+//! 6. **Totals**, with every promotion that did not apply explained.
+//!
+//! Choices where the scenario rules are silent (documented here and in the
+//! code):
+//! * A product without a tax category is untaxed; a category missing from
+//!   the configuration is the error `unknown_tax_category`.
+//! * A tier table must have a break at quantity 1.
+//! * Coupon codes match case-insensitively (ASCII).
+//! * A promotion with a validity window needs `context.now`; without a time
+//!   it does not apply (`outside_validity_window`).
+//! * `line_fixed` takes its value off each unit; `fixed_price` only ever
+//!   lowers a line.
+//! * With per-invoice rounding, unit-level calculation does not apply (the
+//!   group total is taxed as one amount).
+
+mod breakdown;
+mod buy_x_get_y;
+mod calculate;
+mod cart;
+mod context;
+mod prices;
+mod promotion;
+mod tax;
+
+pub use breakdown::{
+    AppliedPromotion, LineBreakdown, LineDiscount, NotApplied, NotAppliedReason, PriceBreakdown,
+    TaxSummary, UnknownCoupon,
+};
+pub use calculate::{price, PricingInput};
+pub use cart::{parse_quantity, Cart, CartLine};
+pub use context::{PricingContext, Timestamp};
+pub use prices::{PriceBook, PriceSource, ProductPrice, TierBreak, TierMode, TierTable};
+pub use promotion::{Action, MinSubtotal, Promotion, PromotionClass, SubtotalBasis, Target};
+pub use tax::{TaxCalculation, TaxConfig, TaxRounding};

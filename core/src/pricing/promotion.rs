@@ -1,0 +1,286 @@
+//! Promotions: conditions, actions and stacking rules.
+
+use serde::{Deserialize, Serialize};
+
+use super::context::Timestamp;
+use crate::error::{shown, Error, Result};
+use crate::money::{Money, Rate};
+
+/// What a promotion does once it applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Each eligible line loses `round(running x value)`, rounded per line.
+    LinePercent {
+        /// The fraction taken off (0 to 1).
+        value: Rate,
+    },
+    /// Each eligible line loses `value x qty`, at most its running amount.
+    LineFixed {
+        /// The amount off each unit (in the promotion's currency).
+        value: Money,
+    },
+    /// Each eligible line is brought down to `value x qty` when it costs
+    /// more (never up).
+    FixedPrice {
+        /// The unit price the eligible lines sell at.
+        value: Money,
+    },
+    /// `round(sum of eligible running amounts x value)`, rounded once, then
+    /// split over the eligible lines by largest remainder.
+    OrderPercent {
+        /// The fraction taken off (0 to 1).
+        value: Rate,
+    },
+    /// `min(value, sum of eligible running amounts)`, split the same way. A
+    /// value in another currency than the cart's makes it ineligible.
+    OrderFixed {
+        /// The amount off the order.
+        value: Money,
+    },
+    /// Buy `buy`, get `get`: the `n x get` cheapest eligible units of the
+    /// whole pool are discounted by `get_percent`, with
+    /// `n = floor(units / (buy + get))`, at most `max_applications`.
+    BuyXGetY {
+        /// Units to pay for per application (>= 1).
+        buy: u64,
+        /// Units discounted per application (>= 1).
+        get: u64,
+        /// The fraction taken off the discounted units (default 1: free).
+        #[serde(default = "full")]
+        get_percent: Rate,
+        /// At most this many applications (none: no cap).
+        #[serde(default)]
+        max_applications: Option<u64>,
+    },
+}
+
+fn full() -> Rate {
+    Rate::ONE
+}
+
+/// The class a promotion belongs to, for exclusivity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionClass {
+    /// Line-level actions: line percent/fixed, fixed price, buy X get Y.
+    Product,
+    /// Order-level actions: order percent/fixed.
+    Order,
+}
+
+impl Action {
+    /// The class of this action.
+    pub fn class(&self) -> PromotionClass {
+        match self {
+            Action::OrderPercent { .. } | Action::OrderFixed { .. } => PromotionClass::Order,
+            _ => PromotionClass::Product,
+        }
+    }
+
+    /// The money amount of a fixed action, if any.
+    pub(crate) fn fixed_amount(&self) -> Option<Money> {
+        match self {
+            Action::LineFixed { value }
+            | Action::FixedPrice { value }
+            | Action::OrderFixed { value } => Some(*value),
+            _ => None,
+        }
+    }
+}
+
+/// Which lines a promotion looks at: a line is eligible when its SKU is
+/// listed or its product carries at least one listed tag.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Target {
+    /// SKUs, matched exactly.
+    pub skus: Vec<String>,
+    /// Product tags.
+    pub tags: Vec<String>,
+}
+
+/// What the minimum subtotal compares against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubtotalBasis {
+    /// The whole cart's subtotal before any promotion.
+    PreDiscount,
+    /// The whole cart's running total when the promotion is evaluated.
+    Running,
+}
+
+/// A minimum subtotal condition (`>=`), measured over the whole cart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MinSubtotal {
+    /// The threshold; in another currency than the cart's it is never met.
+    pub amount: Money,
+    /// Pre-discount or running.
+    pub basis: SubtotalBasis,
+}
+
+/// A promotion: an action, the conditions under which it applies, and its
+/// place in the stacking order (ascending `priority`, then `id`).
+///
+/// # Examples
+///
+/// ```
+/// use kassa::pricing::{Action, Promotion, Target};
+/// use kassa::money::Rate;
+///
+/// let promo = Promotion::new("candles-20", 1, Action::LinePercent { value: Rate::parse("0.20")? })
+///     .with_target(Target { tags: vec!["candles".into()], ..Target::default() });
+/// assert!(promo.validate().is_ok());
+///
+/// let too_much = Promotion::new("oops", 1, Action::OrderPercent { value: Rate::parse("1.5")? });
+/// assert_eq!(too_much.validate().unwrap_err().code(), "invalid_promotion");
+/// # Ok::<(), kassa::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Promotion {
+    /// Unique id, reported in the breakdown.
+    pub id: String,
+    /// Lower runs first; ties by `id`.
+    pub priority: i64,
+    /// What it does.
+    pub action: Action,
+    /// Which lines it looks at (none: every line).
+    #[serde(default)]
+    pub target: Option<Target>,
+    /// Minimum subtotal of the whole cart.
+    #[serde(default)]
+    pub min_subtotal: Option<MinSubtotal>,
+    /// Minimum number of eligible units.
+    #[serde(default)]
+    pub min_quantity: Option<u64>,
+    /// Once this promotion has applied, no later one is evaluated.
+    #[serde(default)]
+    pub stop_further: bool,
+    /// Does not combine with other promotions of its class: it is skipped
+    /// when one of them already applied, and stops later ones of the class.
+    #[serde(default)]
+    pub exclusive: bool,
+    /// Applies only when this coupon code was entered (case-insensitive).
+    #[serde(default)]
+    pub coupon_code: Option<String>,
+    /// Applies only to customers in one of these groups (empty: everyone).
+    #[serde(default)]
+    pub customer_groups: Vec<String>,
+    /// Applies only to customers in one of these segments (empty: everyone).
+    #[serde(default)]
+    pub segments: Vec<String>,
+    /// Applies only on these channels (empty: every channel).
+    #[serde(default)]
+    pub channels: Vec<String>,
+    /// Valid from this time (inclusive).
+    #[serde(default)]
+    pub valid_from: Option<Timestamp>,
+    /// Valid until this time (exclusive).
+    #[serde(default)]
+    pub valid_until: Option<Timestamp>,
+    /// Applies only to a customer's first order.
+    #[serde(default)]
+    pub first_order_only: bool,
+}
+
+impl Promotion {
+    /// A promotion with no conditions.
+    pub fn new(id: impl Into<String>, priority: i64, action: Action) -> Self {
+        Promotion {
+            id: id.into(),
+            priority,
+            action,
+            target: None,
+            min_subtotal: None,
+            min_quantity: None,
+            stop_further: false,
+            exclusive: false,
+            coupon_code: None,
+            customer_groups: Vec::new(),
+            segments: Vec::new(),
+            channels: Vec::new(),
+            valid_from: None,
+            valid_until: None,
+            first_order_only: false,
+        }
+    }
+
+    /// Restricts it to `target`.
+    pub fn with_target(mut self, target: Target) -> Self {
+        self.target = Some(target);
+        self
+    }
+
+    /// Adds a minimum subtotal.
+    pub fn with_min_subtotal(mut self, amount: Money, basis: SubtotalBasis) -> Self {
+        self.min_subtotal = Some(MinSubtotal { amount, basis });
+        self
+    }
+
+    /// Checks the definition is in range.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_promotion` naming the field: an empty id, a percentage above
+    /// 100 %, a negative amount, buy or get of 0, `max_applications` of 0,
+    /// `valid_until` not after `valid_from`.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field: &'static str, reason: String| Error::InvalidPromotion {
+            id: shown(&self.id),
+            field,
+            reason,
+        };
+        if self.id.is_empty() {
+            return Err(bad("id", "must not be empty".to_owned()));
+        }
+        match &self.action {
+            Action::LinePercent { value } | Action::OrderPercent { value }
+                if !value.is_fraction() =>
+            {
+                return Err(bad("value", format!("{value} is above 1 (100 %)")));
+            }
+            Action::BuyXGetY {
+                buy,
+                get,
+                get_percent,
+                max_applications,
+            } => {
+                if *buy == 0 || *get == 0 {
+                    return Err(bad(
+                        "buy/get",
+                        format!("buy {buy} get {get}: both must be >= 1"),
+                    ));
+                }
+                if get_percent.is_zero() || !get_percent.is_fraction() {
+                    return Err(bad(
+                        "get_percent",
+                        format!("{get_percent} is not in (0, 1]"),
+                    ));
+                }
+                if *max_applications == Some(0) {
+                    return Err(bad(
+                        "max_applications",
+                        "must be >= 1 when given".to_owned(),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        if let Some(amount) = self.action.fixed_amount() {
+            if amount.is_negative() {
+                return Err(bad("value", format!("{amount} is negative")));
+            }
+        }
+        if let Some(min) = &self.min_subtotal {
+            if min.amount.is_negative() {
+                return Err(bad("min_subtotal", format!("{} is negative", min.amount)));
+            }
+        }
+        if let (Some(from), Some(until)) = (self.valid_from, self.valid_until) {
+            if until <= from {
+                return Err(bad("valid_until", "must be after valid_from".to_owned()));
+            }
+        }
+        Ok(())
+    }
+}
