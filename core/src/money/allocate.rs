@@ -42,39 +42,71 @@ use crate::error::{Error, Result};
 /// # Ok::<(), kassa::Error>(())
 /// ```
 pub fn allocate(total: Money, weights: &[u64]) -> Result<Vec<Money>> {
+    let mut parts = Vec::with_capacity(weights.len());
+    let mut scratch = Vec::new();
+    allocate_minor(total, weights, &mut parts, &mut scratch)?;
+    let currency = total.currency();
+    Ok(parts
+        .into_iter()
+        .map(|minor| Money::from_minor_units(minor, currency))
+        .collect())
+}
+
+/// [`allocate`] into caller-owned buffers, in minor units: `parts` receives
+/// one entry per weight; `scratch` is working space. Lets a hot loop split
+/// many amounts without allocating each time.
+pub(crate) fn allocate_minor(
+    total: Money,
+    weights: &[u64],
+    parts: &mut Vec<i64>,
+    scratch: &mut Vec<(u128, usize)>,
+) -> Result<()> {
+    parts.clear();
+    scratch.clear();
     if weights.is_empty() {
         return Err(Error::InvalidWeights {
             reason: format!("no parts to split {} {} into", total, total.currency()),
         });
     }
     let weight_sum: u128 = weights.iter().map(|&w| u128::from(w)).sum();
-    let currency = total.currency();
     if weight_sum == 0 {
         if total.is_zero() {
-            return Ok(vec![Money::zero(currency); weights.len()]);
+            parts.resize(weights.len(), 0);
+            return Ok(());
         }
         return Err(Error::InvalidWeights {
             reason: format!(
-                "all {} weights are zero but the total is {total} {currency}",
-                weights.len()
+                "all {} weights are zero but the total is {total} {}",
+                weights.len(),
+                total.currency()
             ),
         });
     }
 
     let magnitude = u128::from(total.minor_units().unsigned_abs());
-    let mut parts: Vec<u64> = Vec::with_capacity(weights.len());
-    // (remainder, index) of the parts that could take a leftover unit.
-    let mut remainders: Vec<(u128, usize)> = Vec::with_capacity(weights.len());
+    let negative = total.is_negative();
     let mut assigned: u128 = 0;
+    let max_weight = weights.iter().copied().max().unwrap_or(0);
+    let narrow = u64::try_from(weight_sum).is_ok()
+        && magnitude
+            .checked_mul(u128::from(max_weight))
+            .is_some_and(|p| p <= u128::from(u64::MAX));
     for (index, &weight) in weights.iter().enumerate() {
-        // magnitude < 2^64 and weight < 2^64, so the product fits in u128.
-        let scaled = magnitude * u128::from(weight);
-        let (share, remainder) = (scaled / weight_sum, scaled % weight_sum);
+        // magnitude < 2^64 and weight < 2^64, so the product fits in u128;
+        // when it fits in u64 (the usual case) 64-bit division is much faster.
+        let (share, remainder) = if narrow {
+            let scaled = magnitude as u64 * weight;
+            let sum = weight_sum as u64;
+            (u128::from(scaled / sum), u128::from(scaled % sum))
+        } else {
+            let scaled = magnitude * u128::from(weight);
+            (scaled / weight_sum, scaled % weight_sum)
+        };
         assigned += share;
-        // share <= magnitude <= 2^63, so it fits in u64.
-        parts.push(share as u64);
+        // share <= magnitude <= 2^63: stored as a magnitude, signed below.
+        parts.push(share as i64);
         if remainder > 0 {
-            remainders.push((remainder, index));
+            scratch.push((remainder, index));
         }
     }
 
@@ -82,23 +114,35 @@ pub fn allocate(total: Money, weights: &[u64]) -> Result<Vec<Money>> {
     // than the number of parts with a non-zero remainder.
     let leftover = (magnitude - assigned) as usize;
     if leftover > 0 {
-        remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        for &(_, index) in &remainders[..leftover] {
-            parts[index] += 1;
+        let by_rank = |a: &(u128, usize), b: &(u128, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        if leftover <= 4 {
+            // A few units: pick the best remaining part each time (the first
+            // of equal remainders, as they are in index order).
+            for _ in 0..leftover {
+                let mut best = 0;
+                for (k, candidate) in scratch.iter().enumerate().skip(1) {
+                    if candidate.0 > scratch[best].0 {
+                        best = k;
+                    }
+                }
+                let index = scratch[best].1;
+                parts[index] = parts[index].wrapping_add(1);
+                scratch[best].0 = 0;
+            }
+        } else {
+            if leftover < scratch.len() {
+                scratch.select_nth_unstable_by(leftover - 1, by_rank);
+            }
+            for &(_, index) in &scratch[..leftover] {
+                parts[index] = parts[index].wrapping_add(1);
+            }
         }
     }
-
-    let negative = total.is_negative();
-    Ok(parts
-        .into_iter()
-        .map(|part| {
-            // |part| <= |total|, which is a valid i64 magnitude.
-            let minor = if negative {
-                0i64.wrapping_sub_unsigned(part)
-            } else {
-                part as i64
-            };
-            Money::from_minor_units(minor, currency)
-        })
-        .collect())
+    if negative {
+        // |part| <= |total|: wrapping negation maps 2^63 onto i64::MIN exactly.
+        for part in parts.iter_mut() {
+            *part = part.wrapping_neg();
+        }
+    }
+    Ok(())
 }

@@ -31,20 +31,44 @@ use crate::error::{Error, Result};
 /// assert_eq!(Rate::parse("-0.1").unwrap_err().code(), "invalid_rate");
 /// # Ok::<(), kassa::Error>(())
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy)]
 pub struct Rate {
     value: Decimal,
+    /// `value = numerator / denominator`, precomputed for the hot paths.
+    numerator: i128,
+    denominator: i128,
+}
+
+// Values are normalized, so equal rates have equal (numerator, denominator):
+// comparing integers is much cheaper than comparing decimals.
+impl PartialEq for Rate {
+    fn eq(&self, other: &Self) -> bool {
+        self.numerator == other.numerator && self.denominator == other.denominator
+    }
+}
+
+impl Eq for Rate {}
+
+impl std::hash::Hash for Rate {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.numerator.hash(state);
+        self.denominator.hash(state);
+    }
 }
 
 impl Rate {
     /// Zero.
     pub const ZERO: Rate = Rate {
         value: Decimal::ZERO,
+        numerator: 0,
+        denominator: 1,
     };
 
     /// One (100 %).
     pub const ONE: Rate = Rate {
         value: Decimal::ONE,
+        numerator: 1,
+        denominator: 1,
     };
 
     /// A rate from an exact decimal.
@@ -59,8 +83,12 @@ impl Rate {
                 reason: "must not be negative",
             });
         }
+        let value = value.normalize();
         Ok(Rate {
-            value: value.normalize(),
+            value,
+            numerator: value.mantissa(),
+            // A Decimal's scale is at most 28, and 10^28 < 2^127.
+            denominator: 10i128.pow(value.scale()),
         })
     }
 
@@ -90,7 +118,7 @@ impl Rate {
 
     /// `(numerator, denominator)` with `value = numerator / denominator`.
     fn ratio(&self) -> (i128, i128) {
-        (self.value.mantissa(), 10i128.pow(self.value.scale()))
+        (self.numerator, self.denominator)
     }
 
     /// `round(amount x rate)` in minor units.

@@ -161,6 +161,11 @@ pub(crate) fn round_ratio(numerator: i128, denominator: i128, mode: RoundingMode
     if denominator <= 0 {
         return None;
     }
+    if let (Ok(n), Ok(d)) = (i64::try_from(numerator), i64::try_from(denominator)) {
+        // The usual case: 64-bit division is several times faster than 128-bit.
+        let (q, r) = (n.div_euclid(d), n.rem_euclid(d));
+        return Some(i128::from(settle(q, r, d, n >= 0, mode)));
+    }
     let (q, r) = (
         numerator.div_euclid(denominator),
         numerator.rem_euclid(denominator),
@@ -177,6 +182,22 @@ pub(crate) fn round_ratio(numerator: i128, denominator: i128, mode: RoundingMode
             RoundingMode::HalfUp => q,
         },
     })
+}
+
+/// Rounds `q + r/d` (0 <= r < d) to an integer: the 64-bit tail of
+/// [`round_ratio`].
+#[inline]
+fn settle(q: i64, r: i64, d: i64, non_negative: bool, mode: RoundingMode) -> i64 {
+    match r.cmp(&(d - r)) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => match mode {
+            RoundingMode::HalfEven if q % 2 == 0 => q,
+            RoundingMode::HalfEven => q + 1,
+            RoundingMode::HalfUp if non_negative => q + 1,
+            RoundingMode::HalfUp => q,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -204,5 +225,14 @@ mod ratio_tests {
             assert_eq!(round_ratio(n, d, mode), Some(want), "{n}/{d} {mode}");
         }
         assert_eq!(round_ratio(1, 0, E), None);
+        // The 128-bit path agrees with the 64-bit one.
+        let big = i128::from(i64::MAX) * 4;
+        assert_eq!(round_ratio(big + 2, 4, E), Some(i128::from(i64::MAX) + 1));
+        assert_eq!(round_ratio(big + 6, 4, E), Some(i128::from(i64::MAX) + 1));
+        assert_eq!(round_ratio(big + 2, 4, U), Some(i128::from(i64::MAX) + 1));
+        assert_eq!(
+            round_ratio(-(big + 2), 4, U),
+            Some(-(i128::from(i64::MAX) + 1))
+        );
     }
 }

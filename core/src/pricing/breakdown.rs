@@ -1,6 +1,8 @@
 //! The result of pricing: every amount, where it came from, and why each
 //! promotion did or did not apply. Serializable with serde.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::prices::PriceSource;
@@ -9,8 +11,8 @@ use crate::money::{Currency, Money, Rate};
 /// A discount on one line, naming its promotion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineDiscount {
-    /// The promotion's id.
-    pub promotion: String,
+    /// The promotion's id (shared, not copied per line).
+    pub promotion: Arc<str>,
     /// The amount it took off this line.
     pub amount: Money,
 }
@@ -46,7 +48,7 @@ pub struct LineBreakdown {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AppliedPromotion {
     /// The promotion's id.
-    pub id: String,
+    pub id: Arc<str>,
     /// The sum of its line discounts.
     pub amount: Money,
 }
@@ -85,12 +87,12 @@ pub enum NotAppliedReason {
     /// An earlier promotion with `stop_further` applied.
     StoppedBy {
         /// The promotion that stopped it.
-        promotion: String,
+        promotion: Arc<str>,
     },
     /// It does not combine with a promotion of its class that applied.
     NotCombinableWith {
         /// The promotion it conflicts with.
-        promotion: String,
+        promotion: Arc<str>,
     },
     /// It was eligible but its amount came to zero (the lines were already free).
     NothingToDiscount,
@@ -100,7 +102,7 @@ pub enum NotAppliedReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotApplied {
     /// The promotion's id.
-    pub id: String,
+    pub id: Arc<str>,
     /// Why.
     #[serde(flatten)]
     pub reason: NotAppliedReason,

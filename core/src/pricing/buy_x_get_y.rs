@@ -1,51 +1,47 @@
 //! Buy X get Y: the cheapest eligible units of the whole pool are discounted.
 
-use super::calculate::Line;
+use super::calculate::{Line, Scratch};
 use crate::money::{Rate, RoundingMode};
 
-/// The outcome of a buy-X-get-Y evaluation.
-pub(crate) struct BxgyOutcome {
-    /// `(line index, discount)` for lines that get one.
-    pub discounts: Vec<(usize, i64)>,
-    /// Eligible units short of one application (0 when it applied at least once).
-    pub missing_units: u64,
+/// A buy-`buy`-get-`get` deal.
+pub(crate) struct Deal {
+    pub buy: u64,
+    pub get: u64,
+    pub get_percent: Rate,
+    pub max_applications: Option<u64>,
 }
 
-/// Applies a buy-`buy`-get-`get` promotion to the `eligible` lines.
+/// Applies `deal` to the `eligible` lines, writing `(line, discount)` into
+/// `scratch.discounts`; returns how many eligible units were missing for a
+/// first application (0 when it applied). `None` on arithmetic overflow.
 ///
 /// All eligible units form one pool; `n = floor(units / (buy + get))`,
 /// capped by `max_applications`; the `n x get` cheapest units (by unit
 /// price, equal prices: the earlier line first) are discounted. Per line the
 /// discount is `round(sum of its discounted unit prices x get_percent)`, at
 /// most its running amount.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn apply(
+    deal: &Deal,
     lines: &[Line<'_>],
     eligible: &[usize],
     running: &[i64],
-    buy: u64,
-    get: u64,
-    get_percent: Rate,
-    max_applications: Option<u64>,
     mode: RoundingMode,
-) -> Option<BxgyOutcome> {
-    let set = u128::from(buy) + u128::from(get);
+    scratch: &mut Scratch,
+) -> Option<u64> {
+    let set = u128::from(deal.buy) + u128::from(deal.get);
     let units: u128 = eligible.iter().map(|&i| u128::from(lines[i].qty)).sum();
     let mut applications = units / set;
-    if let Some(cap) = max_applications {
+    if let Some(cap) = deal.max_applications {
         applications = applications.min(u128::from(cap));
     }
     if applications == 0 {
-        let missing = u64::try_from(set - units).unwrap_or(u64::MAX);
-        return Some(BxgyOutcome {
-            discounts: Vec::new(),
-            missing_units: missing,
-        });
+        return Some(u64::try_from(set - units).unwrap_or(u64::MAX));
     }
-    let mut to_discount = applications * u128::from(get);
+    let mut to_discount = applications * u128::from(deal.get);
 
     // (unit price, line, units) groups; a graduated line has one per band.
-    let mut pool: Vec<(i64, usize, u64)> = Vec::with_capacity(eligible.len());
+    let pool = &mut scratch.pool;
+    pool.clear();
     for &i in eligible {
         let line = &lines[i];
         match line.price.unit_price {
@@ -53,34 +49,33 @@ pub(crate) fn apply(
             None => pool.extend(line.price.bands.iter().map(|&(p, n)| (p, i, n))),
         }
     }
-    pool.sort_by_key(|&(price, line, _)| (price, line));
+    pool.sort_unstable_by_key(|&(price, line, _)| (price, line));
 
-    // Sum of discounted unit prices per line, in pool order.
-    let mut per_line: Vec<(usize, i128)> = Vec::new();
-    for (price, line, count) in pool {
+    // Sum of discounted unit prices per line.
+    let per_line = &mut scratch.per_line;
+    per_line.clear();
+    per_line.resize(lines.len(), 0);
+    for &(price, line, count) in pool.iter() {
         if to_discount == 0 {
             break;
         }
         let take = u128::from(count).min(to_discount);
         to_discount -= take;
         let value = i128::from(price).checked_mul(i128::try_from(take).ok()?)?;
-        match per_line.iter_mut().find(|(l, _)| *l == line) {
-            Some((_, sum)) => *sum = sum.checked_add(value)?,
-            None => per_line.push((line, value)),
-        }
+        per_line[line] = per_line[line].checked_add(value)?;
     }
-    per_line.sort_by_key(|&(line, _)| line);
-
-    let mut discounts = Vec::with_capacity(per_line.len());
-    for (line, sum) in per_line {
-        let sum = i64::try_from(sum).ok()?;
-        let discount = get_percent.of_minor(sum, 1, mode)?.min(running[line]);
+    for &line in eligible {
+        let sum = per_line[line];
+        if sum == 0 {
+            continue;
+        }
+        let discount = deal
+            .get_percent
+            .of_minor(i64::try_from(sum).ok()?, 1, mode)?
+            .min(running[line]);
         if discount > 0 {
-            discounts.push((line, discount));
+            scratch.discounts.push((line, discount));
         }
     }
-    Some(BxgyOutcome {
-        discounts,
-        missing_units: 0,
-    })
+    Some(0)
 }

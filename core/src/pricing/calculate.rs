@@ -1,5 +1,14 @@
 //! The pricing function: validate, price lines, apply promotions in order,
 //! tax, and assemble the explained breakdown.
+//!
+//! Where the time goes: pricing is integer arithmetic on minor units
+//! (rates are applied as exact integer ratios, never through decimals), and
+//! the per-promotion loop reuses one set of scratch buffers. Target matching
+//! works on SKUs and tags interned to integers once per call. The remaining
+//! allocations are the output itself (one `String` per line for its SKU,
+//! one `Vec` per discounted line, one shared id per promotion).
+
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -11,10 +20,10 @@ use super::buy_x_get_y;
 use super::cart::Cart;
 use super::context::PricingContext;
 use super::prices::{check_price, price_line, LinePrice, PriceBook, PriceSource};
-use super::promotion::{Action, Promotion, PromotionClass, SubtotalBasis};
+use super::promotion::{Action, Promotion, PromotionClass, SubtotalBasis, Target};
 use super::tax::{self, TaxConfig, Taxable};
 use crate::error::{shown, Error, Result};
-use crate::money::{allocate, Currency, Money, Rate, RoundingMode};
+use crate::money::{allocate_minor, Currency, Money, Rate, RoundingMode};
 
 /// Everything pricing needs, borrowed: a pure function of these inputs.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +50,18 @@ pub(crate) struct Line<'a> {
     pub price: LinePrice,
     pub tags: &'a [String],
     pub tax_rate: Rate,
+}
+
+/// Buffers reused by every promotion of one pricing call.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    pub eligible: Vec<usize>,
+    pub discounts: Vec<(usize, i64)>,
+    pub weights: Vec<u64>,
+    pub parts: Vec<i64>,
+    pub remainders: Vec<(u128, usize)>,
+    pub pool: Vec<(i64, usize, u64)>,
+    pub per_line: Vec<i128>,
 }
 
 fn out_of_range(currency: Currency, what: &str) -> Error {
@@ -86,11 +107,11 @@ fn out_of_range(currency: Currency, what: &str) -> Error {
 /// ```
 pub fn price(input: &PricingInput<'_>) -> Result<PriceBreakdown> {
     let currency = input.cart.currency;
-    let mode = input.rounding_mode;
     let lines = validate_and_price(input)?;
     for promotion in input.promotions {
         promotion.validate()?;
     }
+    check_unique_ids(input.promotions)?;
 
     let mut running: Vec<i64> = lines
         .iter()
@@ -102,7 +123,7 @@ pub fn price(input: &PricingInput<'_>) -> Result<PriceBreakdown> {
         .ok_or_else(|| out_of_range(currency, "cart subtotal"))?;
 
     let outcome = apply_promotions(input, &lines, &mut running, subtotal)?;
-    assemble(input, &lines, &running, subtotal, outcome, mode)
+    assemble(input, &lines, &running, subtotal, outcome)
 }
 
 fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
@@ -159,48 +180,143 @@ fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
     Ok(lines)
 }
 
+/// The breakdown reports promotions by id, so ids must be unique.
+fn check_unique_ids(promotions: &[Promotion]) -> Result<()> {
+    let mut ids: Vec<&str> = promotions.iter().map(|p| p.id.as_str()).collect();
+    ids.sort_unstable();
+    match ids.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(Error::InvalidPromotion {
+            id: shown(w[0]),
+            field: "id",
+            reason: "is used by more than one promotion".to_owned(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Each promotion's id as a shared string, made once on first use, so the
+/// breakdown can name a promotion on many lines without copying it.
+struct PromotionIds<'a> {
+    promotions: &'a [Promotion],
+    shared: Vec<Option<Arc<str>>>,
+}
+
+impl<'a> PromotionIds<'a> {
+    fn new(promotions: &'a [Promotion]) -> Self {
+        PromotionIds {
+            promotions,
+            shared: vec![None; promotions.len()],
+        }
+    }
+
+    fn get(&mut self, index: usize) -> Arc<str> {
+        let promotions = self.promotions;
+        self.shared[index]
+            .get_or_insert_with(|| Arc::from(promotions[index].id.as_str()))
+            .clone()
+    }
+}
+
 /// What the promotion step produced.
-struct PromotionOutcome {
+struct PromotionOutcome<'a> {
     /// `(line, promotion index, amount)` in application order.
     records: Vec<(usize, usize, i64)>,
     applied: Vec<(usize, i64)>,
     not_applied: Vec<NotApplied>,
+    ids: PromotionIds<'a>,
 }
 
-/// Line indexes by SKU and by tag, built only when a promotion has a target.
+/// The lines each SKU and each tag appears on, built once per call when a
+/// promotion has a target: selecting a target's lines is a lookup per
+/// target key plus a copy of its line list, with no per-line string
+/// comparison. Lists are kept in one flat vector (compressed rows), so the
+/// index costs a few allocations in all, not one per key.
 struct TargetIndex<'a> {
-    by_key: FxHashMap<&'a str, Vec<usize>>,
-    by_tag: FxHashMap<&'a str, Vec<usize>>,
+    /// Key -> row; SKUs and tags live in separate namespaces.
+    sku_rows: FxHashMap<&'a str, u32>,
+    tag_rows: FxHashMap<&'a str, u32>,
+    /// Row `r` lists the lines `lines[start[r]..start[r + 1]]`, ascending.
+    start: Vec<usize>,
+    lines: Vec<usize>,
 }
 
 impl<'a> TargetIndex<'a> {
-    fn new(lines: &[Line<'a>]) -> Self {
-        let mut by_key: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        let mut by_tag: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        for (i, line) in lines.iter().enumerate() {
-            by_key.entry(line.sku).or_default().push(i);
+    fn new(cart: &[Line<'a>]) -> Self {
+        let mut sku_rows: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut tag_rows: FxHashMap<&str, u32> = FxHashMap::default();
+        sku_rows.reserve(cart.len());
+        // (row, line) for every SKU and tag occurrence, in line order.
+        let mut pairs: Vec<(u32, usize)> = Vec::with_capacity(cart.len() * 3);
+        for (i, line) in cart.iter().enumerate() {
+            let next = (sku_rows.len() + tag_rows.len()) as u32;
+            pairs.push((*sku_rows.entry(line.sku).or_insert(next), i));
             for tag in line.tags {
-                let lines_with_tag = by_tag.entry(tag.as_str()).or_default();
-                if lines_with_tag.last() != Some(&i) {
-                    lines_with_tag.push(i);
+                let next = (sku_rows.len() + tag_rows.len()) as u32;
+                let row = *tag_rows.entry(tag.as_str()).or_insert(next);
+                if !pairs
+                    .iter()
+                    .rev()
+                    .take_while(|&&(_, l)| l == i)
+                    .any(|&(r, _)| r == row)
+                {
+                    pairs.push((row, i));
                 }
             }
         }
-        TargetIndex { by_key, by_tag }
+        let rows = sku_rows.len() + tag_rows.len();
+        let mut start = vec![0usize; rows + 1];
+        for &(row, _) in &pairs {
+            start[row as usize + 1] += 1;
+        }
+        for r in 0..rows {
+            start[r + 1] += start[r];
+        }
+        let mut fill = start.clone();
+        let mut lines = vec![0usize; pairs.len()];
+        for &(row, line) in &pairs {
+            lines[fill[row as usize]] = line;
+            fill[row as usize] += 1;
+        }
+        TargetIndex {
+            sku_rows,
+            tag_rows,
+            start,
+            lines,
+        }
+    }
+
+    /// The lines `target` selects, ascending and without repeats, into `out`.
+    fn select(&self, target: &Target, out: &mut Vec<usize>) {
+        let rows = target
+            .skus
+            .iter()
+            .filter_map(|s| self.sku_rows.get(s.as_str()))
+            .chain(
+                target
+                    .tags
+                    .iter()
+                    .filter_map(|t| self.tag_rows.get(t.as_str())),
+            );
+        let mut lists = 0;
+        for &row in rows {
+            let row = row as usize;
+            out.extend_from_slice(&self.lines[self.start[row]..self.start[row + 1]]);
+            lists += 1;
+        }
+        if lists > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
     }
 }
 
-fn apply_promotions(
-    input: &PricingInput<'_>,
+fn apply_promotions<'a>(
+    input: &PricingInput<'a>,
     lines: &[Line<'_>],
     running: &mut [i64],
     subtotal: i64,
-) -> Result<PromotionOutcome> {
-    let currency = input.cart.currency;
-    let mode = input.rounding_mode;
-    let ctx = input.context;
+) -> Result<PromotionOutcome<'a>> {
     let promotions = input.promotions;
-
     let mut order: Vec<usize> = (0..promotions.len()).collect();
     order.sort_by(|&a, &b| {
         let (pa, pb) = (&promotions[a], &promotions[b]);
@@ -214,16 +330,16 @@ fn apply_promotions(
         .then(|| TargetIndex::new(lines));
 
     let mut out = PromotionOutcome {
-        records: Vec::new(),
-        applied: Vec::new(),
+        records: Vec::with_capacity(lines.len()),
+        applied: Vec::with_capacity(promotions.len()),
         not_applied: Vec::new(),
+        ids: PromotionIds::new(promotions),
     };
     let mut stopped_by: Option<usize> = None;
     // Per class: the first promotion that applied, and an exclusive one that applied.
     let mut first_in_class: [Option<usize>; 2] = [None, None];
     let mut exclusive_in_class: [Option<usize>; 2] = [None, None];
-    let mut mark = vec![false; lines.len()];
-    let mut eligible: Vec<usize> = Vec::with_capacity(lines.len());
+    let mut scratch = Scratch::default();
     let mut running_total = subtotal;
 
     for &pi in &order {
@@ -232,130 +348,101 @@ fn apply_promotions(
             PromotionClass::Product => 0,
             PromotionClass::Order => 1,
         };
-        let skip = |reason: NotAppliedReason| NotApplied {
-            id: promo.id.clone(),
-            reason,
+        let gate = gate_reason(
+            promo,
+            input,
+            stopped_by,
+            first_in_class[class],
+            exclusive_in_class[class],
+        );
+        let verdict = match gate {
+            Some(reason) => Err(reason),
+            None => {
+                let mut eligible = std::mem::take(&mut scratch.eligible);
+                eligible.clear();
+                match (&promo.target, &index) {
+                    (Some(target), Some(index)) => index.select(target, &mut eligible),
+                    _ => eligible.extend(0..lines.len()),
+                }
+                let state = RunningState {
+                    running,
+                    subtotal,
+                    running_total,
+                };
+                let verdict = evaluate(promo, lines, &eligible, &state, input, &mut scratch);
+                scratch.eligible = eligible;
+                verdict?
+            }
         };
-        if let Some(stopper) = stopped_by {
-            out.not_applied.push(skip(NotAppliedReason::StoppedBy {
-                promotion: promotions[stopper].id.clone(),
-            }));
-            continue;
-        }
-        if let Some(reason) = context_reason(promo, ctx) {
-            out.not_applied.push(skip(reason));
-            continue;
-        }
-        if let Some(fixed) = promo.action.fixed_amount() {
-            if fixed.currency() != currency {
-                out.not_applied
-                    .push(skip(NotAppliedReason::CurrencyMismatch {
-                        promotion_currency: fixed.currency(),
-                    }));
-                continue;
+        match verdict {
+            Err(reason) => {
+                let reason = match reason {
+                    Gate::Reason(r) => r,
+                    Gate::StoppedBy(p) => NotAppliedReason::StoppedBy {
+                        promotion: out.ids.get(p),
+                    },
+                    Gate::NotCombinableWith(p) => NotAppliedReason::NotCombinableWith {
+                        promotion: out.ids.get(p),
+                    },
+                };
+                let id = out.ids.get(pi);
+                out.not_applied.push(NotApplied { id, reason });
             }
-        }
-        let conflict = if promo.exclusive {
-            first_in_class[class]
-        } else {
-            exclusive_in_class[class]
-        };
-        if let Some(other) = conflict {
-            out.not_applied
-                .push(skip(NotAppliedReason::NotCombinableWith {
-                    promotion: promotions[other].id.clone(),
-                }));
-            continue;
-        }
-
-        // Eligible lines, in cart order.
-        eligible.clear();
-        match (&promo.target, &index) {
-            (Some(target), Some(index)) => {
-                let keys = target
-                    .skus
-                    .iter()
-                    .filter_map(|s| index.by_key.get(s.as_str()));
-                let tags = target
-                    .tags
-                    .iter()
-                    .filter_map(|t| index.by_tag.get(t.as_str()));
-                for &i in keys.chain(tags).flatten() {
-                    if !mark[i] {
-                        mark[i] = true;
-                        eligible.push(i);
-                    }
+            Ok(total) => {
+                for &(line, amount) in &scratch.discounts {
+                    running[line] -= amount;
+                    out.records.push((line, pi, amount));
                 }
-                eligible.sort_unstable();
-                for &i in &eligible {
-                    mark[i] = false;
+                running_total -= total;
+                out.applied.push((pi, total));
+                first_in_class[class].get_or_insert(pi);
+                if promo.exclusive {
+                    exclusive_in_class[class] = Some(pi);
+                }
+                if promo.stop_further {
+                    stopped_by = Some(pi);
                 }
             }
-            _ => eligible.extend(0..lines.len()),
-        }
-        if eligible.is_empty() {
-            out.not_applied
-                .push(skip(NotAppliedReason::NoEligibleLines));
-            continue;
-        }
-        if let Some(min_qty) = promo.min_quantity {
-            let units: u128 = eligible.iter().map(|&i| u128::from(lines[i].qty)).sum();
-            if units < u128::from(min_qty) {
-                let missing = u64::try_from(u128::from(min_qty) - units).unwrap_or(u64::MAX);
-                out.not_applied
-                    .push(skip(NotAppliedReason::BelowMinimumQuantity { missing }));
-                continue;
-            }
-        }
-        if let Some(min) = &promo.min_subtotal {
-            if min.amount.currency() != currency {
-                out.not_applied
-                    .push(skip(NotAppliedReason::CurrencyMismatch {
-                        promotion_currency: min.amount.currency(),
-                    }));
-                continue;
-            }
-            let basis = match min.basis {
-                SubtotalBasis::PreDiscount => subtotal,
-                SubtotalBasis::Running => running_total,
-            };
-            if basis < min.amount.minor_units() {
-                let missing = Money::from_minor_units(min.amount.minor_units() - basis, currency);
-                out.not_applied
-                    .push(skip(NotAppliedReason::BelowMinimumSubtotal { missing }));
-                continue;
-            }
-        }
-
-        let (discounts, missing_units) =
-            line_discounts(&promo.action, lines, &eligible, running, currency, mode)?;
-        let total: i64 = discounts.iter().map(|&(_, d)| d).sum();
-        if total == 0 {
-            let reason = if missing_units > 0 {
-                NotAppliedReason::BelowMinimumQuantity {
-                    missing: missing_units,
-                }
-            } else {
-                NotAppliedReason::NothingToDiscount
-            };
-            out.not_applied.push(skip(reason));
-            continue;
-        }
-        for (line, amount) in discounts {
-            running[line] -= amount;
-            out.records.push((line, pi, amount));
-        }
-        running_total -= total;
-        out.applied.push((pi, total));
-        first_in_class[class].get_or_insert(pi);
-        if promo.exclusive {
-            exclusive_in_class[class] = Some(pi);
-        }
-        if promo.stop_further {
-            stopped_by = Some(pi);
         }
     }
     Ok(out)
+}
+
+/// A reason not to apply, before ids are shared.
+enum Gate {
+    Reason(NotAppliedReason),
+    StoppedBy(usize),
+    NotCombinableWith(usize),
+}
+
+/// Checks everything that does not depend on the lines: stacking, the
+/// customer context, the currency of a fixed amount, exclusivity.
+fn gate_reason(
+    promo: &Promotion,
+    input: &PricingInput<'_>,
+    stopped_by: Option<usize>,
+    first_in_class: Option<usize>,
+    exclusive_in_class: Option<usize>,
+) -> Option<Gate> {
+    if let Some(stopper) = stopped_by {
+        return Some(Gate::StoppedBy(stopper));
+    }
+    if let Some(reason) = context_reason(promo, input.context) {
+        return Some(Gate::Reason(reason));
+    }
+    if let Some(fixed) = promo.action.fixed_amount() {
+        if fixed.currency() != input.cart.currency {
+            return Some(Gate::Reason(NotAppliedReason::CurrencyMismatch {
+                promotion_currency: fixed.currency(),
+            }));
+        }
+    }
+    let conflict = if promo.exclusive {
+        first_in_class
+    } else {
+        exclusive_in_class
+    };
+    conflict.map(Gate::NotCombinableWith)
 }
 
 /// Conditions on the customer context, checked before looking at lines.
@@ -400,48 +487,124 @@ fn context_reason(promo: &Promotion, ctx: &PricingContext) -> Option<NotAppliedR
     None
 }
 
-/// The discount of each eligible line under `action`, and for buy X get Y
-/// how many units were missing.
+/// The running amounts when a promotion is evaluated.
+struct RunningState<'r> {
+    running: &'r [i64],
+    subtotal: i64,
+    running_total: i64,
+}
+
+/// Checks the line-dependent conditions of `promo` and computes its line
+/// discounts into `scratch.discounts`: `Ok(total)` when it applies, or the
+/// reason it does not.
+fn evaluate(
+    promo: &Promotion,
+    lines: &[Line<'_>],
+    eligible: &[usize],
+    state: &RunningState<'_>,
+    input: &PricingInput<'_>,
+    scratch: &mut Scratch,
+) -> Result<std::result::Result<i64, Gate>> {
+    let currency = input.cart.currency;
+    let not = |reason| Ok(Err(Gate::Reason(reason)));
+    scratch.discounts.clear();
+    if eligible.is_empty() {
+        return not(NotAppliedReason::NoEligibleLines);
+    }
+    if let Some(min_qty) = promo.min_quantity {
+        let units: u128 = eligible.iter().map(|&i| u128::from(lines[i].qty)).sum();
+        if units < u128::from(min_qty) {
+            let missing = u64::try_from(u128::from(min_qty) - units).unwrap_or(u64::MAX);
+            return not(NotAppliedReason::BelowMinimumQuantity { missing });
+        }
+    }
+    if let Some(min) = &promo.min_subtotal {
+        if min.amount.currency() != currency {
+            return not(NotAppliedReason::CurrencyMismatch {
+                promotion_currency: min.amount.currency(),
+            });
+        }
+        let basis = match min.basis {
+            SubtotalBasis::PreDiscount => state.subtotal,
+            SubtotalBasis::Running => state.running_total,
+        };
+        if basis < min.amount.minor_units() {
+            let missing = Money::from_minor_units(min.amount.minor_units() - basis, currency);
+            return not(NotAppliedReason::BelowMinimumSubtotal { missing });
+        }
+    }
+    let missing_units = line_discounts(
+        &promo.action,
+        lines,
+        eligible,
+        state.running,
+        input,
+        scratch,
+    )?;
+    let total: i64 = scratch.discounts.iter().map(|&(_, d)| d).sum();
+    if total > 0 {
+        Ok(Ok(total))
+    } else if missing_units > 0 {
+        not(NotAppliedReason::BelowMinimumQuantity {
+            missing: missing_units,
+        })
+    } else {
+        not(NotAppliedReason::NothingToDiscount)
+    }
+}
+
+/// The discount of each eligible line under `action`, into
+/// `scratch.discounts`; for buy X get Y, how many units were missing.
 fn line_discounts(
     action: &Action,
     lines: &[Line<'_>],
     eligible: &[usize],
     running: &[i64],
-    currency: Currency,
-    mode: RoundingMode,
-) -> Result<(Vec<(usize, i64)>, u64)> {
+    input: &PricingInput<'_>,
+    scratch: &mut Scratch,
+) -> Result<u64> {
+    let (currency, mode) = (input.cart.currency, input.rounding_mode);
     let overflow = || out_of_range(currency, "promotion amount");
-    let per_line = |f: &dyn Fn(usize) -> Option<i64>| -> Result<Vec<(usize, i64)>> {
-        let mut out = Vec::with_capacity(eligible.len());
+    let per_line = |out: &mut Vec<(usize, i64)>, f: &dyn Fn(usize) -> Option<i64>| -> Result<()> {
         for &i in eligible {
             let d = f(i).ok_or_else(overflow)?.clamp(0, running[i]);
             if d > 0 {
                 out.push((i, d));
             }
         }
-        Ok(out)
+        Ok(())
     };
-    let discounts = match action {
-        Action::LinePercent { value } => per_line(&|i| value.of_minor(running[i], 1, mode))?,
-        Action::LineFixed { value } => per_line(&|i| {
-            value
-                .minor_units()
-                .checked_mul(i64::try_from(lines[i].qty).ok()?)
-        })?,
-        Action::FixedPrice { value } => per_line(&|i| {
-            let target = value
-                .minor_units()
-                .checked_mul(i64::try_from(lines[i].qty).ok()?)?;
-            Some(running[i].saturating_sub(target))
-        })?,
+    let qty = |i: usize| i64::try_from(lines[i].qty).ok();
+    match action {
+        Action::LinePercent { value } => {
+            per_line(&mut scratch.discounts, &|i| {
+                value.of_minor(running[i], 1, mode)
+            })?;
+        }
+        Action::LineFixed { value } => {
+            per_line(&mut scratch.discounts, &|i| {
+                value.minor_units().checked_mul(qty(i)?)
+            })?;
+        }
+        Action::FixedPrice { value } => {
+            per_line(&mut scratch.discounts, &|i| {
+                Some(running[i].saturating_sub(value.minor_units().checked_mul(qty(i)?)?))
+            })?;
+        }
         Action::OrderPercent { value } => {
             let base = eligible_sum(eligible, running).ok_or_else(overflow)?;
             let total = value.of_minor(base, 1, mode).ok_or_else(overflow)?;
-            split(total, eligible, running, currency)?
+            split(total, eligible, running, currency, scratch)?;
         }
         Action::OrderFixed { value } => {
             let base = eligible_sum(eligible, running).ok_or_else(overflow)?;
-            split(value.minor_units().min(base), eligible, running, currency)?
+            split(
+                value.minor_units().min(base),
+                eligible,
+                running,
+                currency,
+                scratch,
+            )?;
         }
         Action::BuyXGetY {
             buy,
@@ -449,21 +612,17 @@ fn line_discounts(
             get_percent,
             max_applications,
         } => {
-            let outcome = buy_x_get_y::apply(
-                lines,
-                eligible,
-                running,
-                *buy,
-                *get,
-                *get_percent,
-                *max_applications,
-                mode,
-            )
-            .ok_or_else(overflow)?;
-            return Ok((outcome.discounts, outcome.missing_units));
+            let deal = buy_x_get_y::Deal {
+                buy: *buy,
+                get: *get,
+                get_percent: *get_percent,
+                max_applications: *max_applications,
+            };
+            return buy_x_get_y::apply(&deal, lines, eligible, running, mode, scratch)
+                .ok_or_else(overflow);
         }
-    };
-    Ok((discounts, 0))
+    }
+    Ok(0)
 }
 
 fn eligible_sum(eligible: &[usize], running: &[i64]) -> Option<i64> {
@@ -479,21 +638,29 @@ fn split(
     eligible: &[usize],
     running: &[i64],
     currency: Currency,
-) -> Result<Vec<(usize, i64)>> {
+    scratch: &mut Scratch,
+) -> Result<()> {
     if total <= 0 {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    let weights: Vec<u64> = eligible
-        .iter()
-        .map(|&i| running[i].unsigned_abs())
-        .collect();
-    let parts = allocate(Money::from_minor_units(total, currency), &weights)?;
-    Ok(eligible
-        .iter()
-        .zip(parts)
-        .filter(|(_, p)| !p.is_zero())
-        .map(|(&i, p)| (i, p.minor_units()))
-        .collect())
+    scratch.weights.clear();
+    scratch
+        .weights
+        .extend(eligible.iter().map(|&i| running[i].unsigned_abs()));
+    allocate_minor(
+        Money::from_minor_units(total, currency),
+        &scratch.weights,
+        &mut scratch.parts,
+        &mut scratch.remainders,
+    )?;
+    scratch.discounts.extend(
+        eligible
+            .iter()
+            .zip(&scratch.parts)
+            .filter(|(_, &p)| p != 0)
+            .map(|(&i, &p)| (i, p)),
+    );
+    Ok(())
 }
 
 fn assemble(
@@ -501,8 +668,7 @@ fn assemble(
     lines: &[Line<'_>],
     running: &[i64],
     subtotal: i64,
-    outcome: PromotionOutcome,
-    mode: RoundingMode,
+    mut outcome: PromotionOutcome<'_>,
 ) -> Result<PriceBreakdown> {
     let currency = input.cart.currency;
     let money = |minor: i64| Money::from_minor_units(minor, currency);
@@ -519,17 +685,21 @@ fn assemble(
                     rate: l.tax_rate,
                 })
                 .collect();
-            tax::compute(config, &taxable, currency, mode)?
+            tax::compute(config, &taxable, currency, input.rounding_mode)?
         }
         None => vec![0; lines.len()],
     };
     let inclusive = input.tax.is_some_and(|t| t.prices_include_tax);
 
+    let mut counts = vec![0usize; lines.len()];
+    for &(line, _, _) in &outcome.records {
+        counts[line] += 1;
+    }
     let mut per_line_discounts: Vec<Vec<LineDiscount>> =
-        (0..lines.len()).map(|_| Vec::new()).collect();
+        counts.iter().map(|&n| Vec::with_capacity(n)).collect();
     for &(line, pi, amount) in &outcome.records {
         per_line_discounts[line].push(LineDiscount {
-            promotion: promotions[pi].id.clone(),
+            promotion: outcome.ids.get(pi),
             amount: money(amount),
         });
     }
@@ -562,10 +732,7 @@ fn assemble(
             .checked_add(total)
             .ok_or_else(|| out_of_range(currency, "grand total"))?;
         if input.tax.is_some() {
-            match tax_summary
-                .iter_mut()
-                .find(|t| t.rate.value() == line.tax_rate.value())
-            {
+            match tax_summary.iter_mut().find(|t| t.rate == line.tax_rate) {
                 Some(t) => t.amount = money(t.amount.minor_units() + tax),
                 None => tax_summary.push(TaxSummary {
                     rate: line.tax_rate,
@@ -602,6 +769,14 @@ fn assemble(
         .map(|code| UnknownCoupon { code: code.clone() })
         .collect();
 
+    let promotions_applied = outcome
+        .applied
+        .iter()
+        .map(|&(pi, amount)| AppliedPromotion {
+            id: outcome.ids.get(pi),
+            amount: money(amount),
+        })
+        .collect();
     Ok(PriceBreakdown {
         currency,
         lines: out_lines,
@@ -610,14 +785,7 @@ fn assemble(
         tax_total: money(tax_total),
         grand_total: money(grand_total),
         taxes: tax_summary,
-        promotions_applied: outcome
-            .applied
-            .iter()
-            .map(|&(pi, amount)| AppliedPromotion {
-                id: promotions[pi].id.clone(),
-                amount: money(amount),
-            })
-            .collect(),
+        promotions_applied,
         promotions_not_applied: outcome.not_applied,
         unknown_coupons,
     })

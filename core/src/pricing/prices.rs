@@ -1,7 +1,6 @@
 //! What a product costs: flat prices per currency and tier tables.
 
-use std::collections::HashMap;
-
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{shown, Error, Result};
@@ -144,7 +143,7 @@ impl ProductPrice {
 /// Every product's prices, looked up by SKU.
 #[derive(Debug, Clone, Default)]
 pub struct PriceBook {
-    by_sku: HashMap<String, ProductPrice>,
+    by_sku: FxHashMap<String, ProductPrice>,
 }
 
 impl PriceBook {

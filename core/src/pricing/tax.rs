@@ -113,7 +113,7 @@ pub(crate) fn compute(
             // Group by rate value, in order of first appearance.
             let mut groups: Vec<(Rate, Vec<usize>)> = Vec::new();
             for (i, l) in lines.iter().enumerate() {
-                match groups.iter_mut().find(|(r, _)| r.value() == l.rate.value()) {
+                match groups.iter_mut().find(|(r, _)| *r == l.rate) {
                     Some((_, members)) => members.push(i),
                     None => groups.push((l.rate, vec![i])),
                 }
