@@ -8,9 +8,11 @@ use serde::Serialize;
 use super::prices::PriceSource;
 use crate::money::{Currency, Money, Rate};
 
-/// A discount on one line, naming its promotion.
+/// A discount on one line, naming its line and its promotion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineDiscount {
+    /// The line's index in the cart (0-based).
+    pub line: usize,
     /// The promotion's id (shared, not copied per line).
     pub promotion: Arc<str>,
     /// The amount it took off this line.
@@ -30,9 +32,8 @@ pub struct LineBreakdown {
     pub price_source: PriceSource,
     /// `unit x qty` (or the sum of graduated bands).
     pub line_subtotal: Money,
-    /// Each promotion's share of this line, in application order.
-    pub discounts: Vec<LineDiscount>,
-    /// Sum of `discounts`.
+    /// Sum of this line's entries in [`PriceBreakdown::discounts`] (see
+    /// [`PriceBreakdown::discounts_of`]).
     pub discount: Money,
     /// The amount without tax.
     pub line_net: Money,
@@ -135,6 +136,10 @@ pub struct PriceBreakdown {
     pub subtotal: Money,
     /// Sum of line discounts (= sum of `promotions_applied`).
     pub discount_total: Money,
+    /// Every line discount, naming its line and promotion, ordered by line
+    /// and, within a line, by application order. Kept flat (not one vector
+    /// per line) so pricing allocates little.
+    pub discounts: Vec<LineDiscount>,
     /// Sum of line taxes.
     pub tax_total: Money,
     /// Sum of line totals.
@@ -147,4 +152,29 @@ pub struct PriceBreakdown {
     pub promotions_not_applied: Vec<NotApplied>,
     /// Coupon codes that matched no promotion.
     pub unknown_coupons: Vec<UnknownCoupon>,
+}
+
+impl PriceBreakdown {
+    /// The discounts of cart line `line` (0-based), in application order.
+    ///
+    /// ```
+    /// # use kassa::pricing::*;
+    /// # use kassa::{money::Rate, Currency, Money, RoundingMode};
+    /// # let usd = |s| Money::parse(s, Currency::USD).unwrap();
+    /// # let mut book = PriceBook::new();
+    /// # book.insert(ProductPrice::new("A", usd("10.00")))?;
+    /// # let cart = Cart { currency: Currency::USD, lines: vec![CartLine::new("A", 1)] };
+    /// # let promos = [Promotion::new("p", 1, Action::LinePercent { value: Rate::parse("0.5")? })];
+    /// # let b = price(&PricingInput { prices: &book, cart: &cart, promotions: &promos, tax: None,
+    /// #     rounding_mode: RoundingMode::HalfEven, context: &PricingContext::default() })?;
+    /// let first = b.discounts_of(0);
+    /// assert_eq!(&*first[0].promotion, "p");
+    /// assert_eq!(first[0].amount, usd("5.00"));
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    pub fn discounts_of(&self, line: usize) -> &[LineDiscount] {
+        let start = self.discounts.partition_point(|d| d.line < line);
+        let end = self.discounts.partition_point(|d| d.line <= line);
+        &self.discounts[start..end]
+    }
 }

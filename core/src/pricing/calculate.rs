@@ -5,10 +5,9 @@
 //! (rates are applied as exact integer ratios, never through decimals), and
 //! the per-promotion loop reuses one set of scratch buffers. Target matching
 //! works on SKUs and tags interned to integers once per call. The remaining
-//! allocations are the output itself (one `String` per line for its SKU,
-//! one `Vec` per discounted line, one shared id per promotion).
-
-use std::sync::Arc;
+//! allocations are the output itself: one `String` per line for its SKU and
+//! a handful of vectors; promotion ids are shared, line discounts are kept
+//! in one flat vector.
 
 use rustc_hash::FxHashMap;
 
@@ -182,7 +181,7 @@ fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
 
 /// The breakdown reports promotions by id, so ids must be unique.
 fn check_unique_ids(promotions: &[Promotion]) -> Result<()> {
-    let mut ids: Vec<&str> = promotions.iter().map(|p| p.id.as_str()).collect();
+    let mut ids: Vec<&str> = promotions.iter().map(|p| &*p.id).collect();
     ids.sort_unstable();
     match ids.windows(2).find(|w| w[0] == w[1]) {
         Some(w) => Err(Error::InvalidPromotion {
@@ -194,36 +193,12 @@ fn check_unique_ids(promotions: &[Promotion]) -> Result<()> {
     }
 }
 
-/// Each promotion's id as a shared string, made once on first use, so the
-/// breakdown can name a promotion on many lines without copying it.
-struct PromotionIds<'a> {
-    promotions: &'a [Promotion],
-    shared: Vec<Option<Arc<str>>>,
-}
-
-impl<'a> PromotionIds<'a> {
-    fn new(promotions: &'a [Promotion]) -> Self {
-        PromotionIds {
-            promotions,
-            shared: vec![None; promotions.len()],
-        }
-    }
-
-    fn get(&mut self, index: usize) -> Arc<str> {
-        let promotions = self.promotions;
-        self.shared[index]
-            .get_or_insert_with(|| Arc::from(promotions[index].id.as_str()))
-            .clone()
-    }
-}
-
 /// What the promotion step produced.
-struct PromotionOutcome<'a> {
+struct PromotionOutcome {
     /// `(line, promotion index, amount)` in application order.
     records: Vec<(usize, usize, i64)>,
     applied: Vec<(usize, i64)>,
     not_applied: Vec<NotApplied>,
-    ids: PromotionIds<'a>,
 }
 
 /// The lines each SKU and each tag appears on, built once per call when a
@@ -241,15 +216,26 @@ struct TargetIndex<'a> {
 }
 
 impl<'a> TargetIndex<'a> {
-    fn new(cart: &[Line<'a>]) -> Self {
+    /// Indexes SKUs when `skus`, tags when `tags` (only what targets use).
+    fn new(cart: &[Line<'a>], skus: bool, tags: bool) -> Self {
         let mut sku_rows: FxHashMap<&str, u32> = FxHashMap::default();
         let mut tag_rows: FxHashMap<&str, u32> = FxHashMap::default();
-        sku_rows.reserve(cart.len());
+        if skus {
+            sku_rows.reserve(cart.len());
+        }
+        if tags {
+            tag_rows.reserve(16);
+        }
         // (row, line) for every SKU and tag occurrence, in line order.
         let mut pairs: Vec<(u32, usize)> = Vec::with_capacity(cart.len() * 3);
         for (i, line) in cart.iter().enumerate() {
-            let next = (sku_rows.len() + tag_rows.len()) as u32;
-            pairs.push((*sku_rows.entry(line.sku).or_insert(next), i));
+            if skus {
+                let next = (sku_rows.len() + tag_rows.len()) as u32;
+                pairs.push((*sku_rows.entry(line.sku).or_insert(next), i));
+            }
+            if !tags {
+                continue;
+            }
             for tag in line.tags {
                 let next = (sku_rows.len() + tag_rows.len()) as u32;
                 let row = *tag_rows.entry(tag.as_str()).or_insert(next);
@@ -310,30 +296,30 @@ impl<'a> TargetIndex<'a> {
     }
 }
 
-fn apply_promotions<'a>(
-    input: &PricingInput<'a>,
+fn apply_promotions(
+    input: &PricingInput<'_>,
     lines: &[Line<'_>],
     running: &mut [i64],
     subtotal: i64,
-) -> Result<PromotionOutcome<'a>> {
+) -> Result<PromotionOutcome> {
     let promotions = input.promotions;
     let mut order: Vec<usize> = (0..promotions.len()).collect();
-    order.sort_by(|&a, &b| {
+    order.sort_unstable_by(|&a, &b| {
         let (pa, pb) = (&promotions[a], &promotions[b]);
         pa.priority
             .cmp(&pb.priority)
             .then_with(|| pa.id.cmp(&pb.id))
     });
-    let index = promotions
-        .iter()
-        .any(|p| p.target.is_some())
-        .then(|| TargetIndex::new(lines));
+    let targets = promotions.iter().filter_map(|p| p.target.as_ref());
+    let (by_sku, by_tag) = targets.fold((false, false), |(s, t), target| {
+        (s || !target.skus.is_empty(), t || !target.tags.is_empty())
+    });
+    let index = (by_sku || by_tag).then(|| TargetIndex::new(lines, by_sku, by_tag));
 
     let mut out = PromotionOutcome {
-        records: Vec::with_capacity(lines.len()),
+        records: Vec::with_capacity(lines.len() * 4),
         applied: Vec::with_capacity(promotions.len()),
-        not_applied: Vec::new(),
-        ids: PromotionIds::new(promotions),
+        not_applied: Vec::with_capacity(promotions.len()),
     };
     let mut stopped_by: Option<usize> = None;
     // Per class: the first promotion that applied, and an exclusive one that applied.
@@ -379,13 +365,13 @@ fn apply_promotions<'a>(
                 let reason = match reason {
                     Gate::Reason(r) => r,
                     Gate::StoppedBy(p) => NotAppliedReason::StoppedBy {
-                        promotion: out.ids.get(p),
+                        promotion: promotions[p].id.clone(),
                     },
                     Gate::NotCombinableWith(p) => NotAppliedReason::NotCombinableWith {
-                        promotion: out.ids.get(p),
+                        promotion: promotions[p].id.clone(),
                     },
                 };
-                let id = out.ids.get(pi);
+                let id = promo.id.clone();
                 out.not_applied.push(NotApplied { id, reason });
             }
             Ok(total) => {
@@ -668,7 +654,7 @@ fn assemble(
     lines: &[Line<'_>],
     running: &[i64],
     subtotal: i64,
-    mut outcome: PromotionOutcome<'_>,
+    outcome: PromotionOutcome,
 ) -> Result<PriceBreakdown> {
     let currency = input.cart.currency;
     let money = |minor: i64| Money::from_minor_units(minor, currency);
@@ -691,28 +677,35 @@ fn assemble(
     };
     let inclusive = input.tax.is_some_and(|t| t.prices_include_tax);
 
-    let mut counts = vec![0usize; lines.len()];
+    // By line, then application order: a counting sort (linear, stable).
+    let mut slot = vec![0usize; lines.len() + 1];
     for &(line, _, _) in &outcome.records {
-        counts[line] += 1;
+        slot[line + 1] += 1;
     }
-    let mut per_line_discounts: Vec<Vec<LineDiscount>> =
-        counts.iter().map(|&n| Vec::with_capacity(n)).collect();
-    for &(line, pi, amount) in &outcome.records {
-        per_line_discounts[line].push(LineDiscount {
-            promotion: outcome.ids.get(pi),
-            amount: money(amount),
-        });
+    for i in 0..lines.len() {
+        slot[i + 1] += slot[i];
     }
+    let mut by_line = vec![0usize; outcome.records.len()];
+    for (k, &(line, _, _)) in outcome.records.iter().enumerate() {
+        by_line[slot[line]] = k;
+        slot[line] += 1;
+    }
+    let discounts: Vec<LineDiscount> = by_line
+        .iter()
+        .map(|&k| {
+            let (line, pi, amount) = outcome.records[k];
+            LineDiscount {
+                line,
+                promotion: promotions[pi].id.clone(),
+                amount: money(amount),
+            }
+        })
+        .collect();
 
     let (mut discount_total, mut tax_total, mut grand_total) = (0i64, 0i64, 0i64);
     let mut tax_summary: Vec<TaxSummary> = Vec::new();
     let mut out_lines = Vec::with_capacity(lines.len());
-    for (((line, &run), &tax), discounts) in lines
-        .iter()
-        .zip(running)
-        .zip(&taxes)
-        .zip(per_line_discounts)
-    {
+    for ((line, &run), &tax) in lines.iter().zip(running).zip(&taxes) {
         let subtotal_line = line.price.subtotal.minor_units();
         let discount = subtotal_line - run;
         let (net, total) = if inclusive {
@@ -746,7 +739,6 @@ fn assemble(
             unit_price: line.price.unit_price,
             price_source: line.price.source.clone(),
             line_subtotal: line.price.subtotal,
-            discounts,
             discount: money(discount),
             line_net: money(net),
             tax: money(tax),
@@ -773,7 +765,7 @@ fn assemble(
         .applied
         .iter()
         .map(|&(pi, amount)| AppliedPromotion {
-            id: outcome.ids.get(pi),
+            id: promotions[pi].id.clone(),
             amount: money(amount),
         })
         .collect();
@@ -782,6 +774,7 @@ fn assemble(
         lines: out_lines,
         subtotal: money(subtotal),
         discount_total: money(discount_total),
+        discounts,
         tax_total: money(tax_total),
         grand_total: money(grand_total),
         taxes: tax_summary,

@@ -1,5 +1,7 @@
 //! Promotions: conditions, actions and stacking rules.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::context::Timestamp;
@@ -138,8 +140,9 @@ pub struct MinSubtotal {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Promotion {
-    /// Unique id, reported in the breakdown.
-    pub id: String,
+    /// Unique id, reported in the breakdown (shared: naming the promotion
+    /// on many lines copies a pointer, not the text).
+    pub id: Arc<str>,
     /// Lower runs first; ties by `id`.
     pub priority: i64,
     /// What it does.
@@ -185,7 +188,7 @@ pub struct Promotion {
 
 impl Promotion {
     /// A promotion with no conditions.
-    pub fn new(id: impl Into<String>, priority: i64, action: Action) -> Self {
+    pub fn new(id: impl Into<Arc<str>>, priority: i64, action: Action) -> Self {
         Promotion {
             id: id.into(),
             priority,
