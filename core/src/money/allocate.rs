@@ -59,7 +59,7 @@ pub(crate) fn allocate_minor(
     total: Money,
     weights: &[u64],
     parts: &mut Vec<i64>,
-    scratch: &mut Vec<(u128, usize)>,
+    scratch: &mut Vec<u128>,
 ) -> Result<()> {
     parts.clear();
     scratch.clear();
@@ -83,6 +83,14 @@ pub(crate) fn allocate_minor(
         });
     }
 
+    let Ok(count) = u32::try_from(weights.len()) else {
+        return Err(Error::InvalidWeights {
+            reason: format!(
+                "{} parts is more than an allocation supports",
+                weights.len()
+            ),
+        });
+    };
     let magnitude = u128::from(total.minor_units().unsigned_abs());
     let negative = total.is_negative();
     let mut assigned: u128 = 0;
@@ -91,7 +99,7 @@ pub(crate) fn allocate_minor(
         && magnitude
             .checked_mul(u128::from(max_weight))
             .is_some_and(|p| p <= u128::from(u64::MAX));
-    for (index, &weight) in weights.iter().enumerate() {
+    for (index, &weight) in (0..count).zip(weights) {
         // magnitude < 2^64 and weight < 2^64, so the product fits in u128;
         // when it fits in u64 (the usual case) 64-bit division is much faster.
         let (share, remainder) = if narrow {
@@ -106,36 +114,34 @@ pub(crate) fn allocate_minor(
         // share <= magnitude <= 2^63: stored as a magnitude, signed below.
         parts.push(share as i64);
         if remainder > 0 {
-            scratch.push((remainder, index));
+            // One integer ranks a part: its remainder (< W <= 2^96), then the
+            // earlier index. The larger key wins; keys are unique.
+            scratch.push((remainder << 32) | u128::from(u32::MAX - index));
         }
     }
 
     // The leftover is the sum of the fractional remainders, so it is smaller
     // than the number of parts with a non-zero remainder.
     let leftover = (magnitude - assigned) as usize;
-    if leftover > 0 {
-        let by_rank = |a: &(u128, usize), b: &(u128, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-        if leftover <= 4 {
-            // A few units: pick the best remaining part each time (the first
-            // of equal remainders, as they are in index order).
-            for _ in 0..leftover {
-                let mut best = 0;
-                for (k, candidate) in scratch.iter().enumerate().skip(1) {
-                    if candidate.0 > scratch[best].0 {
-                        best = k;
-                    }
-                }
-                let index = scratch[best].1;
-                parts[index] = parts[index].wrapping_add(1);
-                scratch[best].0 = 0;
-            }
-        } else {
-            if leftover < scratch.len() {
-                scratch.select_nth_unstable_by(leftover - 1, by_rank);
-            }
-            for &(_, index) in &scratch[..leftover] {
-                parts[index] = parts[index].wrapping_add(1);
-            }
+    let index_of = |key: u128| (u32::MAX - key as u32) as usize;
+    if leftover > 0 && leftover <= 4 {
+        // A few units: take the best remaining key each time.
+        for _ in 0..leftover {
+            let (best, key) = scratch
+                .iter()
+                .copied()
+                .enumerate()
+                .max_by_key(|&(_, k)| k)
+                .unwrap_or((0, 0));
+            parts[index_of(key)] = parts[index_of(key)].wrapping_add(1);
+            scratch[best] = 0;
+        }
+    } else if leftover > 0 {
+        if leftover < scratch.len() {
+            scratch.select_nth_unstable_by(leftover - 1, |a, b| b.cmp(a));
+        }
+        for &key in &scratch[..leftover] {
+            parts[index_of(key)] = parts[index_of(key)].wrapping_add(1);
         }
     }
     if negative {

@@ -5,7 +5,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::rounding::round_ratio;
+use super::rounding::{round_ratio, round_ratio_i64};
 use super::{Money, RoundingMode};
 use crate::error::{Error, Result};
 
@@ -124,6 +124,18 @@ impl Rate {
     /// `round(amount x rate)` in minor units.
     pub(crate) fn of_minor(&self, minor: i64, divisor: u64, mode: RoundingMode) -> Option<i64> {
         let (num, den) = self.ratio();
+        // The usual case in 64 bits: rates have few digits, amounts fit.
+        if let (Ok(n), Ok(d), Ok(q)) = (
+            i64::try_from(num),
+            i64::try_from(den),
+            i64::try_from(divisor),
+        ) {
+            if let (Some(a), Some(b)) = (minor.checked_mul(n), d.checked_mul(q)) {
+                if b > 0 {
+                    return Some(round_ratio_i64(a, b, mode));
+                }
+            }
+        }
         let numerator = i128::from(minor).checked_mul(num)?;
         let denominator = den.checked_mul(i128::from(divisor))?;
         i64::try_from(round_ratio(numerator, denominator, mode)?).ok()
@@ -133,6 +145,11 @@ impl Rate {
     /// tax-inclusive amount.
     pub(crate) fn within_minor(&self, gross: i64, mode: RoundingMode) -> Option<i64> {
         let (num, den) = self.ratio();
+        if let (Ok(n), Ok(d)) = (i64::try_from(num), i64::try_from(den)) {
+            if let (Some(a), Some(b)) = (gross.checked_mul(n), d.checked_add(n)) {
+                return Some(round_ratio_i64(a, b, mode));
+            }
+        }
         let numerator = i128::from(gross).checked_mul(num)?;
         let denominator = den.checked_add(num)?;
         i64::try_from(round_ratio(numerator, denominator, mode)?).ok()

@@ -184,6 +184,16 @@ pub(crate) fn round_ratio(numerator: i128, denominator: i128, mode: RoundingMode
     })
 }
 
+/// [`round_ratio`] for 64-bit operands; `denominator` must be positive.
+#[inline]
+pub(crate) fn round_ratio_i64(numerator: i64, denominator: i64, mode: RoundingMode) -> i64 {
+    let (q, r) = (
+        numerator.div_euclid(denominator),
+        numerator.rem_euclid(denominator),
+    );
+    settle(q, r, denominator, numerator >= 0, mode)
+}
+
 /// Rounds `q + r/d` (0 <= r < d) to an integer: the 64-bit tail of
 /// [`round_ratio`].
 #[inline]

@@ -235,6 +235,10 @@ fn allocation_edge_cases() {
     let min = Money::from_minor_units(i64::MIN, Currency::USD);
     let parts = allocate(min, &[1, 1]).unwrap();
     assert_eq!(parts[0].minor_units() + parts[1].minor_units(), i64::MIN);
+    // A leftover unit that lifts a part to the full magnitude 2^63.
+    let parts = allocate(min, &[u64::MAX, 1]).unwrap();
+    let sum: i128 = parts.iter().map(|p| i128::from(p.minor_units())).sum();
+    assert_eq!(sum, i128::from(i64::MIN));
 
     assert_eq!(
         allocate(usd("1.00"), &[]).unwrap_err().code(),

@@ -52,15 +52,30 @@ pub(crate) struct Line<'a> {
 }
 
 /// Buffers reused by every promotion of one pricing call.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Scratch {
     pub eligible: Vec<usize>,
     pub discounts: Vec<(usize, i64)>,
     pub weights: Vec<u64>,
     pub parts: Vec<i64>,
-    pub remainders: Vec<(u128, usize)>,
+    pub remainders: Vec<u128>,
     pub pool: Vec<(i64, usize, u64)>,
     pub per_line: Vec<i128>,
+}
+
+impl Scratch {
+    /// Buffers sized for `lines` cart lines, so they never grow mid-call.
+    fn for_lines(lines: usize) -> Self {
+        Scratch {
+            eligible: Vec::with_capacity(lines),
+            discounts: Vec::with_capacity(lines),
+            weights: Vec::with_capacity(lines),
+            parts: Vec::with_capacity(lines),
+            remainders: Vec::with_capacity(lines),
+            pool: Vec::with_capacity(lines),
+            per_line: Vec::with_capacity(lines),
+        }
+    }
 }
 
 fn out_of_range(currency: Currency, what: &str) -> Error {
@@ -216,36 +231,43 @@ struct TargetIndex<'a> {
 }
 
 impl<'a> TargetIndex<'a> {
-    /// Indexes SKUs when `skus`, tags when `tags` (only what targets use).
-    fn new(cart: &[Line<'a>], skus: bool, tags: bool) -> Self {
+    /// Indexes only the SKUs and tags that some promotion targets: the maps
+    /// stay small and each line costs a few look-ups, no insertions.
+    fn new(cart: &[Line<'a>], promotions: &'a [Promotion]) -> Option<Self> {
         let mut sku_rows: FxHashMap<&str, u32> = FxHashMap::default();
         let mut tag_rows: FxHashMap<&str, u32> = FxHashMap::default();
-        if skus {
-            sku_rows.reserve(cart.len());
-        }
-        if tags {
-            tag_rows.reserve(16);
-        }
-        // (row, line) for every SKU and tag occurrence, in line order.
-        let mut pairs: Vec<(u32, usize)> = Vec::with_capacity(cart.len() * 3);
-        for (i, line) in cart.iter().enumerate() {
-            if skus {
+        for target in promotions.iter().filter_map(|p| p.target.as_ref()) {
+            for sku in &target.skus {
                 let next = (sku_rows.len() + tag_rows.len()) as u32;
-                pairs.push((*sku_rows.entry(line.sku).or_insert(next), i));
+                sku_rows.entry(sku.as_str()).or_insert(next);
             }
-            if !tags {
+            for tag in &target.tags {
+                let next = (sku_rows.len() + tag_rows.len()) as u32;
+                tag_rows.entry(tag.as_str()).or_insert(next);
+            }
+        }
+        if sku_rows.is_empty() && tag_rows.is_empty() {
+            return None;
+        }
+        // (row, line) for every targeted SKU and tag occurrence, in line order.
+        let mut pairs: Vec<(u32, usize)> = Vec::with_capacity(cart.len() * 2);
+        for (i, line) in cart.iter().enumerate() {
+            if let Some(&row) = sku_rows.get(line.sku) {
+                pairs.push((row, i));
+            }
+            if tag_rows.is_empty() {
                 continue;
             }
             for tag in line.tags {
-                let next = (sku_rows.len() + tag_rows.len()) as u32;
-                let row = *tag_rows.entry(tag.as_str()).or_insert(next);
-                if !pairs
-                    .iter()
-                    .rev()
-                    .take_while(|&&(_, l)| l == i)
-                    .any(|&(r, _)| r == row)
-                {
-                    pairs.push((row, i));
+                if let Some(&row) = tag_rows.get(tag.as_str()) {
+                    if !pairs
+                        .iter()
+                        .rev()
+                        .take_while(|&&(_, l)| l == i)
+                        .any(|&(r, _)| r == row)
+                    {
+                        pairs.push((row, i));
+                    }
                 }
             }
         }
@@ -263,12 +285,12 @@ impl<'a> TargetIndex<'a> {
             lines[fill[row as usize]] = line;
             fill[row as usize] += 1;
         }
-        TargetIndex {
+        Some(TargetIndex {
             sku_rows,
             tag_rows,
             start,
             lines,
-        }
+        })
     }
 
     /// The lines `target` selects, ascending and without repeats, into `out`.
@@ -310,14 +332,10 @@ fn apply_promotions(
             .cmp(&pb.priority)
             .then_with(|| pa.id.cmp(&pb.id))
     });
-    let targets = promotions.iter().filter_map(|p| p.target.as_ref());
-    let (by_sku, by_tag) = targets.fold((false, false), |(s, t), target| {
-        (s || !target.skus.is_empty(), t || !target.tags.is_empty())
-    });
-    let index = (by_sku || by_tag).then(|| TargetIndex::new(lines, by_sku, by_tag));
+    let index = TargetIndex::new(lines, promotions);
 
     let mut out = PromotionOutcome {
-        records: Vec::with_capacity(lines.len() * 4),
+        records: Vec::with_capacity(lines.len() * promotions.len().min(8)),
         applied: Vec::with_capacity(promotions.len()),
         not_applied: Vec::with_capacity(promotions.len()),
     };
@@ -325,7 +343,7 @@ fn apply_promotions(
     // Per class: the first promotion that applied, and an exclusive one that applied.
     let mut first_in_class: [Option<usize>; 2] = [None, None];
     let mut exclusive_in_class: [Option<usize>; 2] = [None, None];
-    let mut scratch = Scratch::default();
+    let mut scratch = Scratch::for_lines(lines.len());
     let mut running_total = subtotal;
 
     for &pi in &order {
