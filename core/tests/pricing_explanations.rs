@@ -488,3 +488,33 @@ fn tier_tables_say_where_the_price_came_from() {
         assert!(err.to_string().contains(why), "{err}");
     }
 }
+
+#[test]
+fn line_discounts_serialize_with_their_promotion_id() {
+    let line = Promotion::new(
+        "tops-10",
+        1,
+        Action::LinePercent {
+            value: rate("0.10"),
+        },
+    )
+    .with_target(Target {
+        tags: vec!["tops".into()],
+        ..Target::default()
+    });
+    let order = pct("order-5", 2, "0.05");
+    let b = run(&cart(1, 2), &[line, order], &PricingContext::default()).unwrap();
+    assert_eq!(b.discounts_of(0).len(), 2);
+    assert_eq!(b.promotion_of(&b.discounts_of(0)[0]), "tops-10");
+    assert_eq!(b.promotion_of(&b.discounts_of(1)[0]), "order-5");
+    let json = serde_json::to_value(&b).unwrap();
+    assert_eq!(
+        json["discounts"],
+        serde_json::json!([
+            { "line": 0, "promotion": "tops-10", "amount": { "amount": "2.00", "currency": "USD" } },
+            { "line": 0, "promotion": "order-5", "amount": { "amount": "0.90", "currency": "USD" } },
+            { "line": 1, "promotion": "order-5", "amount": { "amount": "0.50", "currency": "USD" } },
+        ])
+    );
+    assert_eq!(json["grand_total"]["amount"], "26.60"); // 30.00 - 2.00 - 5 % of 28.00
+}

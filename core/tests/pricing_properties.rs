@@ -236,7 +236,7 @@ proptest! {
         prop_assert_eq!(applied_total, minor(b.discount_total));
         for p in &b.promotions_applied {
             prop_assert!(p.amount.minor_units() > 0);
-                        let from_lines: i128 = b.discounts.iter().filter(|d| d.promotion == p.id).map(|d| minor(d.amount)).sum();
+                                    let from_lines: i128 = b.discounts.iter().filter(|d| b.promotion_of(d) == &*p.id).map(|d| minor(d.amount)).sum();
             prop_assert_eq!(from_lines, minor(p.amount), "promotion {}", p.id);
         }
         // Every promotion is either applied or explained, never both.

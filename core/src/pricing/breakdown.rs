@@ -8,13 +8,14 @@ use serde::Serialize;
 use super::prices::PriceSource;
 use crate::money::{Currency, Money, Rate};
 
-/// A discount on one line, naming its line and its promotion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A discount on one line: its line and its promotion, by index. Serialized
+/// with the promotion's id (see [`PriceBreakdown::promotion_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineDiscount {
     /// The line's index in the cart (0-based).
     pub line: usize,
-    /// The promotion's id (shared, not copied per line).
-    pub promotion: Arc<str>,
+    /// Index into [`PriceBreakdown::promotions_applied`].
+    pub promotion: usize,
     /// The amount it took off this line.
     pub amount: Money,
 }
@@ -125,8 +126,9 @@ pub struct TaxSummary {
     pub amount: Money,
 }
 
-/// The priced cart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The priced cart. Serializes with every line discount naming its
+/// promotion by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriceBreakdown {
     /// The cart currency.
     pub currency: Currency,
@@ -168,13 +170,74 @@ impl PriceBreakdown {
     /// # let b = price(&PricingInput { prices: &book, cart: &cart, promotions: &promos, tax: None,
     /// #     rounding_mode: RoundingMode::HalfEven, context: &PricingContext::default() })?;
     /// let first = b.discounts_of(0);
-    /// assert_eq!(&*first[0].promotion, "p");
+    /// assert_eq!(b.promotion_of(&first[0]), "p");
     /// assert_eq!(first[0].amount, usd("5.00"));
     /// # Ok::<(), kassa::Error>(())
     /// ```
     pub fn discounts_of(&self, line: usize) -> &[LineDiscount] {
+        debug_assert!(self.discounts.windows(2).all(|w| w[0].line <= w[1].line));
         let start = self.discounts.partition_point(|d| d.line < line);
         let end = self.discounts.partition_point(|d| d.line <= line);
         &self.discounts[start..end]
+    }
+}
+
+impl PriceBreakdown {
+    /// The id of the promotion that granted `discount`.
+    pub fn promotion_of(&self, discount: &LineDiscount) -> &str {
+        self.promotions_applied
+            .get(discount.promotion)
+            .map_or("", |p| &p.id)
+    }
+}
+
+/// The serialized shape of a line discount: the promotion by id.
+#[derive(Serialize)]
+struct WireDiscount<'b> {
+    line: usize,
+    promotion: &'b str,
+    amount: Money,
+}
+
+/// The serialized shape of a breakdown (field for field, discounts by id).
+#[derive(Serialize)]
+struct WireBreakdown<'b> {
+    currency: Currency,
+    lines: &'b [LineBreakdown],
+    subtotal: Money,
+    discount_total: Money,
+    discounts: Vec<WireDiscount<'b>>,
+    tax_total: Money,
+    grand_total: Money,
+    taxes: &'b [TaxSummary],
+    promotions_applied: &'b [AppliedPromotion],
+    promotions_not_applied: &'b [NotApplied],
+    unknown_coupons: &'b [UnknownCoupon],
+}
+
+impl Serialize for PriceBreakdown {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireBreakdown {
+            currency: self.currency,
+            lines: &self.lines,
+            subtotal: self.subtotal,
+            discount_total: self.discount_total,
+            discounts: self
+                .discounts
+                .iter()
+                .map(|d| WireDiscount {
+                    line: d.line,
+                    promotion: self.promotion_of(d),
+                    amount: d.amount,
+                })
+                .collect(),
+            tax_total: self.tax_total,
+            grand_total: self.grand_total,
+            taxes: &self.taxes,
+            promotions_applied: &self.promotions_applied,
+            promotions_not_applied: &self.promotions_not_applied,
+            unknown_coupons: &self.unknown_coupons,
+        }
+        .serialize(serializer)
     }
 }

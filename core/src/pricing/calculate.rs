@@ -708,13 +708,18 @@ fn assemble(
         by_line[slot[line]] = k;
         slot[line] += 1;
     }
+    // Promotion index -> its position in `promotions_applied`.
+    let mut applied_at = vec![usize::MAX; promotions.len()];
+    for (position, &(pi, _)) in outcome.applied.iter().enumerate() {
+        applied_at[pi] = position;
+    }
     let discounts: Vec<LineDiscount> = by_line
         .iter()
         .map(|&k| {
             let (line, pi, amount) = outcome.records[k];
             LineDiscount {
                 line,
-                promotion: promotions[pi].id.clone(),
+                promotion: applied_at[pi],
                 amount: money(amount),
             }
         })
