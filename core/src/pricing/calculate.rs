@@ -175,7 +175,7 @@ fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
                         sku: shown(&line.sku),
                         line: index + 1,
                     })?;
-                let price = price_line(product, currency, line.qty)?;
+                let price = price_line(input.prices, product, currency, line.qty, input.context)?;
                 (price, &product.tags, product.tax_category.as_deref())
             }
         };

@@ -9,7 +9,9 @@
 //! 2. **Unit price**: the flat price in the cart currency, a custom line's
 //!    own price, or a tier table (volume: the reached break prices every
 //!    unit; graduated: each band separately). A tier table in the cart
-//!    currency takes precedence over the flat price.
+//!    currency takes precedence over the flat price. Then price lists: the
+//!    most specific matching override replaces it, and a matching sale list
+//!    applies when lower (see [`PriceList`]).
 //! 3. **Line subtotal** = unit x qty; each line's running amount starts there.
 //! 4. **Promotions** in ascending `(priority, id)`, each on the running
 //!    amounts left by the ones before (percentages compound).
@@ -36,6 +38,7 @@ mod buy_x_get_y;
 mod calculate;
 mod cart;
 mod context;
+mod price_list;
 mod prices;
 mod promotion;
 mod tax;
@@ -47,6 +50,7 @@ pub use breakdown::{
 pub use calculate::{price, PricingInput};
 pub use cart::{parse_quantity, Cart, CartLine};
 pub use context::{PricingContext, Timestamp};
+pub use price_list::{ListPrice, PriceList, PriceListKind, PriceListScope};
 pub use prices::{PriceBook, PriceSource, ProductPrice, TierBreak, TierMode, TierTable};
 pub use promotion::{Action, MinSubtotal, Promotion, PromotionClass, SubtotalBasis, Target};
 pub use tax::{TaxCalculation, TaxConfig, TaxRounding};

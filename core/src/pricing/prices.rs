@@ -1,8 +1,12 @@
 //! What a product costs: flat prices per currency and tier tables.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use super::context::PricingContext;
+use super::price_list::{check_id, ListPrice, PriceList, PriceListKind};
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, Money};
 
@@ -140,10 +144,14 @@ impl ProductPrice {
     }
 }
 
-/// Every product's prices, looked up by SKU.
+/// Every product's prices, looked up by SKU, and the price lists that
+/// override or undercut them (see [`super::PriceList`] for the resolution
+/// order).
 #[derive(Debug, Clone, Default)]
 pub struct PriceBook {
     by_sku: FxHashMap<String, ProductPrice>,
+    /// Sorted by rank: more specific first, then higher priority, then id.
+    lists: Vec<PriceList>,
 }
 
 impl PriceBook {
@@ -187,6 +195,29 @@ impl PriceBook {
         Ok(())
     }
 
+    /// Adds a price list.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_price_table` for an empty or duplicate list id.
+    pub fn add_price_list(&mut self, list: PriceList) -> Result<()> {
+        check_id(&list)?;
+        if self.lists.iter().any(|l| l.id() == list.id()) {
+            return Err(Error::InvalidPriceTable {
+                sku: shown(list.id()),
+                reason: "duplicate price list id".to_owned(),
+            });
+        }
+        let at = self.lists.partition_point(|l| l.rank() < list.rank());
+        self.lists.insert(at, list);
+        Ok(())
+    }
+
+    /// The price lists, most specific first.
+    pub fn price_lists(&self) -> &[PriceList] {
+        &self.lists
+    }
+
     /// The product with exactly this SKU.
     pub fn get(&self, sku: &str) -> Option<&ProductPrice> {
         self.by_sku.get(sku)
@@ -219,6 +250,15 @@ pub enum PriceSource {
         /// The break that priced the line (the highest band reached).
         min_qty: u64,
     },
+    /// A price list (an override, or a sale that was lower).
+    PriceList {
+        /// The list's id.
+        id: Arc<str>,
+        /// Override or sale.
+        list_kind: PriceListKind,
+        /// The tier reached, when the list prices by tiers: (mode, min_qty).
+        tier: Option<(TierMode, u64)>,
+    },
 }
 
 /// A priced line before promotions.
@@ -232,34 +272,80 @@ pub(crate) struct LinePrice {
     pub bands: Vec<(i64, u64)>,
 }
 
-/// Prices `qty` units of `product` in `currency`.
+/// Prices `qty` units of `product` in `currency`: the base price, then the
+/// price lists of `book` that apply in `ctx`.
 pub(crate) fn price_line(
+    book: &PriceBook,
     product: &ProductPrice,
     currency: Currency,
     qty: u64,
+    ctx: &PricingContext,
 ) -> Result<LinePrice> {
-    if let Some(table) = product.tiers.iter().find(|t| t.currency() == currency) {
-        return Ok(match table.mode {
-            TierMode::Volume => {
-                // Breaks are sorted and start at 1, so one is always reached.
-                let reached = table
-                    .breaks
-                    .iter()
-                    .rev()
-                    .find(|b| b.min_qty <= qty)
-                    .unwrap_or(&table.breaks[0]);
-                LinePrice {
-                    unit_price: Some(reached.unit_price),
-                    subtotal: reached.unit_price.multiply_quantity(qty)?,
-                    source: PriceSource::Tier {
-                        mode: TierMode::Volume,
-                        min_qty: reached.min_qty,
-                    },
-                    bands: Vec::new(),
+    let base = base_price(product, currency, qty);
+    if book.lists.is_empty() {
+        return base;
+    }
+    let candidates = book
+        .lists
+        .iter()
+        .filter_map(|list| list.entry(&product.sku).map(|entry| (list, entry)))
+        .filter(|(list, _)| list.applies(currency, qty, ctx));
+    // Lists are sorted by rank, so the first override is the most specific.
+    let mut current = base;
+    let mut overridden = false;
+    for (list, entry) in candidates {
+        match list.kind() {
+            PriceListKind::Override if !overridden => {
+                current = Ok(from_list(list, entry, currency, qty)?);
+                overridden = true;
+            }
+            PriceListKind::Override => {}
+            PriceListKind::Sale => {
+                let sale = from_list(list, entry, currency, qty)?;
+                let lower = match &current {
+                    Ok(price) => sale.subtotal.minor_units() < price.subtotal.minor_units(),
+                    Err(_) => true,
+                };
+                if lower {
+                    current = Ok(sale);
                 }
             }
-            TierMode::Graduated => graduated(table, currency, qty)?,
-        });
+        }
+    }
+    current
+}
+
+fn from_list(
+    list: &PriceList,
+    entry: &ListPrice,
+    currency: Currency,
+    qty: u64,
+) -> Result<LinePrice> {
+    let mut price = match entry {
+        ListPrice::Unit { price } => LinePrice {
+            unit_price: Some(*price),
+            subtotal: price.multiply_quantity(qty)?,
+            source: PriceSource::Base,
+            bands: Vec::new(),
+        },
+        ListPrice::Tiers { table } => from_table(table, currency, qty)?,
+    };
+    let tier = match price.source {
+        PriceSource::Tier { mode, min_qty } => Some((mode, min_qty)),
+        _ => None,
+    };
+    price.source = PriceSource::PriceList {
+        id: list.shared_id(),
+        list_kind: list.kind(),
+        tier,
+    };
+    Ok(price)
+}
+
+/// The product's own price: its tier table in `currency`, else its flat price.
+fn base_price(product: &ProductPrice, currency: Currency, qty: u64) -> Result<LinePrice> {
+    if let Some(table) = product.tiers.iter().find(|t| t.currency() == currency) {
+        return from_table(table, currency, qty);
     }
     match product.prices.iter().find(|p| p.currency() == currency) {
         Some(price) => Ok(LinePrice {
@@ -273,6 +359,30 @@ pub(crate) fn price_line(
             currency,
         }),
     }
+}
+
+fn from_table(table: &TierTable, currency: Currency, qty: u64) -> Result<LinePrice> {
+    Ok(match table.mode {
+        TierMode::Volume => {
+            // Breaks are sorted and start at 1, so one is always reached.
+            let reached = table
+                .breaks
+                .iter()
+                .rev()
+                .find(|b| b.min_qty <= qty)
+                .unwrap_or(&table.breaks[0]);
+            LinePrice {
+                unit_price: Some(reached.unit_price),
+                subtotal: reached.unit_price.multiply_quantity(qty)?,
+                source: PriceSource::Tier {
+                    mode: TierMode::Volume,
+                    min_qty: reached.min_qty,
+                },
+                bands: Vec::new(),
+            }
+        }
+        TierMode::Graduated => graduated(table, currency, qty)?,
+    })
 }
 
 fn graduated(table: &TierTable, currency: Currency, qty: u64) -> Result<LinePrice> {
