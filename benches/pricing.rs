@@ -30,6 +30,7 @@ fn pricing(c: &mut Criterion) {
             tax: Some(&f.tax),
             rounding_mode: RoundingMode::HalfEven,
             context: &ctx,
+            shipping: None,
         };
         assert!(price(&input).is_ok(), "fixture must price");
         group.bench_with_input(

@@ -13,6 +13,7 @@ fn main() {
         tax: Some(&f.tax),
         rounding_mode: RoundingMode::HalfEven,
         context: &ctx,
+        shipping: None,
     };
     let mut total = 0i64;
     for _ in 0..2_000 {

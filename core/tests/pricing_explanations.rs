@@ -51,6 +51,7 @@ fn run(cart: &Cart, promotions: &[Promotion], ctx: &PricingContext) -> Result<Pr
         tax: None,
         rounding_mode: RoundingMode::HalfEven,
         context: ctx,
+        shipping: None,
     })
 }
 
@@ -434,6 +435,7 @@ fn bad_input_is_a_typed_error_naming_the_field() {
         tax: Some(&tax),
         rounding_mode: RoundingMode::HalfEven,
         context: &PricingContext::default(),
+        shipping: None,
     })
     .unwrap_err();
     assert_eq!(err.code(), "unknown_tax_category");
@@ -465,6 +467,7 @@ fn tier_tables_say_where_the_price_came_from() {
         tax: None,
         rounding_mode: RoundingMode::HalfEven,
         context: &PricingContext::default(),
+        shipping: None,
     })
     .unwrap();
     assert_eq!(

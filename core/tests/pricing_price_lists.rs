@@ -38,6 +38,7 @@ fn unit_and_source(lists: Vec<PriceList>, qty: u64, ctx: &PricingContext) -> (Mo
         tax: None,
         rounding_mode: RoundingMode::HalfEven,
         context: ctx,
+        shipping: None,
     })
     .unwrap();
     let line = &b.lines[0];
@@ -329,6 +330,7 @@ fn a_sale_list_can_price_a_product_without_a_base_price_in_the_currency() {
         tax: None,
         rounding_mode: RoundingMode::HalfEven,
         context: &PricingContext::default(),
+        shipping: None,
     })
     .unwrap();
     assert_eq!(b.grand_total, eur("19.98"));

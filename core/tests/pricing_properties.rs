@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use kassa::money::Rate;
 use kassa::pricing::{
     price, Action, Cart, CartLine, PriceBook, PriceBreakdown, PricingContext, PricingInput,
-    ProductPrice, Promotion, SubtotalBasis, Target, TaxCalculation, TaxConfig, TaxRounding,
+    ProductPrice, Promotion, ShippingMethod, ShippingRate, SubtotalBand, SubtotalBasis, Target,
+    TaxCalculation, TaxConfig, TaxRounding,
 };
 use kassa::{Currency, Money, RoundingMode};
 use proptest::prelude::*;
@@ -33,6 +34,7 @@ struct Generated {
     promotions: Vec<Promotion>,
     tax: Option<TaxConfig>,
     mode: RoundingMode,
+    shipping: Option<ShippingMethod>,
 }
 
 impl Generated {
@@ -48,6 +50,7 @@ impl Generated {
             tax: self.tax.as_ref(),
             rounding_mode: self.mode,
             context: &PricingContext::default(),
+            shipping: self.shipping.as_ref(),
         })
         .expect("generated carts are valid")
     }
@@ -73,6 +76,7 @@ fn action() -> impl Strategy<Value = Action> {
         money(5_000_000).prop_map(|value| Action::OrderFixed { value }),
         money(100_000).prop_map(|value| Action::LineFixed { value }),
         money(1_000_000).prop_map(|value| Action::FixedPrice { value }),
+        rate(10_000).prop_map(|value| Action::ShippingPercent { value }),
         (1u64..5, 1u64..3, 1u32..=10_000, prop::option::of(1u64..4)).prop_map(
             |(buy, get, pct, max)| {
                 Action::BuyXGetY {
@@ -144,6 +148,37 @@ fn tax() -> impl Strategy<Value = Option<TaxConfig>> {
     })
 }
 
+fn shipping() -> impl Strategy<Value = Option<ShippingMethod>> {
+    let money = |max: i64| (0..=max).prop_map(|m| Money::from_minor_units(m, CUR));
+    prop::option::of((
+        money(5_000),
+        money(3_000),
+        money(50_000_000),
+        prop::option::of(money(100_000_000)),
+        any::<bool>(),
+    ))
+    .prop_map(|m| {
+        m.map(|(flat, cheap, from, free, banded)| {
+            let rate = if banded {
+                ShippingRate::Subtotal {
+                    bands: vec![
+                        SubtotalBand {
+                            from: Money::zero(CUR),
+                            price: flat,
+                        },
+                        SubtotalBand { from, price: cheap },
+                    ],
+                }
+            } else {
+                ShippingRate::Flat { price: flat }
+            };
+            let mut method = ShippingMethod::new("ship", rate).taxed_as("t0");
+            method.free_above = free;
+            method
+        })
+    })
+}
+
 fn generated() -> impl Strategy<Value = Generated> {
     (
         prop::collection::vec(
@@ -158,8 +193,10 @@ fn generated() -> impl Strategy<Value = Generated> {
         prop::collection::vec(promotion(), 0..=5),
         tax(),
         any::<bool>(),
+        shipping(),
     )
-        .prop_map(|(lines, mut promotions, tax, half_up)| {
+        .prop_map(|(lines, mut promotions, tax, half_up, shipping)| {
+            let taxed = tax.is_some();
             for (i, p) in promotions.iter_mut().enumerate() {
                 p.id = format!("{}-{i}", p.id).into();
             }
@@ -189,6 +226,15 @@ fn generated() -> impl Strategy<Value = Generated> {
                 } else {
                     RoundingMode::HalfEven
                 },
+                // The shipping method's category is "t0": only with a tax configuration.
+                shipping: if taxed {
+                    shipping
+                } else {
+                    shipping.map(|mut m| {
+                        m.tax_category = None;
+                        m
+                    })
+                },
             }
         })
 }
@@ -205,12 +251,20 @@ proptest! {
         let b = g.price();
         let inclusive = g.tax.as_ref().is_some_and(|t| t.prices_include_tax);
         let sum = |f: fn(&kassa::pricing::LineBreakdown) -> Money| b.lines.iter().map(|l| minor(f(l))).sum::<i128>();
-        prop_assert_eq!(sum(|l| l.line_total), minor(b.grand_total));
+                let ship = |f: fn(&kassa::pricing::ShippingBreakdown) -> Money| b.shipping.as_ref().map_or(0, |s| minor(f(s)));
+        prop_assert_eq!(sum(|l| l.line_total) + ship(|s| s.total), minor(b.grand_total));
         prop_assert_eq!(sum(|l| l.line_subtotal), minor(b.subtotal));
-        prop_assert_eq!(sum(|l| l.discount), minor(b.discount_total));
-        prop_assert_eq!(sum(|l| l.tax), minor(b.tax_total));
-        let expected_grand = minor(b.subtotal) - minor(b.discount_total) + if inclusive { 0 } else { minor(b.tax_total) };
+        prop_assert_eq!(sum(|l| l.discount) + ship(|s| s.discount), minor(b.discount_total));
+        prop_assert_eq!(sum(|l| l.tax) + ship(|s| s.tax), minor(b.tax_total));
+        let expected_grand = minor(b.subtotal) + ship(|s| s.price) - minor(b.discount_total)
+            + if inclusive { 0 } else { minor(b.tax_total) };
         prop_assert_eq!(minor(b.grand_total), expected_grand);
+        if let Some(s) = &b.shipping {
+            prop_assert!(!s.net.is_negative() && !s.tax.is_negative() && minor(s.discount) <= minor(s.price));
+            prop_assert_eq!(minor(s.net) + minor(s.tax), minor(s.total));
+            let parts: i128 = s.discounts.iter().map(|d| minor(d.amount)).sum();
+            prop_assert_eq!(parts, minor(s.discount));
+        }
                 for (index, l) in b.lines.iter().enumerate() {
             prop_assert!(!l.line_net.is_negative() && !l.tax.is_negative() && !l.line_total.is_negative(), "{:?}", l);
             prop_assert!(!l.discount.is_negative() && minor(l.discount) <= minor(l.line_subtotal));
@@ -236,7 +290,8 @@ proptest! {
         prop_assert_eq!(applied_total, minor(b.discount_total));
         for p in &b.promotions_applied {
             prop_assert!(p.amount.minor_units() > 0);
-                                    let from_lines: i128 = b.discounts.iter().filter(|d| b.promotion_of(d) == &*p.id).map(|d| minor(d.amount)).sum();
+                                                let from_lines: i128 = b.discounts.iter().filter(|d| b.promotion_of(d) == &*p.id).map(|d| minor(d.amount)).sum::<i128>()
+                + b.shipping.iter().flat_map(|s| &s.discounts).filter(|d| d.id == p.id).map(|d| minor(d.amount)).sum::<i128>();
             prop_assert_eq!(from_lines, minor(p.amount), "promotion {}", p.id);
         }
         // Every promotion is either applied or explained, never both.
@@ -255,7 +310,7 @@ proptest! {
         // One untargeted order percentage and no tax: the discount is
         // round(subtotal x pct), exactly, however many lines there are.
         let promo = Promotion::new("order", 0, Action::OrderPercent { value: pct });
-        let single = Generated { promotions: vec![promo], tax: None, ..g };
+                let single = Generated { promotions: vec![promo], tax: None, shipping: None, ..g };
         let b = single.price();
         let want = pct.of(b.subtotal, single.mode).unwrap();
         prop_assert_eq!(b.discount_total, want);
@@ -269,9 +324,13 @@ proptest! {
         let with = Generated { tax: Some(tax), ..g };
         let b = with.price();
         for summary in &b.taxes {
+                        // The shipping line belongs to its rate's group like any line.
+            let shipping = b.shipping.iter().filter(|s| s.tax_rate == summary.rate).map(|s| {
+                if inclusive { s.total } else { s.net }
+            });
             let base = b.lines.iter().filter(|l| l.tax_rate == summary.rate).map(|l| {
                 if inclusive { l.line_total } else { l.line_net }
-            }).try_fold(Money::zero(CUR), |s, m| s.checked_add(m)).unwrap();
+            }).chain(shipping).try_fold(Money::zero(CUR), |s, m| s.checked_add(m)).unwrap();
             let want = if inclusive { summary.rate.within(base, with.mode) } else { summary.rate.of(base, with.mode) }.unwrap();
             prop_assert_eq!(summary.amount, want, "rate {}", summary.rate);
         }
@@ -289,7 +348,7 @@ proptest! {
             units.sort_unstable();
             units.windows(2).all(|w| w[0] != w[1])
         };
-        let one = Generated { promotions: vec![Promotion::new("p", 0, single)], tax: None, ..g.clone() };
+                let one = Generated { promotions: vec![Promotion::new("p", 0, single)], tax: None, shipping: None, ..g.clone() };
         let mut reversed = one.cart.clone();
         reversed.lines.reverse();
         let (a, b) = (one.price(), one.price_lines(reversed));

@@ -98,6 +98,8 @@ pub enum NotAppliedReason {
     },
     /// It was eligible but its amount came to zero (the lines were already free).
     NothingToDiscount,
+    /// A shipping promotion, but the cart has no shipping method.
+    NoShippingLine,
 }
 
 /// A promotion that did not apply, with the reason.
@@ -115,6 +117,29 @@ pub struct NotApplied {
 pub struct UnknownCoupon {
     /// The code as entered.
     pub code: String,
+}
+
+/// The priced shipping line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShippingBreakdown {
+    /// The method's id.
+    pub method: Arc<str>,
+    /// The method's price for this cart, before shipping promotions.
+    pub price: Money,
+    /// True when the method's free-above threshold made it free.
+    pub free_by_threshold: bool,
+    /// Sum of shipping promotions.
+    pub discount: Money,
+    /// Each shipping promotion's part, in application order (by id).
+    pub discounts: Vec<AppliedPromotion>,
+    /// The amount without tax.
+    pub net: Money,
+    /// Its tax.
+    pub tax: Money,
+    /// The tax rate applied.
+    pub tax_rate: Rate,
+    /// What the customer pays for shipping.
+    pub total: Money,
 }
 
 /// Tax per rate over the whole order.
@@ -136,15 +161,17 @@ pub struct PriceBreakdown {
     pub lines: Vec<LineBreakdown>,
     /// Sum of line subtotals.
     pub subtotal: Money,
-    /// Sum of line discounts (= sum of `promotions_applied`).
+    /// Sum of line and shipping discounts (= sum of `promotions_applied`).
     pub discount_total: Money,
     /// Every line discount, naming its line and promotion, ordered by line
     /// and, within a line, by application order. Kept flat (not one vector
     /// per line) so pricing allocates little.
     pub discounts: Vec<LineDiscount>,
-    /// Sum of line taxes.
+    /// The shipping line, when a method was chosen.
+    pub shipping: Option<ShippingBreakdown>,
+    /// Sum of line and shipping taxes.
     pub tax_total: Money,
-    /// Sum of line totals.
+    /// Sum of line totals and the shipping total.
     pub grand_total: Money,
     /// Tax per rate, in order of first appearance.
     pub taxes: Vec<TaxSummary>,
@@ -168,7 +195,7 @@ impl PriceBreakdown {
     /// # let cart = Cart { currency: Currency::USD, lines: vec![CartLine::new("A", 1)] };
     /// # let promos = [Promotion::new("p", 1, Action::LinePercent { value: Rate::parse("0.5")? })];
     /// # let b = price(&PricingInput { prices: &book, cart: &cart, promotions: &promos, tax: None,
-    /// #     rounding_mode: RoundingMode::HalfEven, context: &PricingContext::default() })?;
+    /// #     rounding_mode: RoundingMode::HalfEven, context: &PricingContext::default(), shipping: None })?;
     /// let first = b.discounts_of(0);
     /// assert_eq!(b.promotion_of(&first[0]), "p");
     /// assert_eq!(first[0].amount, usd("5.00"));
@@ -207,6 +234,7 @@ struct WireBreakdown<'b> {
     subtotal: Money,
     discount_total: Money,
     discounts: Vec<WireDiscount<'b>>,
+    shipping: &'b Option<ShippingBreakdown>,
     tax_total: Money,
     grand_total: Money,
     taxes: &'b [TaxSummary],
@@ -231,6 +259,7 @@ impl Serialize for PriceBreakdown {
                     amount: d.amount,
                 })
                 .collect(),
+            shipping: &self.shipping,
             tax_total: self.tax_total,
             grand_total: self.grand_total,
             taxes: &self.taxes,

@@ -13,13 +13,14 @@ use rustc_hash::FxHashMap;
 
 use super::breakdown::{
     AppliedPromotion, LineBreakdown, LineDiscount, NotApplied, NotAppliedReason, PriceBreakdown,
-    TaxSummary, UnknownCoupon,
+    ShippingBreakdown, TaxSummary, UnknownCoupon,
 };
 use super::buy_x_get_y;
 use super::cart::Cart;
 use super::context::PricingContext;
 use super::prices::{check_price, price_line, LinePrice, PriceBook, PriceSource};
 use super::promotion::{Action, Promotion, PromotionClass, SubtotalBasis, Target};
+use super::shipping::ShippingMethod;
 use super::tax::{self, TaxConfig, Taxable};
 use crate::error::{shown, Error, Result};
 use crate::money::{allocate_minor, Currency, Money, Rate, RoundingMode};
@@ -39,6 +40,8 @@ pub struct PricingInput<'a> {
     pub rounding_mode: RoundingMode,
     /// Customer, channel, coupons and time.
     pub context: &'a PricingContext,
+    /// The chosen shipping method (none: no shipping line).
+    pub shipping: Option<&'a ShippingMethod>,
 }
 
 /// A validated, priced cart line.
@@ -49,6 +52,7 @@ pub(crate) struct Line<'a> {
     pub price: LinePrice,
     pub tags: &'a [String],
     pub tax_rate: Rate,
+    pub weight_grams: u64,
 }
 
 /// Buffers reused by every promotion of one pricing call.
@@ -114,7 +118,7 @@ fn out_of_range(currency: Currency, what: &str) -> Error {
 /// let promos = [Promotion::new("ten-off", 1, Action::OrderPercent { value: Rate::parse("0.10")? })];
 /// let out = price(&PricingInput {
 ///     prices: &book, cart: &cart, promotions: &promos, tax: None,
-///     rounding_mode: RoundingMode::HalfEven, context: &PricingContext::default(),
+///     rounding_mode: RoundingMode::HalfEven, context: &PricingContext::default(), shipping: None,
 /// })?;
 /// assert_eq!(out.grand_total.to_string(), "53.97"); // 59.97 - 6.00
 /// # Ok::<(), kassa::Error>(())
@@ -150,35 +154,42 @@ fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
                 reason: "must be an integer >= 1",
             });
         }
-        let (price, tags, category): (LinePrice, &[String], Option<&str>) = match line.unit_price {
-            Some(own) => {
-                if own.currency() != currency {
-                    return Err(Error::CurrencyMismatch {
-                        expected: currency,
-                        found: own.currency(),
-                    });
+        let (price, tags, category, weight_grams): (LinePrice, &[String], Option<&str>, u64) =
+            match line.unit_price {
+                Some(own) => {
+                    if own.currency() != currency {
+                        return Err(Error::CurrencyMismatch {
+                            expected: currency,
+                            found: own.currency(),
+                        });
+                    }
+                    check_price(&line.sku, own)?;
+                    let price = LinePrice {
+                        unit_price: Some(own),
+                        subtotal: own.multiply_quantity(line.qty)?,
+                        source: PriceSource::Custom,
+                        bands: Vec::new(),
+                    };
+                    (price, &[], None, 0)
                 }
-                check_price(&line.sku, own)?;
-                let price = LinePrice {
-                    unit_price: Some(own),
-                    subtotal: own.multiply_quantity(line.qty)?,
-                    source: PriceSource::Custom,
-                    bands: Vec::new(),
-                };
-                (price, &[], None)
-            }
-            None => {
-                let product = input
-                    .prices
-                    .get(&line.sku)
-                    .ok_or_else(|| Error::UnknownSku {
-                        sku: shown(&line.sku),
-                        line: index + 1,
-                    })?;
-                let price = price_line(input.prices, product, currency, line.qty, input.context)?;
-                (price, &product.tags, product.tax_category.as_deref())
-            }
-        };
+                None => {
+                    let product = input
+                        .prices
+                        .get(&line.sku)
+                        .ok_or_else(|| Error::UnknownSku {
+                            sku: shown(&line.sku),
+                            line: index + 1,
+                        })?;
+                    let price =
+                        price_line(input.prices, product, currency, line.qty, input.context)?;
+                    (
+                        price,
+                        &product.tags,
+                        product.tax_category.as_deref(),
+                        product.weight_grams,
+                    )
+                }
+            };
         let tax_rate = match input.tax {
             Some(config) => config.rate_of(category, &line.sku)?,
             None => Rate::ZERO,
@@ -189,7 +200,17 @@ fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
             price,
             tags,
             tax_rate,
+            weight_grams,
         });
+    }
+    if let Some(method) = input.shipping {
+        method.validate()?;
+        if let Some(found) = method.currency().filter(|&c| c != currency) {
+            return Err(Error::CurrencyMismatch {
+                expected: currency,
+                found,
+            });
+        }
     }
     Ok(lines)
 }
@@ -214,6 +235,17 @@ struct PromotionOutcome {
     records: Vec<(usize, usize, i64)>,
     applied: Vec<(usize, i64)>,
     not_applied: Vec<NotApplied>,
+    shipping: Option<ShippingOutcome>,
+}
+
+/// The shipping line after shipping promotions.
+struct ShippingOutcome {
+    price: i64,
+    free_by_threshold: bool,
+    running: i64,
+    tax_rate: Rate,
+    /// `(promotion index, amount)` in application order.
+    records: Vec<(usize, i64)>,
 }
 
 /// The lines each SKU and each tag appears on, built once per call when a
@@ -338,11 +370,14 @@ fn apply_promotions(
         records: Vec::with_capacity(lines.len() * promotions.len().min(8)),
         applied: Vec::with_capacity(promotions.len()),
         not_applied: Vec::with_capacity(promotions.len()),
+        shipping: None,
     };
+    let rank = |pi: usize| (promotions[pi].priority, &*promotions[pi].id);
     let mut stopped_by: Option<usize> = None;
     // Per class: the first promotion that applied, and an exclusive one that applied.
-    let mut first_in_class: [Option<usize>; 2] = [None, None];
-    let mut exclusive_in_class: [Option<usize>; 2] = [None, None];
+    let mut first_in_class: [Option<usize>; 3] = [None, None, None];
+    let mut exclusive_in_class: [Option<usize>; 3] = [None, None, None];
+    let mut deferred: Vec<usize> = Vec::new();
     let mut scratch = Scratch::for_lines(lines.len());
     let mut running_total = subtotal;
 
@@ -351,6 +386,12 @@ fn apply_promotions(
         let class = match promo.action.class() {
             PromotionClass::Product => 0,
             PromotionClass::Order => 1,
+            PromotionClass::Shipping => {
+                // Shipping is priced from the discounted merchandise total:
+                // its promotions run after the merchandise ones.
+                deferred.push(pi);
+                continue;
+            }
         };
         let gate = gate_reason(
             promo,
@@ -402,6 +443,96 @@ fn apply_promotions(
                 first_in_class[class].get_or_insert(pi);
                 if promo.exclusive {
                     exclusive_in_class[class] = Some(pi);
+                }
+                if promo.stop_further {
+                    stopped_by = Some(pi);
+                }
+            }
+        }
+    }
+
+    // The shipping line and its promotions.
+    if let Some(method) = input.shipping {
+        let currency = input.cart.currency;
+        let weight: u128 = lines
+            .iter()
+            .map(|l| u128::from(l.weight_grams) * u128::from(l.qty))
+            .sum();
+        let (price, free_by_threshold) =
+            method.price_for(Money::from_minor_units(running_total, currency), weight)?;
+        let tax_rate = match input.tax {
+            Some(config) => config.rate_of(method.tax_category.as_deref(), &method.id)?,
+            None => Rate::ZERO,
+        };
+        out.shipping = Some(ShippingOutcome {
+            price: price.minor_units(),
+            free_by_threshold,
+            running: price.minor_units(),
+            tax_rate,
+            records: Vec::new(),
+        });
+    }
+    for pi in deferred {
+        let promo = &promotions[pi];
+        let stopper = stopped_by.filter(|&s| rank(s) < rank(pi));
+        let gate = gate_reason(
+            promo,
+            input,
+            stopper,
+            first_in_class[2],
+            exclusive_in_class[2],
+        );
+        let reason = match gate {
+            Some(Gate::Reason(r)) => Some(r),
+            Some(Gate::StoppedBy(p)) => Some(NotAppliedReason::StoppedBy {
+                promotion: promotions[p].id.clone(),
+            }),
+            Some(Gate::NotCombinableWith(p)) => Some(NotAppliedReason::NotCombinableWith {
+                promotion: promotions[p].id.clone(),
+            }),
+            None => {
+                let mut eligible = std::mem::take(&mut scratch.eligible);
+                eligible.clear();
+                match (&promo.target, &index) {
+                    (Some(target), Some(index)) => index.select(target, &mut eligible),
+                    _ => eligible.extend(0..lines.len()),
+                }
+                let state = RunningState {
+                    running,
+                    subtotal,
+                    running_total,
+                };
+                let blocked = conditions(promo, lines, &eligible, &state, input.cart.currency);
+                scratch.eligible = eligible;
+                blocked.or_else(|| match (&promo.action, &mut out.shipping) {
+                    (_, None) => Some(NotAppliedReason::NoShippingLine),
+                    (Action::ShippingPercent { value }, Some(ship)) => {
+                        let d = value
+                            .of_minor(ship.running, 1, input.rounding_mode)
+                            .unwrap_or(0)
+                            .clamp(0, ship.running);
+                        if d == 0 {
+                            Some(NotAppliedReason::NothingToDiscount)
+                        } else {
+                            ship.running -= d;
+                            ship.records.push((pi, d));
+                            out.applied.push((pi, d));
+                            None
+                        }
+                    }
+                    _ => Some(NotAppliedReason::NothingToDiscount),
+                })
+            }
+        };
+        match reason {
+            Some(reason) => out.not_applied.push(NotApplied {
+                id: promo.id.clone(),
+                reason,
+            }),
+            None => {
+                first_in_class[2].get_or_insert(pi);
+                if promo.exclusive {
+                    exclusive_in_class[2] = Some(pi);
                 }
                 if promo.stop_further {
                     stopped_by = Some(pi);
@@ -512,6 +643,39 @@ fn evaluate(
     let currency = input.cart.currency;
     let not = |reason| Ok(Err(Gate::Reason(reason)));
     scratch.discounts.clear();
+    if let Some(reason) = conditions(promo, lines, eligible, state, currency) {
+        return not(reason);
+    }
+    let missing_units = line_discounts(
+        &promo.action,
+        lines,
+        eligible,
+        state.running,
+        input,
+        scratch,
+    )?;
+    let total: i64 = scratch.discounts.iter().map(|&(_, d)| d).sum();
+    if total > 0 {
+        Ok(Ok(total))
+    } else if missing_units > 0 {
+        not(NotAppliedReason::BelowMinimumQuantity {
+            missing: missing_units,
+        })
+    } else {
+        not(NotAppliedReason::NothingToDiscount)
+    }
+}
+
+/// The line-dependent conditions: eligible lines, minimum quantity,
+/// minimum subtotal. `None` when they hold.
+fn conditions(
+    promo: &Promotion,
+    lines: &[Line<'_>],
+    eligible: &[usize],
+    state: &RunningState<'_>,
+    currency: Currency,
+) -> Option<NotAppliedReason> {
+    let not = Some;
     if eligible.is_empty() {
         return not(NotAppliedReason::NoEligibleLines);
     }
@@ -537,24 +701,7 @@ fn evaluate(
             return not(NotAppliedReason::BelowMinimumSubtotal { missing });
         }
     }
-    let missing_units = line_discounts(
-        &promo.action,
-        lines,
-        eligible,
-        state.running,
-        input,
-        scratch,
-    )?;
-    let total: i64 = scratch.discounts.iter().map(|&(_, d)| d).sum();
-    if total > 0 {
-        Ok(Ok(total))
-    } else if missing_units > 0 {
-        not(NotAppliedReason::BelowMinimumQuantity {
-            missing: missing_units,
-        })
-    } else {
-        not(NotAppliedReason::NothingToDiscount)
-    }
+    None
 }
 
 /// The discount of each eligible line under `action`, into
@@ -610,6 +757,8 @@ fn line_discounts(
                 scratch,
             )?;
         }
+        // Applied to the shipping line, after the merchandise promotions.
+        Action::ShippingPercent { .. } => {}
         Action::BuyXGetY {
             buy,
             get,
@@ -678,9 +827,10 @@ fn assemble(
     let money = |minor: i64| Money::from_minor_units(minor, currency);
     let promotions = input.promotions;
 
-    let taxes: Vec<i64> = match input.tax {
+    // The shipping line, when there is one, is taxed with the others (last).
+    let mut taxes: Vec<i64> = match input.tax {
         Some(config) => {
-            let taxable: Vec<Taxable> = lines
+            let mut taxable: Vec<Taxable> = lines
                 .iter()
                 .zip(running)
                 .map(|(l, &amount)| Taxable {
@@ -689,9 +839,21 @@ fn assemble(
                     rate: l.tax_rate,
                 })
                 .collect();
+            if let Some(ship) = &outcome.shipping {
+                taxable.push(Taxable {
+                    amount: ship.running,
+                    qty: 1,
+                    rate: ship.tax_rate,
+                });
+            }
             tax::compute(config, &taxable, currency, input.rounding_mode)?
         }
-        None => vec![0; lines.len()],
+        None => vec![0; lines.len() + usize::from(outcome.shipping.is_some())],
+    };
+    let shipping_tax = if outcome.shipping.is_some() {
+        taxes.pop().unwrap_or(0)
+    } else {
+        0
     };
     let inclusive = input.tax.is_some_and(|t| t.prices_include_tax);
 
@@ -770,6 +932,60 @@ fn assemble(
         });
     }
 
+    let shipping = match &outcome.shipping {
+        None => None,
+        Some(ship) => {
+            let discount = ship.price - ship.running;
+            let (net, total) = if inclusive {
+                (ship.running - shipping_tax, ship.running)
+            } else {
+                (
+                    ship.running,
+                    ship.running
+                        .checked_add(shipping_tax)
+                        .ok_or_else(|| out_of_range(currency, "shipping total"))?,
+                )
+            };
+            discount_total += discount;
+            tax_total = tax_total
+                .checked_add(shipping_tax)
+                .ok_or_else(|| out_of_range(currency, "tax total"))?;
+            grand_total = grand_total
+                .checked_add(total)
+                .ok_or_else(|| out_of_range(currency, "grand total"))?;
+            if input.tax.is_some() {
+                match tax_summary.iter_mut().find(|t| t.rate == ship.tax_rate) {
+                    Some(t) => t.amount = money(t.amount.minor_units() + shipping_tax),
+                    None => tax_summary.push(TaxSummary {
+                        rate: ship.tax_rate,
+                        amount: money(shipping_tax),
+                    }),
+                }
+            }
+            Some(ShippingBreakdown {
+                method: input
+                    .shipping
+                    .map(|m| m.id.clone())
+                    .unwrap_or_else(|| "".into()),
+                price: money(ship.price),
+                free_by_threshold: ship.free_by_threshold,
+                discount: money(discount),
+                discounts: ship
+                    .records
+                    .iter()
+                    .map(|&(pi, amount)| AppliedPromotion {
+                        id: promotions[pi].id.clone(),
+                        amount: money(amount),
+                    })
+                    .collect(),
+                net: money(net),
+                tax: money(shipping_tax),
+                tax_rate: ship.tax_rate,
+                total: money(total),
+            })
+        }
+    };
+
     let unknown_coupons = input
         .context
         .coupon_codes
@@ -798,6 +1014,7 @@ fn assemble(
         subtotal: money(subtotal),
         discount_total: money(discount_total),
         discounts,
+        shipping,
         tax_total: money(tax_total),
         grand_total: money(grand_total),
         taxes: tax_summary,

@@ -41,11 +41,12 @@ mod context;
 mod price_list;
 mod prices;
 mod promotion;
+mod shipping;
 mod tax;
 
 pub use breakdown::{
     AppliedPromotion, LineBreakdown, LineDiscount, NotApplied, NotAppliedReason, PriceBreakdown,
-    TaxSummary, UnknownCoupon,
+    ShippingBreakdown, TaxSummary, UnknownCoupon,
 };
 pub use calculate::{price, PricingInput};
 pub use cart::{parse_quantity, Cart, CartLine};
@@ -53,4 +54,5 @@ pub use context::{PricingContext, Timestamp};
 pub use price_list::{ListPrice, PriceList, PriceListKind, PriceListScope};
 pub use prices::{PriceBook, PriceSource, ProductPrice, TierBreak, TierMode, TierTable};
 pub use promotion::{Action, MinSubtotal, Promotion, PromotionClass, SubtotalBasis, Target};
+pub use shipping::{ShippingMethod, ShippingRate, SubtotalBand, WeightBand};
 pub use tax::{TaxCalculation, TaxConfig, TaxRounding};

@@ -129,6 +129,8 @@ pub struct ProductPrice {
     pub tags: Vec<String>,
     /// Key into the tax configuration's rates; `None` is untaxed.
     pub tax_category: Option<String>,
+    /// Weight of one unit in grams, for weight-based shipping.
+    pub weight_grams: u64,
 }
 
 impl ProductPrice {
@@ -140,6 +142,7 @@ impl ProductPrice {
             tiers: Vec::new(),
             tags: Vec::new(),
             tax_category: None,
+            weight_grams: 0,
         }
     }
 }

@@ -40,6 +40,12 @@ pub enum Action {
         /// The amount off the order.
         value: Money,
     },
+    /// `round(shipping x value)` off the shipping line (`1`: free shipping).
+    /// Shipping promotions run after the merchandise promotions.
+    ShippingPercent {
+        /// The fraction taken off the shipping price (0 to 1).
+        value: Rate,
+    },
     /// Buy `buy`, get `get`: the `n x get` cheapest eligible units of the
     /// whole pool are discounted by `get_percent`, with
     /// `n = floor(units / (buy + get))`, at most `max_applications`.
@@ -69,6 +75,8 @@ pub enum PromotionClass {
     Product,
     /// Order-level actions: order percent/fixed.
     Order,
+    /// Shipping actions.
+    Shipping,
 }
 
 impl Action {
@@ -76,6 +84,7 @@ impl Action {
     pub fn class(&self) -> PromotionClass {
         match self {
             Action::OrderPercent { .. } | Action::OrderFixed { .. } => PromotionClass::Order,
+            Action::ShippingPercent { .. } => PromotionClass::Shipping,
             _ => PromotionClass::Product,
         }
     }
@@ -237,7 +246,9 @@ impl Promotion {
             return Err(bad("id", "must not be empty".to_owned()));
         }
         match &self.action {
-            Action::LinePercent { value } | Action::OrderPercent { value }
+            Action::LinePercent { value }
+            | Action::OrderPercent { value }
+            | Action::ShippingPercent { value }
                 if !value.is_fraction() =>
             {
                 return Err(bad("value", format!("{value} is above 1 (100 %)")));

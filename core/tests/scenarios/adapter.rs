@@ -168,6 +168,7 @@ fn build(input: &Value) -> Result<PricingCall, Error> {
             tiers,
             tags: strings(&entry["tags"]),
             tax_category: entry["tax_category"].as_str().map(str::to_owned),
+            weight_grams: 0,
         })?;
     }
 
@@ -290,6 +291,7 @@ fn priced(input: &Value) -> Result<PriceBreakdown, Error> {
         tax: call.tax.as_ref(),
         rounding_mode: call.mode,
         context: &PricingContext::default(),
+        shipping: None,
     })
 }
 
