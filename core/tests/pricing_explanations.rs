@@ -521,3 +521,106 @@ fn line_discounts_serialize_with_their_promotion_id() {
     );
     assert_eq!(json["grand_total"]["amount"], "26.60"); // 30.00 - 2.00 - 5 % of 28.00
 }
+
+#[test]
+fn tiered_percent_grows_with_eligible_units() {
+    use kassa::pricing::PercentTier;
+    let tiers = vec![
+        PercentTier {
+            min_qty: 6,
+            percent: rate("0.15"),
+        },
+        PercentTier {
+            min_qty: 3,
+            percent: rate("0.10"),
+        },
+    ];
+    let socks =
+        Promotion::new("socks-volume", 1, Action::TieredPercent { tiers }).with_target(Target {
+            tags: vec!["socks".into()],
+            ..Target::default()
+        });
+    let cases: &[(u64, Option<&str>, Option<NotAppliedReason>)] = &[
+        (
+            2,
+            None,
+            Some(NotAppliedReason::BelowMinimumQuantity { missing: 1 }),
+        ),
+        (3, Some("1.50"), None),  // 15.00 x 10 %
+        (5, Some("2.50"), None),  // 25.00 x 10 %
+        (6, Some("4.50"), None),  // 30.00 x 15 %
+        (10, Some("7.50"), None), // 50.00 x 15 %
+    ];
+    for &(n, discount, ref reason) in cases {
+        let b = run(&cart(1, n), &[socks.clone()], &PricingContext::default()).unwrap();
+        assert_eq!(b.lines[0].discount, usd("0.00"), "shirts are not targeted");
+        match discount {
+            Some(d) => assert_eq!(b.lines[1].discount, usd(d), "{n} socks"),
+            None => assert_eq!(reason_of(&b, "socks-volume"), reason.clone(), "{n} socks"),
+        }
+    }
+    let bad = [
+        Action::TieredPercent { tiers: vec![] },
+        Action::TieredPercent {
+            tiers: vec![PercentTier {
+                min_qty: 0,
+                percent: rate("0.1"),
+            }],
+        },
+        Action::TieredPercent {
+            tiers: vec![PercentTier {
+                min_qty: 2,
+                percent: rate("1.5"),
+            }],
+        },
+        Action::TieredPercent {
+            tiers: vec![
+                PercentTier {
+                    min_qty: 2,
+                    percent: rate("0.1"),
+                },
+                PercentTier {
+                    min_qty: 2,
+                    percent: rate("0.2"),
+                },
+            ],
+        },
+    ];
+    for action in bad {
+        let err = run(
+            &cart(1, 1),
+            &[Promotion::new("t", 1, action)],
+            &PricingContext::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "invalid_promotion");
+        assert!(err.to_string().contains("tiers"), "{err}");
+    }
+}
+
+#[test]
+fn an_entered_coupon_past_its_end_has_expired() {
+    let mut coupon = pct("summer", 1, "0.10");
+    coupon.coupon_code = Some("SUMMER".into());
+    coupon.valid_from = Some(Timestamp(1_000));
+    coupon.valid_until = Some(Timestamp(2_000));
+    let ctx = |now, codes: &[&str]| PricingContext {
+        now: Some(Timestamp(now)),
+        coupon_codes: codes.iter().map(|c| c.to_string()).collect(),
+        ..PricingContext::default()
+    };
+    let cases = [
+        (2_500, vec!["summer"], NotAppliedReason::CouponExpired),
+        (500, vec!["summer"], NotAppliedReason::OutsideValidityWindow),
+        (2_500, vec![], NotAppliedReason::OutsideValidityWindow),
+        (1_500, vec![], NotAppliedReason::CouponRequired),
+    ];
+    for (now, codes, want) in cases {
+        let b = run(&cart(1, 1), &[coupon.clone()], &ctx(now, &codes)).unwrap();
+        assert_eq!(
+            reason_of(&b, "summer"),
+            Some(want),
+            "at {now} with {codes:?}"
+        );
+    }
+}

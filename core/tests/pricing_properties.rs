@@ -77,6 +77,14 @@ fn action() -> impl Strategy<Value = Action> {
         money(100_000).prop_map(|value| Action::LineFixed { value }),
         money(1_000_000).prop_map(|value| Action::FixedPrice { value }),
         rate(10_000).prop_map(|value| Action::ShippingPercent { value }),
+        prop::collection::btree_map(1u64..20, rate(10_000), 1..4).prop_map(|tiers| {
+            Action::TieredPercent {
+                tiers: tiers
+                    .into_iter()
+                    .map(|(min_qty, percent)| kassa::pricing::PercentTier { min_qty, percent })
+                    .collect(),
+            }
+        }),
         (1u64..5, 1u64..3, 1u32..=10_000, prop::option::of(1u64..4)).prop_map(
             |(buy, get, pct, max)| {
                 Action::BuyXGetY {

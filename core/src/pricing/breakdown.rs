@@ -78,6 +78,8 @@ pub enum NotAppliedReason {
     },
     /// It needs a coupon code that was not entered.
     CouponRequired,
+    /// Its coupon was entered, but after the promotion's end.
+    CouponExpired,
     /// It is outside its validity window at the time given (or no time was given).
     OutsideValidityWindow,
     /// The customer is not in its groups or segments.

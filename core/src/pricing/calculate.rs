@@ -588,7 +588,21 @@ fn context_reason(promo: &Promotion, ctx: &PricingContext) -> Option<NotAppliedR
                 && promo.valid_until.is_none_or(|until| now < until)
         });
         if !inside {
-            return Some(NotAppliedReason::OutsideValidityWindow);
+            // A coupon the customer entered after its end date has expired.
+            let expired = ctx
+                .now
+                .zip(promo.valid_until)
+                .is_some_and(|(now, until)| now >= until);
+            let entered = promo.coupon_code.as_ref().is_some_and(|code| {
+                ctx.coupon_codes
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(code))
+            });
+            return Some(if expired && entered {
+                NotAppliedReason::CouponExpired
+            } else {
+                NotAppliedReason::OutsideValidityWindow
+            });
         }
     }
     if let Some(code) = &promo.coupon_code {
@@ -759,6 +773,25 @@ fn line_discounts(
         }
         // Applied to the shipping line, after the merchandise promotions.
         Action::ShippingPercent { .. } => {}
+        Action::TieredPercent { tiers } => {
+            let units: u128 = eligible.iter().map(|&i| u128::from(lines[i].qty)).sum();
+            let reached = tiers
+                .iter()
+                .filter(|t| u128::from(t.min_qty) <= units)
+                .max_by_key(|t| t.min_qty);
+            match reached {
+                Some(tier) => {
+                    let percent = tier.percent;
+                    per_line(&mut scratch.discounts, &|i| {
+                        percent.of_minor(running[i], 1, mode)
+                    })?;
+                }
+                None => {
+                    let lowest = tiers.iter().map(|t| t.min_qty).min().unwrap_or(1);
+                    return Ok(u64::try_from(u128::from(lowest) - units).unwrap_or(u64::MAX));
+                }
+            }
+        }
         Action::BuyXGetY {
             buy,
             get,

@@ -53,6 +53,8 @@ pub use cart::{parse_quantity, Cart, CartLine};
 pub use context::{PricingContext, Timestamp};
 pub use price_list::{ListPrice, PriceList, PriceListKind, PriceListScope};
 pub use prices::{PriceBook, PriceSource, ProductPrice, TierBreak, TierMode, TierTable};
-pub use promotion::{Action, MinSubtotal, Promotion, PromotionClass, SubtotalBasis, Target};
+pub use promotion::{
+    Action, MinSubtotal, PercentTier, Promotion, PromotionClass, SubtotalBasis, Target,
+};
 pub use shipping::{ShippingMethod, ShippingRate, SubtotalBand, WeightBand};
 pub use tax::{TaxCalculation, TaxConfig, TaxRounding};

@@ -40,6 +40,13 @@ pub enum Action {
         /// The amount off the order.
         value: Money,
     },
+    /// A percentage that grows with the number of eligible units: the tier
+    /// with the highest `min_qty` reached gives every eligible line
+    /// `round(running x percent)` (e.g. 3+ units 10 %, 6+ units 15 %).
+    TieredPercent {
+        /// `(min_qty, percent)` tiers, any order.
+        tiers: Vec<PercentTier>,
+    },
     /// `round(shipping x value)` off the shipping line (`1`: free shipping).
     /// Shipping promotions run after the merchandise promotions.
     ShippingPercent {
@@ -65,6 +72,15 @@ pub enum Action {
 
 fn full() -> Rate {
     Rate::ONE
+}
+
+/// One tier of a [`Action::TieredPercent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PercentTier {
+    /// Eligible units needed (>= 1).
+    pub min_qty: u64,
+    /// The fraction taken off (0 to 1).
+    pub percent: Rate,
 }
 
 /// The class a promotion belongs to, for exclusivity.
@@ -252,6 +268,25 @@ impl Promotion {
                 if !value.is_fraction() =>
             {
                 return Err(bad("value", format!("{value} is above 1 (100 %)")));
+            }
+            Action::TieredPercent { tiers } => {
+                if tiers.is_empty() {
+                    return Err(bad("tiers", "needs at least one tier".to_owned()));
+                }
+                if let Some(t) = tiers
+                    .iter()
+                    .find(|t| t.min_qty == 0 || !t.percent.is_fraction())
+                {
+                    return Err(bad(
+                        "tiers",
+                        format!("min_qty {} at {} is out of range", t.min_qty, t.percent),
+                    ));
+                }
+                let mut qtys: Vec<u64> = tiers.iter().map(|t| t.min_qty).collect();
+                qtys.sort_unstable();
+                if qtys.windows(2).any(|w| w[0] == w[1]) {
+                    return Err(bad("tiers", "two tiers at the same min_qty".to_owned()));
+                }
             }
             Action::BuyXGetY {
                 buy,
