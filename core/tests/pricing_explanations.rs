@@ -552,7 +552,12 @@ fn tiered_percent_grows_with_eligible_units() {
         (10, Some("7.50"), None), // 50.00 x 15 %
     ];
     for &(n, discount, ref reason) in cases {
-        let b = run(&cart(1, n), std::slice::from_ref(&socks), &PricingContext::default()).unwrap();
+        let b = run(
+            &cart(1, n),
+            std::slice::from_ref(&socks),
+            &PricingContext::default(),
+        )
+        .unwrap();
         assert_eq!(b.lines[0].discount, usd("0.00"), "shirts are not targeted");
         match discount {
             Some(d) => assert_eq!(b.lines[1].discount, usd(d), "{n} socks"),

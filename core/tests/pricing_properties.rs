@@ -147,6 +147,7 @@ fn tax() -> impl Strategy<Value = Option<TaxConfig>> {
             } else {
                 TaxRounding::PerLine
             },
+            zones: Vec::new(),
             calculation: if unit {
                 TaxCalculation::Unit
             } else {

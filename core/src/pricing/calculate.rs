@@ -191,7 +191,9 @@ fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
                 }
             };
         let tax_rate = match input.tax {
-            Some(config) => config.rate_of(category, &line.sku)?,
+            Some(config) => {
+                config.rate_of(category, &line.sku, input.context.tax_location.as_ref())?
+            }
             None => Rate::ZERO,
         };
         lines.push(Line {
@@ -461,7 +463,11 @@ fn apply_promotions(
         let (price, free_by_threshold) =
             method.price_for(Money::from_minor_units(running_total, currency), weight)?;
         let tax_rate = match input.tax {
-            Some(config) => config.rate_of(method.tax_category.as_deref(), &method.id)?,
+            Some(config) => config.rate_of(
+                method.tax_category.as_deref(),
+                &method.id,
+                input.context.tax_location.as_ref(),
+            )?,
             None => Rate::ZERO,
         };
         out.shipping = Some(ShippingOutcome {

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::tax::TaxLocation;
+
 /// A point in time: milliseconds since the Unix epoch (UTC). Pricing never
 /// reads a clock; the host passes the time in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -37,4 +39,6 @@ pub struct PricingContext {
     pub coupon_codes: Vec<String>,
     /// True when this would be the customer's first order.
     pub first_order: bool,
+    /// Where the goods are taxed (the shipping address), for tax zones.
+    pub tax_location: Option<TaxLocation>,
 }

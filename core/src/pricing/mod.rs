@@ -57,4 +57,4 @@ pub use promotion::{
     Action, MinSubtotal, PercentTier, Promotion, PromotionClass, SubtotalBasis, Target,
 };
 pub use shipping::{ShippingMethod, ShippingRate, SubtotalBand, WeightBand};
-pub use tax::{TaxCalculation, TaxConfig, TaxRounding};
+pub use tax::{TaxCalculation, TaxConfig, TaxLocation, TaxRounding, TaxZone};

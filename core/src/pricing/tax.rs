@@ -47,22 +47,94 @@ pub struct TaxConfig {
     /// Line or unit level.
     #[serde(default)]
     pub calculation: TaxCalculation,
+    /// Rates that differ by destination (see [`TaxConfig::rate_of`]).
+    #[serde(default)]
+    pub zones: Vec<TaxZone>,
+}
+
+/// Where goods are taxed: an ISO 3166-1 alpha-2 country and, optionally, a
+/// region (an ISO 3166-2 subdivision code such as `"CA"` for California).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TaxLocation {
+    /// Two upper-case letters, e.g. `"DE"`.
+    pub country: String,
+    /// A subdivision, e.g. `"BY"`.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// Rates for one destination: a country, or a region of it. A zone lists
+/// only the categories whose rate differs there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxZone {
+    /// Two upper-case letters.
+    pub country: String,
+    /// A subdivision; `None` covers the whole country.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Rate per tax category in this zone.
+    pub rates: BTreeMap<String, Rate>,
 }
 
 impl TaxConfig {
-    /// The rate of `category` for `sku` (zero without a category).
-    pub(crate) fn rate_of(&self, category: Option<&str>, sku: &str) -> Result<Rate> {
-        match category {
-            None => Ok(Rate::ZERO),
-            Some(c) => self
-                .rates
-                .get(c)
-                .copied()
-                .ok_or_else(|| Error::UnknownTaxCategory {
-                    category: crate::error::shown(c),
-                    sku: crate::error::shown(sku),
-                }),
+    /// The rate of `category` (for the item `sku`) at `location`: the zone of
+    /// the location's region if it lists the category, else the zone of its
+    /// country, else the store-wide `rates`. No category means untaxed.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_tax_category` when no table lists the category.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use kassa::pricing::{TaxConfig, TaxLocation, TaxZone};
+    /// use kassa::money::Rate;
+    ///
+    /// let r = |s| Rate::parse(s).unwrap();
+    /// let config = TaxConfig {
+    ///     rates: BTreeMap::from([("standard".into(), r("0.19"))]),
+    ///     zones: vec![TaxZone { country: "AT".into(), region: None, rates: BTreeMap::from([("standard".into(), r("0.20"))]) }],
+    ///     ..TaxConfig::default()
+    /// };
+    /// let vienna = TaxLocation { country: "AT".into(), region: Some("9".into()) };
+    /// assert_eq!(config.rate_of(Some("standard"), "TEE", Some(&vienna))?, r("0.20"));
+    /// assert_eq!(config.rate_of(Some("standard"), "TEE", None)?, r("0.19"));
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    pub fn rate_of(
+        &self,
+        category: Option<&str>,
+        sku: &str,
+        location: Option<&TaxLocation>,
+    ) -> Result<Rate> {
+        let Some(category) = category else {
+            return Ok(Rate::ZERO);
+        };
+        if let Some(at) = location.filter(|_| !self.zones.is_empty()) {
+            let zone_rate = |region: Option<&String>| {
+                self.zones
+                    .iter()
+                    .find(|z| z.country == at.country && z.region.as_ref() == region)
+                    .and_then(|z| z.rates.get(category).copied())
+            };
+            if let Some(rate) = at
+                .region
+                .as_ref()
+                .and_then(|r| zone_rate(Some(r)))
+                .or_else(|| zone_rate(None))
+            {
+                return Ok(rate);
+            }
         }
+        self.rates
+            .get(category)
+            .copied()
+            .ok_or_else(|| Error::UnknownTaxCategory {
+                category: crate::error::shown(category),
+                sku: crate::error::shown(sku),
+            })
     }
 }
 

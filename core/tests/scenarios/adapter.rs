@@ -204,6 +204,7 @@ fn build(input: &Value) -> Result<PricingCall, Error> {
                     Some("per_invoice") => TaxRounding::PerInvoice,
                     _ => TaxRounding::PerLine,
                 },
+                zones: Vec::new(),
                 calculation: match t["calculation"].as_str() {
                     Some("unit") => TaxCalculation::Unit,
                     _ => TaxCalculation::Line,
