@@ -629,3 +629,76 @@ fn an_entered_coupon_past_its_end_has_expired() {
         );
     }
 }
+
+#[test]
+fn category_targets_reach_products_listing_the_category() {
+    let mut book = book();
+    let mut boots = ProductPrice::new("BOOTS", usd("80.00"));
+    boots.categories = vec!["footwear".into(), "footwear/boots".into()];
+    book.insert(boots).unwrap();
+    let cart = Cart {
+        currency: Currency::USD,
+        lines: vec![CartLine::new("SHIRT", 1), CartLine::new("BOOTS", 1)],
+    };
+    let footwear = Promotion::new(
+        "footwear-25",
+        1,
+        Action::LinePercent {
+            value: rate("0.25"),
+        },
+    )
+    .with_target(Target {
+        categories: vec!["footwear".into()],
+        ..Target::default()
+    });
+    let b = price(&PricingInput {
+        prices: &book,
+        cart: &cart,
+        promotions: &[footwear],
+        tax: None,
+        rounding_mode: RoundingMode::HalfEven,
+        context: &PricingContext::default(),
+        shipping: None,
+    })
+    .unwrap();
+    assert_eq!(b.lines[0].discount, usd("0.00"));
+    assert_eq!(b.lines[1].discount, usd("20.00"));
+}
+
+#[test]
+fn coupon_limits_are_reasons_in_pricing() {
+    use kassa::coupon::CouponUsage;
+    use std::collections::BTreeMap;
+    let mut welcome = pct("welcome", 1, "0.10");
+    welcome.coupon_code = Some("WELCOME".into());
+    let ctx = |customer: &str| PricingContext {
+        coupon_codes: vec!["WELCOME".into()],
+        customer_id: Some(customer.into()),
+        ..PricingContext::default()
+    };
+    let used = BTreeMap::from([("alice".to_owned(), 1u64)]);
+    let cases = [
+        (
+            CouponUsage::new("WELCOME", Some(5), Some(1)).with_usage(1, used.clone()),
+            "alice",
+            Some(NotAppliedReason::CouponCustomerLimitReached { limit: 1 }),
+        ),
+        (
+            CouponUsage::new("WELCOME", Some(5), Some(1)).with_usage(1, used.clone()),
+            "bob",
+            None,
+        ),
+        (
+            CouponUsage::new("WELCOME", Some(1), None).with_usage(1, used),
+            "bob",
+            Some(NotAppliedReason::CouponUsageLimitReached { limit: 1 }),
+        ),
+    ];
+    for (usage, customer, want) in cases {
+        welcome.coupon_usage = Some(usage);
+        let b = run(&cart(1, 1), std::slice::from_ref(&welcome), &ctx(customer)).unwrap();
+        assert_eq!(reason_of(&b, "welcome"), want, "{customer}");
+        let total = if want.is_none() { "22.50" } else { "25.00" }; // 10 % off 25.00, or nothing
+        assert_eq!(b.grand_total, usd(total), "{customer}");
+    }
+}

@@ -63,8 +63,8 @@ fn rate(max_ten_thousandths: u32) -> impl Strategy<Value = Rate> {
 fn target() -> impl Strategy<Value = Option<Target>> {
     prop_oneof![
         2 => Just(None),
-        1 => prop::sample::select(TAGS.to_vec()).prop_map(|t| Some(Target { tags: vec![t.to_owned()], skus: vec![] })),
-        1 => (0usize..50).prop_map(|i| Some(Target { skus: vec![format!("SKU-{i}")], tags: vec![] })),
+        1 => prop::sample::select(TAGS.to_vec()).prop_map(|t| Some(Target { tags: vec![t.to_owned()], ..Target::default() })),
+        1 => (0usize..50).prop_map(|i| Some(Target { skus: vec![format!("SKU-{i}")], ..Target::default() })),
     ]
 }
 

@@ -80,6 +80,16 @@ pub enum NotAppliedReason {
     CouponRequired,
     /// Its coupon was entered, but after the promotion's end.
     CouponExpired,
+    /// Its coupon's total usage limit is used up.
+    CouponUsageLimitReached {
+        /// The total limit.
+        limit: u64,
+    },
+    /// This customer has used the coupon as often as allowed.
+    CouponCustomerLimitReached {
+        /// The per-customer limit.
+        limit: u64,
+    },
     /// It is outside its validity window at the time given (or no time was given).
     OutsideValidityWindow,
     /// The customer is not in its groups or segments.

@@ -51,6 +51,7 @@ pub(crate) struct Line<'a> {
     pub qty: u64,
     pub price: LinePrice,
     pub tags: &'a [String],
+    pub categories: &'a [String],
     pub tax_rate: Rate,
     pub weight_grams: u64,
 }
@@ -154,42 +155,47 @@ fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
                 reason: "must be an integer >= 1",
             });
         }
-        let (price, tags, category, weight_grams): (LinePrice, &[String], Option<&str>, u64) =
-            match line.unit_price {
-                Some(own) => {
-                    if own.currency() != currency {
-                        return Err(Error::CurrencyMismatch {
-                            expected: currency,
-                            found: own.currency(),
-                        });
-                    }
-                    check_price(&line.sku, own)?;
-                    let price = LinePrice {
-                        unit_price: Some(own),
-                        subtotal: own.multiply_quantity(line.qty)?,
-                        source: PriceSource::Custom,
-                        bands: Vec::new(),
-                    };
-                    (price, &[], None, 0)
+        let (price, tags, categories, category, weight_grams): (
+            LinePrice,
+            &[String],
+            &[String],
+            Option<&str>,
+            u64,
+        ) = match line.unit_price {
+            Some(own) => {
+                if own.currency() != currency {
+                    return Err(Error::CurrencyMismatch {
+                        expected: currency,
+                        found: own.currency(),
+                    });
                 }
-                None => {
-                    let product = input
-                        .prices
-                        .get(&line.sku)
-                        .ok_or_else(|| Error::UnknownSku {
-                            sku: shown(&line.sku),
-                            line: index + 1,
-                        })?;
-                    let price =
-                        price_line(input.prices, product, currency, line.qty, input.context)?;
-                    (
-                        price,
-                        &product.tags,
-                        product.tax_category.as_deref(),
-                        product.weight_grams,
-                    )
-                }
-            };
+                check_price(&line.sku, own)?;
+                let price = LinePrice {
+                    unit_price: Some(own),
+                    subtotal: own.multiply_quantity(line.qty)?,
+                    source: PriceSource::Custom,
+                    bands: Vec::new(),
+                };
+                (price, &[], &[], None, 0)
+            }
+            None => {
+                let product = input
+                    .prices
+                    .get(&line.sku)
+                    .ok_or_else(|| Error::UnknownSku {
+                        sku: shown(&line.sku),
+                        line: index + 1,
+                    })?;
+                let price = price_line(input.prices, product, currency, line.qty, input.context)?;
+                (
+                    price,
+                    &product.tags,
+                    &product.categories,
+                    product.tax_category.as_deref(),
+                    product.weight_grams,
+                )
+            }
+        };
         let tax_rate = match input.tax {
             Some(config) => {
                 config.rate_of(category, &line.sku, input.context.tax_location.as_ref())?
@@ -201,6 +207,7 @@ fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
             qty: line.qty,
             price,
             tags,
+            categories,
             tax_rate,
             weight_grams,
         });
@@ -259,6 +266,7 @@ struct TargetIndex<'a> {
     /// Key -> row; SKUs and tags live in separate namespaces.
     sku_rows: FxHashMap<&'a str, u32>,
     tag_rows: FxHashMap<&'a str, u32>,
+    category_rows: FxHashMap<&'a str, u32>,
     /// Row `r` lists the lines `lines[start[r]..start[r + 1]]`, ascending.
     start: Vec<usize>,
     lines: Vec<usize>,
@@ -270,17 +278,23 @@ impl<'a> TargetIndex<'a> {
     fn new(cart: &[Line<'a>], promotions: &'a [Promotion]) -> Option<Self> {
         let mut sku_rows: FxHashMap<&str, u32> = FxHashMap::default();
         let mut tag_rows: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut category_rows: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut rows = 0u32;
+        let mut add = |map: &mut FxHashMap<&'a str, u32>, key: &'a str| {
+            map.entry(key).or_insert_with(|| {
+                rows += 1;
+                rows - 1
+            });
+        };
         for target in promotions.iter().filter_map(|p| p.target.as_ref()) {
-            for sku in &target.skus {
-                let next = (sku_rows.len() + tag_rows.len()) as u32;
-                sku_rows.entry(sku.as_str()).or_insert(next);
-            }
-            for tag in &target.tags {
-                let next = (sku_rows.len() + tag_rows.len()) as u32;
-                tag_rows.entry(tag.as_str()).or_insert(next);
-            }
+            target.skus.iter().for_each(|k| add(&mut sku_rows, k));
+            target.tags.iter().for_each(|k| add(&mut tag_rows, k));
+            target
+                .categories
+                .iter()
+                .for_each(|k| add(&mut category_rows, k));
         }
-        if sku_rows.is_empty() && tag_rows.is_empty() {
+        if rows == 0 {
             return None;
         }
         // (row, line) for every targeted SKU and tag occurrence, in line order.
@@ -289,23 +303,25 @@ impl<'a> TargetIndex<'a> {
             if let Some(&row) = sku_rows.get(line.sku) {
                 pairs.push((row, i));
             }
-            if tag_rows.is_empty() {
-                continue;
-            }
-            for tag in line.tags {
-                if let Some(&row) = tag_rows.get(tag.as_str()) {
-                    if !pairs
-                        .iter()
-                        .rev()
-                        .take_while(|&&(_, l)| l == i)
-                        .any(|&(r, _)| r == row)
-                    {
-                        pairs.push((row, i));
+            for (map, keys) in [(&tag_rows, line.tags), (&category_rows, line.categories)] {
+                if map.is_empty() {
+                    continue;
+                }
+                for key in keys {
+                    if let Some(&row) = map.get(key.as_str()) {
+                        if !pairs
+                            .iter()
+                            .rev()
+                            .take_while(|&&(_, l)| l == i)
+                            .any(|&(r, _)| r == row)
+                        {
+                            pairs.push((row, i));
+                        }
                     }
                 }
             }
         }
-        let rows = sku_rows.len() + tag_rows.len();
+        let rows = rows as usize;
         let mut start = vec![0usize; rows + 1];
         for &(row, _) in &pairs {
             start[row as usize + 1] += 1;
@@ -322,6 +338,7 @@ impl<'a> TargetIndex<'a> {
         Some(TargetIndex {
             sku_rows,
             tag_rows,
+            category_rows,
             start,
             lines,
         })
@@ -338,6 +355,12 @@ impl<'a> TargetIndex<'a> {
                     .tags
                     .iter()
                     .filter_map(|t| self.tag_rows.get(t.as_str())),
+            )
+            .chain(
+                target
+                    .categories
+                    .iter()
+                    .filter_map(|c| self.category_rows.get(c.as_str())),
             );
         let mut lists = 0;
         for &row in rows {
@@ -618,6 +641,17 @@ fn context_reason(promo: &Promotion, ctx: &PricingContext) -> Option<NotAppliedR
             .any(|c| c.eq_ignore_ascii_case(code))
         {
             return Some(NotAppliedReason::CouponRequired);
+        }
+        if let Some(usage) = &promo.coupon_usage {
+            match usage.check(ctx.customer_id.as_deref().unwrap_or("")) {
+                Err(Error::CouponUsageLimitReached { limit, .. }) => {
+                    return Some(NotAppliedReason::CouponUsageLimitReached { limit })
+                }
+                Err(Error::CouponCustomerLimitReached { limit, .. }) => {
+                    return Some(NotAppliedReason::CouponCustomerLimitReached { limit })
+                }
+                _ => {}
+            }
         }
     }
     let intersects = |wanted: &[String], have: &[String]| {

@@ -39,6 +39,8 @@ pub struct PricingContext {
     pub coupon_codes: Vec<String>,
     /// True when this would be the customer's first order.
     pub first_order: bool,
+    /// The customer, for per-customer coupon limits (none: a guest).
+    pub customer_id: Option<String>,
     /// Where the goods are taxed (the shipping address), for tax zones.
     pub tax_location: Option<TaxLocation>,
 }

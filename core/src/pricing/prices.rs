@@ -127,6 +127,8 @@ pub struct ProductPrice {
     pub tiers: Vec<TierTable>,
     /// Labels that promotion targets match.
     pub tags: Vec<String>,
+    /// Category ids, including ancestors, that promotion targets match.
+    pub categories: Vec<String>,
     /// Key into the tax configuration's rates; `None` is untaxed.
     pub tax_category: Option<String>,
     /// Weight of one unit in grams, for weight-based shipping.
@@ -141,6 +143,7 @@ impl ProductPrice {
             prices: vec![price],
             tiers: Vec::new(),
             tags: Vec::new(),
+            categories: Vec::new(),
             tax_category: None,
             weight_grams: 0,
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::context::Timestamp;
+use crate::coupon::CouponUsage;
 use crate::error::{shown, Error, Result};
 use crate::money::{Money, Rate};
 
@@ -117,7 +118,7 @@ impl Action {
 }
 
 /// Which lines a promotion looks at: a line is eligible when its SKU is
-/// listed or its product carries at least one listed tag.
+/// listed, or its product carries at least one listed tag or category.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Target {
@@ -125,6 +126,9 @@ pub struct Target {
     pub skus: Vec<String>,
     /// Product tags.
     pub tags: Vec<String>,
+    /// Category ids (a product lists its categories and their ancestors, so
+    /// targeting a parent category reaches its descendants).
+    pub categories: Vec<String>,
 }
 
 /// What the minimum subtotal compares against.
@@ -191,6 +195,11 @@ pub struct Promotion {
     /// Applies only when this coupon code was entered (case-insensitive).
     #[serde(default)]
     pub coupon_code: Option<String>,
+    /// The coupon's usage so far and its limits: a code whose limit is used
+    /// up (in all, or for `context.customer_id`) does not apply. Counting a
+    /// use happens at checkout, when the order completes.
+    #[serde(default)]
+    pub coupon_usage: Option<CouponUsage>,
     /// Applies only to customers in one of these groups (empty: everyone).
     #[serde(default)]
     pub customer_groups: Vec<String>,
@@ -224,6 +233,7 @@ impl Promotion {
             stop_further: false,
             exclusive: false,
             coupon_code: None,
+            coupon_usage: None,
             customer_groups: Vec::new(),
             segments: Vec::new(),
             channels: Vec::new(),

@@ -167,6 +167,7 @@ fn build(input: &Value) -> Result<PricingCall, Error> {
             prices,
             tiers,
             tags: strings(&entry["tags"]),
+            categories: strings(&entry["categories"]),
             tax_category: entry["tax_category"].as_str().map(str::to_owned),
             weight_grams: 0,
         })?;
@@ -267,6 +268,7 @@ fn promotion(p: &Value, cart_currency: Currency) -> Result<Promotion, Error> {
         promo.target = Some(Target {
             skus: strings(&t["skus"]),
             tags: strings(&t["tags"]),
+            categories: strings(&t["categories"]),
         });
     }
     if let Some(m) = p.get("min_subtotal") {
