@@ -15,10 +15,15 @@
 //! 3. **Line subtotal** = unit x qty; each line's running amount starts there.
 //! 4. **Promotions** in ascending `(priority, id)`, each on the running
 //!    amounts left by the ones before (percentages compound).
-//! 5. **Tax** on the discounted amounts, per line or per invoice (grouped by
-//!    rate value), line or unit level, exclusive or inclusive (the gross
-//!    never changes; the net is never rounded first).
-//! 6. **Totals**, with every promotion that did not apply explained.
+//! 5. **Shipping** (when a [`ShippingMethod`] is chosen): priced from the
+//!    discounted merchandise total and the cart's weight, then the shipping
+//!    promotions in their `(priority, id)` order.
+//! 6. **Tax** on the discounted amounts, per line or per invoice (grouped by
+//!    rate value; the shipping line joins its rate's group), line or unit
+//!    level, exclusive or inclusive (the gross never changes; the net is
+//!    never rounded first). Rates follow the destination through
+//!    [`TaxZone`]s: region, then country, then the store-wide rates.
+//! 7. **Totals**, with every promotion that did not apply explained.
 //!
 //! Choices where the scenario rules are silent (documented here and in the
 //! code):
@@ -32,6 +37,17 @@
 //!   lowers a line.
 //! * With per-invoice rounding, unit-level calculation does not apply (the
 //!   group total is taxed as one amount).
+//! * Shipping promotions run after all merchandise promotions, because the
+//!   shipping price depends on the discounted merchandise total (a free-above
+//!   threshold looks at what the customer pays for goods). A `stop_further`
+//!   merchandise promotion stops the shipping promotions ranked after it.
+//! * `discount_total` includes shipping discounts, so it always equals the
+//!   sum of `promotions_applied`.
+//! * A coupon entered after its promotion's end is `coupon_expired`; before
+//!   its start, `outside_validity_window`. A guest (no `customer_id`) is
+//!   counted under the empty id for per-customer coupon limits.
+//! * Category targets match the category ids a product lists; a product
+//!   lists its categories and their ancestors (the catalog fills them in).
 
 mod breakdown;
 mod buy_x_get_y;
