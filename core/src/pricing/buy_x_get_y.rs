@@ -1,6 +1,7 @@
 //! Buy X get Y: the cheapest eligible units of the whole pool are discounted.
 
-use super::calculate::{Line, Scratch};
+use super::calculate::Line;
+use super::stacking::Scratch;
 use crate::money::{Rate, RoundingMode};
 
 /// A buy-`buy`-get-`get` deal.

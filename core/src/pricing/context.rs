@@ -44,3 +44,37 @@ pub struct PricingContext {
     /// Where the goods are taxed (the shipping address), for tax zones.
     pub tax_location: Option<TaxLocation>,
 }
+
+impl PricingContext {
+    /// True when `now` is known and inside `[from, until)`; a window with
+    /// neither bound is always open.
+    pub(crate) fn within(&self, from: Option<Timestamp>, until: Option<Timestamp>) -> bool {
+        (from.is_none() && until.is_none())
+            || self
+                .now
+                .is_some_and(|now| from.is_none_or(|f| now >= f) && until.is_none_or(|u| now < u))
+    }
+
+    /// True when the customer is in one of `groups` and one of `segments`
+    /// (an empty list admits everyone) and on one of `channels`.
+    pub(crate) fn admits(
+        &self,
+        groups: &[String],
+        segments: &[String],
+        channels: &[String],
+    ) -> bool {
+        let any = |wanted: &[String], have: &[String]| {
+            wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
+        };
+        any(groups, &self.customer_groups)
+            && any(segments, &self.segments)
+            && (channels.is_empty() || self.channel.as_ref().is_some_and(|c| channels.contains(c)))
+    }
+
+    /// True when `code` was entered (ASCII case-insensitive).
+    pub(crate) fn entered(&self, code: &str) -> bool {
+        self.coupon_codes
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(code))
+    }
+}

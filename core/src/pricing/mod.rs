@@ -49,6 +49,8 @@
 //! * Category targets match the category ids a product lists; a product
 //!   lists its categories and their ancestors (the catalog fills them in).
 
+mod actions;
+mod assemble;
 mod breakdown;
 mod buy_x_get_y;
 mod calculate;
@@ -58,6 +60,8 @@ mod price_list;
 mod prices;
 mod promotion;
 mod shipping;
+mod stacking;
+mod target_index;
 mod tax;
 
 pub use breakdown::{

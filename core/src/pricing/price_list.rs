@@ -84,23 +84,9 @@ impl PriceListScope {
     }
 
     fn matches(&self, currency: Currency, qty: u64, ctx: &PricingContext) -> bool {
-        let any = |wanted: &[String], have: &[String]| {
-            wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
-        };
-        let in_window = (self.valid_from.is_none() && self.valid_until.is_none())
-            || ctx.now.is_some_and(|now| {
-                self.valid_from.is_none_or(|from| now >= from)
-                    && self.valid_until.is_none_or(|until| now < until)
-            });
         self.currency == currency
-            && any(&self.customer_groups, &ctx.customer_groups)
-            && any(&self.segments, &ctx.segments)
-            && (self.channels.is_empty()
-                || ctx
-                    .channel
-                    .as_ref()
-                    .is_some_and(|c| self.channels.contains(c)))
-            && in_window
+            && ctx.admits(&self.customer_groups, &self.segments, &self.channels)
+            && ctx.within(self.valid_from, self.valid_until)
             && self.min_qty.is_none_or(|min| qty >= min)
     }
 }
