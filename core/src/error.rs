@@ -225,6 +225,54 @@ pub enum Error {
         /// What the payment provider said.
         reason: String,
     },
+
+    /// Not enough stock for a reservation under the variant's policy.
+    #[error("insufficient stock: {requested} requested, {available} available")]
+    InsufficientStock {
+        /// Units requested.
+        requested: u64,
+        /// Units available.
+        available: i64,
+    },
+
+    /// A stock operation that the current level does not allow (releasing
+    /// more than is reserved, shipping more than is committed).
+    #[error("cannot {operation} stock: {reason}")]
+    InvalidStockOperation {
+        /// The operation.
+        operation: &'static str,
+        /// Why not.
+        reason: String,
+    },
+
+    /// No stock record for a SKU at a location.
+    #[error("no stock record for SKU {sku:?} at location {location:?}")]
+    UnknownStock {
+        /// The SKU (cut to [`SHOWN_VALUE_MAX`] characters).
+        sku: String,
+        /// The location (cut to [`SHOWN_VALUE_MAX`] characters).
+        location: String,
+    },
+
+    /// No open reservation with this id (released, committed or never made).
+    #[error("no open reservation {id:?}")]
+    UnknownReservation {
+        /// The id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
+    /// A versioned save whose expected version is not the stored one.
+    #[error(
+        "concurrent modification of {entity}: expected version {expected:?}, found {current:?}"
+    )]
+    ConcurrentModification {
+        /// What was being saved (`collection/id`).
+        entity: String,
+        /// The version the writer read.
+        expected: Option<u64>,
+        /// The version stored now.
+        current: Option<u64>,
+    },
 }
 
 /// What a caller can do about an error: the small, stable grouping the
@@ -251,13 +299,19 @@ impl Error {
     /// ```
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::UnknownSku { .. } | Error::NoPriceForCurrency { .. } => ErrorKind::NotFound,
+            Error::UnknownSku { .. }
+            | Error::NoPriceForCurrency { .. }
+            | Error::UnknownStock { .. }
+            | Error::UnknownReservation { .. } => ErrorKind::NotFound,
             Error::InvalidState { .. }
             | Error::CaptureExceedsAuthorized { .. }
             | Error::RefundExceedsCaptured { .. }
             | Error::IdempotencyKeyReused { .. }
             | Error::CouponUsageLimitReached { .. }
-            | Error::CouponCustomerLimitReached { .. } => ErrorKind::Conflict,
+            | Error::CouponCustomerLimitReached { .. }
+            | Error::InsufficientStock { .. }
+            | Error::InvalidStockOperation { .. }
+            | Error::ConcurrentModification { .. } => ErrorKind::Conflict,
             Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
             Error::UnknownCurrency { .. }
             | Error::InvalidAmount { .. }
@@ -302,6 +356,11 @@ impl Error {
             Error::CouponUsageLimitReached { .. } => "coupon_usage_limit_reached",
             Error::CouponCustomerLimitReached { .. } => "coupon_customer_limit_reached",
             Error::PaymentFailed { .. } => "payment_failed",
+            Error::InsufficientStock { .. } => "insufficient_stock",
+            Error::InvalidStockOperation { .. } => "invalid_stock_operation",
+            Error::UnknownStock { .. } => "unknown_stock",
+            Error::UnknownReservation { .. } => "unknown_reservation",
+            Error::ConcurrentModification { .. } => "concurrent_modification",
         }
     }
 
@@ -329,6 +388,11 @@ impl Error {
         "coupon_usage_limit_reached",
         "coupon_customer_limit_reached",
         "payment_failed",
+        "insufficient_stock",
+        "invalid_stock_operation",
+        "unknown_stock",
+        "unknown_reservation",
+        "concurrent_modification",
     ];
 }
 
@@ -430,6 +494,24 @@ mod tests {
                 limit: 1,
             },
             Error::PaymentFailed { reason: s() },
+            Error::InsufficientStock {
+                requested: 2,
+                available: 1,
+            },
+            Error::InvalidStockOperation {
+                operation: "release",
+                reason: s(),
+            },
+            Error::UnknownStock {
+                sku: s(),
+                location: s(),
+            },
+            Error::UnknownReservation { id: s() },
+            Error::ConcurrentModification {
+                entity: s(),
+                expected: Some(1),
+                current: Some(2),
+            },
         ]
     }
 

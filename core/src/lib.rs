@@ -50,10 +50,15 @@
 )]
 
 pub mod coupon;
+pub mod engine;
 pub mod error;
+pub mod inventory;
 pub mod money;
 pub mod payment;
 pub mod pricing;
+pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{Error, ErrorKind, Result};
 pub use money::{allocate, round, Currency, Money, RoundingMode, UnroundedMoney};

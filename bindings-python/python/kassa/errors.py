@@ -166,6 +166,36 @@ class CouponCustomerLimitReachedError(ConflictError):
     code = "coupon_customer_limit_reached"
 
 
+class UnknownStockError(NotFoundError):
+    """No stock record for the SKU at the location."""
+
+    code = "unknown_stock"
+
+
+class UnknownReservationError(NotFoundError):
+    """No open reservation with this id."""
+
+    code = "unknown_reservation"
+
+
+class InsufficientStockError(ConflictError):
+    """Not enough stock for the reservation under the variant's policy."""
+
+    code = "insufficient_stock"
+
+
+class InvalidStockOperationError(ConflictError):
+    """The stock level does not allow the operation."""
+
+    code = "invalid_stock_operation"
+
+
+class ConcurrentModificationError(ConflictError):
+    """Someone else saved first; reload and retry."""
+
+    code = "concurrent_modification"
+
+
 class PaymentFailedError(KassaError):
     """The payment failed; nothing was consumed."""
 
@@ -196,6 +226,11 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         CouponUsageLimitReachedError,
         CouponCustomerLimitReachedError,
         PaymentFailedError,
+        UnknownStockError,
+        UnknownReservationError,
+        InsufficientStockError,
+        InvalidStockOperationError,
+        ConcurrentModificationError,
     )
 }
 
@@ -231,4 +266,9 @@ __all__ = [
     "CouponUsageLimitReachedError",
     "CouponCustomerLimitReachedError",
     "PaymentFailedError",
+    "UnknownStockError",
+    "UnknownReservationError",
+    "InsufficientStockError",
+    "InvalidStockOperationError",
+    "ConcurrentModificationError",
 ]

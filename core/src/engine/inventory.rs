@@ -1,0 +1,217 @@
+//! The engine's inventory operations.
+
+use super::Engine;
+use crate::error::Result;
+use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
+use crate::pricing::Timestamp;
+use crate::store::{Event, EventKind, NewEvent, StockChange, Store};
+
+/// A `low_stock` event when `available` crosses the threshold downwards.
+fn low_stock(key: &StockKey, before: &StockRecord, after: &StockRecord) -> Option<EventKind> {
+    let threshold = after.low_stock_threshold?;
+    let (was, is) = (before.level.available(), after.level.available());
+    (is <= threshold && was > threshold).then(|| EventKind::LowStock {
+        key: key.clone(),
+        available: is,
+        threshold,
+    })
+}
+
+impl<S: Store> Engine<S> {
+    fn event(&self, kind: EventKind) -> NewEvent {
+        NewEvent {
+            id: self.ids.next_id("evt"),
+            at: self.clock.now(),
+            kind,
+        }
+    }
+
+    /// Events for a change, plus a `low_stock` event when it crosses the threshold.
+    fn with_low_stock(
+        &self,
+        key: &StockKey,
+        kind: EventKind,
+        before: &StockRecord,
+        after: &StockRecord,
+    ) -> Vec<NewEvent> {
+        let mut events = vec![self.event(kind)];
+        events.extend(low_stock(key, before, after).map(|k| self.event(k)));
+        events
+    }
+
+    /// Sets a key's policy and low-stock threshold (creating its record).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn configure_stock(
+        &self,
+        key: &StockKey,
+        policy: StockPolicy,
+        low_stock_threshold: Option<i64>,
+    ) -> Result<StockRecord> {
+        let change = StockChange::Configure {
+            policy,
+            low_stock_threshold,
+        };
+        self.store.apply_stock(key, &change, &|_, _| {
+            vec![self.event(EventKind::StockConfigured {
+                key: key.clone(),
+                policy,
+                low_stock_threshold,
+            })]
+        })
+    }
+
+    /// Changes `on_hand` by `delta` for `reason` (creating the record).
+    ///
+    /// # Errors
+    ///
+    /// `invalid_stock_operation` when on hand would fall below what is held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::engine::Engine;
+    /// use kassa::inventory::StockKey;
+    /// let engine = Engine::in_memory();
+    /// let key = StockKey::new("TEE-M", "main");
+    /// engine.adjust_stock(&key, 10, "delivery")?;
+    /// let reservation = engine.reserve(&key, 3, 15 * 60_000)?;
+    /// assert_eq!(engine.stock(&key)?.unwrap().level.available(), 7);
+    /// engine.release(&reservation.id)?;
+    /// assert_eq!(engine.events_since(0, 10)?.len(), 3);
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    pub fn adjust_stock(&self, key: &StockKey, delta: i64, reason: &str) -> Result<StockRecord> {
+        self.store
+            .apply_stock(key, &StockChange::Adjust { delta }, &|before, after| {
+                let kind = EventKind::StockAdjusted {
+                    key: key.clone(),
+                    delta,
+                    reason: reason.to_owned(),
+                    level: after.level,
+                };
+                self.with_low_stock(key, kind, before, after)
+            })
+    }
+
+    /// Reserves `qty` units of `key` for `ttl_ms` milliseconds: an atomic
+    /// conditional decrement, never an oversell.
+    ///
+    /// # Errors
+    ///
+    /// `insufficient_stock`, `unknown_stock`, `invalid_stock_operation`.
+    pub fn reserve(&self, key: &StockKey, qty: u64, ttl_ms: i64) -> Result<Reservation> {
+        let reservation = Reservation {
+            id: self.ids.next_id("res"),
+            key: key.clone(),
+            qty,
+            expires_at: Timestamp(self.clock.now().0.saturating_add(ttl_ms)),
+        };
+        self.store.reserve(&reservation, &|before, after| {
+            let kind = EventKind::StockReserved {
+                reservation: reservation.id.clone(),
+                key: key.clone(),
+                qty,
+                level: after.level,
+            };
+            self.with_low_stock(key, kind, before, after)
+        })?;
+        Ok(reservation)
+    }
+
+    /// Releases a reservation.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_reservation` when it is not open (already released or committed).
+    pub fn release(&self, reservation_id: &str) -> Result<StockRecord> {
+        self.settle(reservation_id, false, false)
+    }
+
+    /// Turns a reservation into committed stock (the order was placed).
+    ///
+    /// # Errors
+    ///
+    /// `unknown_reservation` when it is not open.
+    pub fn commit(&self, reservation_id: &str) -> Result<StockRecord> {
+        self.settle(reservation_id, true, false)
+    }
+
+    fn settle(&self, reservation_id: &str, commit: bool, expired: bool) -> Result<StockRecord> {
+        let (_, after) = self.store.settle(reservation_id, commit, &|r, _, after| {
+            let (reservation, key, qty, level) = (r.id.clone(), r.key.clone(), r.qty, after.level);
+            vec![self.event(if commit {
+                EventKind::StockCommitted {
+                    reservation,
+                    key,
+                    qty,
+                    level,
+                }
+            } else {
+                EventKind::StockReleased {
+                    reservation,
+                    key,
+                    qty,
+                    expired,
+                    level,
+                }
+            })]
+        })?;
+        Ok(after)
+    }
+
+    /// Ships `qty` committed units of `key`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_stock_operation` when fewer are committed.
+    pub fn fulfil(&self, key: &StockKey, qty: u64) -> Result<StockRecord> {
+        self.store
+            .apply_stock(key, &StockChange::Fulfil { qty }, &|_, after| {
+                vec![self.event(EventKind::StockFulfilled {
+                    key: key.clone(),
+                    qty,
+                    level: after.level,
+                })]
+            })
+    }
+
+    /// Releases reservations that have expired by now, at most `limit`;
+    /// returns how many it released. One released concurrently by the host
+    /// is skipped.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn sweep_expired(&self, limit: usize) -> Result<usize> {
+        let mut released = 0;
+        for reservation in self.store.expired(self.clock.now(), limit)? {
+            match self.settle(&reservation.id, false, true) {
+                Ok(_) => released += 1,
+                Err(e) if e.code() == "unknown_reservation" => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(released)
+    }
+
+    /// The stock record of `key`.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn stock(&self, key: &StockKey) -> Result<Option<StockRecord>> {
+        self.store.stock(key)
+    }
+
+    /// Up to `limit` events after `cursor`, in order (the outbox).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>> {
+        self.store.events_since(cursor, limit)
+    }
+}

@@ -1,0 +1,110 @@
+//! Domain events: every state change records one in the same atomic write,
+//! in an outbox hosts read by cursor.
+
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::{StockKey, StockLevel, StockPolicy};
+use crate::pricing::Timestamp;
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A key's policy or threshold was set.
+    StockConfigured {
+        /// The key.
+        key: StockKey,
+        /// Its policy.
+        policy: StockPolicy,
+        /// Its low-stock threshold.
+        low_stock_threshold: Option<i64>,
+    },
+    /// `on_hand` changed by `delta`.
+    StockAdjusted {
+        /// The key.
+        key: StockKey,
+        /// The change.
+        delta: i64,
+        /// Why (a delivery, a count, damage...).
+        reason: String,
+        /// The level after it.
+        level: StockLevel,
+    },
+    /// Units were reserved.
+    StockReserved {
+        /// The reservation.
+        reservation: String,
+        /// The key.
+        key: StockKey,
+        /// Units.
+        qty: u64,
+        /// The level after it.
+        level: StockLevel,
+    },
+    /// A reservation was released (by the host or by expiry).
+    StockReleased {
+        /// The reservation.
+        reservation: String,
+        /// The key.
+        key: StockKey,
+        /// Units.
+        qty: u64,
+        /// True when released because it expired.
+        expired: bool,
+        /// The level after it.
+        level: StockLevel,
+    },
+    /// A reservation became committed stock (an order).
+    StockCommitted {
+        /// The reservation.
+        reservation: String,
+        /// The key.
+        key: StockKey,
+        /// Units.
+        qty: u64,
+        /// The level after it.
+        level: StockLevel,
+    },
+    /// Committed units were shipped.
+    StockFulfilled {
+        /// The key.
+        key: StockKey,
+        /// Units.
+        qty: u64,
+        /// The level after it.
+        level: StockLevel,
+    },
+    /// `available` fell to or below the key's threshold.
+    LowStock {
+        /// The key.
+        key: StockKey,
+        /// Units available now.
+        available: i64,
+        /// The threshold.
+        threshold: i64,
+    },
+}
+
+/// An event as recorded: its position in the outbox, when, and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the outbox: strictly increasing, starting at 1.
+    pub cursor: u64,
+    /// Its id (from the engine's id source).
+    pub id: String,
+    /// When (from the engine's clock).
+    pub at: Timestamp,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// An event before the store gives it a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    /// Its id.
+    pub id: String,
+    /// When.
+    pub at: Timestamp,
+    /// What happened.
+    pub kind: EventKind,
+}

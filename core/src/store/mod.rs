@@ -1,0 +1,179 @@
+//! The persistence contract: what a storage backend implements.
+//!
+//! Writes that must be atomic are trait operations, not a read-modify-write
+//! by the caller. Each one takes the events that describe it and appends
+//! them in the same atomic write, so the outbox never misses or invents a
+//! change. A SQL store implements each operation as one transaction:
+//!
+//! * [`InventoryStore::reserve`]: a conditional update
+//!   (`... SET reserved = reserved + ? WHERE <available suffices>`, rows
+//!   affected checked) plus the reservation row and the events.
+//! * [`DocumentStore::save`]: `UPDATE ... SET body = ?, version = version + 1
+//!   WHERE id = ? AND version = ?`; no row means `concurrent_modification`.
+//!
+//! Carts, orders and customers (later issues) are stored as versioned
+//! documents; stock has its own operations because it is the hottest,
+//! most contended record.
+
+mod event;
+mod memory;
+
+pub use event::{Event, EventKind, NewEvent};
+pub use memory::MemoryStore;
+
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
+use crate::pricing::Timestamp;
+
+/// A change to one stock record, applied atomically by the store through
+/// the pure transitions of [`StockLevel`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StockChange {
+    /// Set the policy and low-stock threshold (creating the record if needed).
+    Configure {
+        /// The policy.
+        policy: StockPolicy,
+        /// The threshold.
+        low_stock_threshold: Option<i64>,
+    },
+    /// Change `on_hand` (creating the record if needed).
+    Adjust {
+        /// The change.
+        delta: i64,
+    },
+    /// Ship committed units.
+    Fulfil {
+        /// Units.
+        qty: u64,
+    },
+}
+
+/// Events to record with a write; `derive` builds the ones that depend on
+/// the outcome (the level after it), inside the store's atomic section.
+pub type EventsFor<'a> = &'a (dyn Fn(&StockRecord, &StockRecord) -> Vec<NewEvent> + Sync);
+
+/// Stock persistence.
+pub trait InventoryStore: Send + Sync {
+    /// The record of `key`, if any.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    fn stock(&self, key: &StockKey) -> Result<Option<StockRecord>>;
+
+    /// Applies `change` to `key` atomically and records `events(before, after)`.
+    ///
+    /// # Errors
+    ///
+    /// The transition's error (nothing is written), or storage failures.
+    fn apply_stock(
+        &self,
+        key: &StockKey,
+        change: &StockChange,
+        events: EventsFor<'_>,
+    ) -> Result<StockRecord>;
+
+    /// Reserves `reservation.qty` units of `reservation.key` if its policy
+    /// allows (a conditional decrement), stores the reservation, and records
+    /// the events, all atomically.
+    ///
+    /// # Errors
+    ///
+    /// `insufficient_stock` (nothing is written), `unknown_stock` when the
+    /// key has no record, or storage failures.
+    fn reserve(&self, reservation: &Reservation, events: EventsFor<'_>) -> Result<StockRecord>;
+
+    /// Removes reservation `id` and gives its units back (`commit: false`) or
+    /// turns them into committed stock (`commit: true`), atomically with the
+    /// events. Returns the reservation and the record after.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_reservation`, or storage failures.
+    fn settle(
+        &self,
+        id: &str,
+        commit: bool,
+        events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+    ) -> Result<(Reservation, StockRecord)>;
+
+    /// Reservations that expire at or before `now`, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    fn expired(&self, now: Timestamp, limit: usize) -> Result<Vec<Reservation>>;
+}
+
+/// A stored JSON document and its version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned {
+    /// The document.
+    pub value: Value,
+    /// Its version (1 after the first save).
+    pub version: u64,
+}
+
+/// Versioned documents (carts, orders, customers), saved with optimistic
+/// concurrency.
+pub trait DocumentStore: Send + Sync {
+    /// The document `id` of `collection`, if any.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    fn load(&self, collection: &str, id: &str) -> Result<Option<Versioned>>;
+
+    /// Saves `value` if the stored version is `expected` (`None`: the
+    /// document must not exist yet), and records `events`, atomically.
+    /// Returns the new version.
+    ///
+    /// # Errors
+    ///
+    /// `concurrent_modification` naming the current version (nothing is
+    /// written), or storage failures.
+    fn save(
+        &self,
+        collection: &str,
+        id: &str,
+        expected: Option<u64>,
+        value: Value,
+        events: Vec<NewEvent>,
+    ) -> Result<u64>;
+}
+
+/// The outbox.
+pub trait EventLog: Send + Sync {
+    /// Up to `limit` events with a cursor greater than `cursor`, in order.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>>;
+}
+
+/// Everything a store provides.
+pub trait Store: InventoryStore + DocumentStore + EventLog {}
+
+impl<T: InventoryStore + DocumentStore + EventLog> Store for T {}
+
+/// The pure effect of a [`StockChange`] on a record (a new record starts at zero).
+pub fn apply_change(before: Option<&StockRecord>, change: &StockChange) -> Result<StockRecord> {
+    let base = before.copied().unwrap_or_default();
+    let mut after = base;
+    match *change {
+        StockChange::Configure {
+            policy,
+            low_stock_threshold,
+        } => {
+            after.policy = policy;
+            after.low_stock_threshold = low_stock_threshold;
+        }
+        StockChange::Adjust { delta } => after.level = base.level.adjust(delta)?,
+        StockChange::Fulfil { qty } => after.level = base.level.fulfil(qty)?,
+    }
+    after.version = base.version + 1;
+    Ok(after)
+}

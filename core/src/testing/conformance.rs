@@ -1,0 +1,336 @@
+//! The store conformance suite.
+//!
+//! Each check builds what it needs on a fresh store from `make` and returns
+//! `Err(description)` on the first violation, so a store crate runs them all
+//! with [`check_all`] and this crate can prove that a broken store fails.
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use serde_json::json;
+
+use crate::engine::{Engine, ManualClock, SequentialIds};
+use crate::inventory::{StockKey, StockPolicy};
+use crate::pricing::Timestamp;
+use crate::store::{EventKind, Store};
+
+/// What a check returns: `Err` names the violated property.
+pub type Outcome = std::result::Result<(), String>;
+
+/// Threads used by the concurrency checks (the CI machine has 2 cores;
+/// more threads than cores still interleave).
+pub const THREADS: usize = 4;
+
+fn engine<S: Store>(store: S) -> Engine<S> {
+    Engine::new(
+        store,
+        Arc::new(ManualClock::new(Timestamp(1_000))),
+        Arc::new(SequentialIds::default()),
+    )
+}
+
+fn ensure(condition: bool, what: impl FnOnce() -> String) -> Outcome {
+    if condition {
+        Ok(())
+    } else {
+        Err(what())
+    }
+}
+
+fn run<T>(result: crate::Result<T>, what: &str) -> std::result::Result<T, String> {
+    result.map_err(|e| format!("{what}: unexpected error {}: {e}", e.code()))
+}
+
+/// Runs every check; the first failure is returned.
+///
+/// # Errors
+///
+/// The description of the first violated property.
+pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
+    stock_lifecycle(make())?;
+    outbox_order(make())?;
+    no_oversell(make())?;
+    one_winner_per_reservation(make())?;
+    versioned_saves_lose_no_update(make())?;
+    Ok(())
+}
+
+/// Configure, adjust, reserve, release, commit, fulfil: levels, identity,
+/// typed errors, and nothing written by a rejected operation.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn stock_lifecycle<S: Store>(store: S) -> Outcome {
+    let engine = engine(store);
+    let key = StockKey::new("TEE", "main");
+    ensure(
+        engine
+            .reserve(&key, 1, 1_000)
+            .is_err_and(|e| e.code() == "unknown_stock"),
+        || "reserving an unknown key must be unknown_stock".into(),
+    )?;
+    run(
+        engine.configure_stock(&key, StockPolicy::Deny, Some(2)),
+        "configure",
+    )?;
+    run(engine.adjust_stock(&key, 10, "delivery"), "adjust")?;
+    let r1 = run(engine.reserve(&key, 4, 60_000), "reserve 4")?;
+    let r2 = run(engine.reserve(&key, 5, 60_000), "reserve 5")?;
+    let before = run(engine.stock(&key), "stock")?;
+    let refused = engine.reserve(&key, 2, 60_000);
+    ensure(
+        refused.is_err_and(|e| e.code() == "insufficient_stock"),
+        || "over-reserving must be insufficient_stock".into(),
+    )?;
+    ensure(run(engine.stock(&key), "stock")? == before, || {
+        "a refused reserve must change nothing".into()
+    })?;
+    run(engine.release(&r1.id), "release")?;
+    ensure(
+        engine
+            .release(&r1.id)
+            .is_err_and(|e| e.code() == "unknown_reservation"),
+        || "releasing twice must be unknown_reservation".into(),
+    )?;
+    run(engine.commit(&r2.id), "commit")?;
+    run(engine.fulfil(&key, 5), "fulfil")?;
+    let record = run(engine.stock(&key), "stock")?.ok_or("the record vanished")?;
+    let l = record.level;
+    ensure(
+        (l.on_hand, l.reserved, l.committed, l.available()) == (5, 0, 0, 5),
+        || format!("unexpected level {l:?}"),
+    )?;
+    ensure(
+        l.on_hand == l.available() + l.reserved + l.committed + l.unavailable,
+        || "identity broken".into(),
+    )?;
+    ensure(
+        engine
+            .fulfil(&key, 1)
+            .is_err_and(|e| e.code() == "invalid_stock_operation"),
+        || "fulfilling uncommitted stock must be invalid_stock_operation".into(),
+    )?;
+    Ok(())
+}
+
+/// Every change records its events, read back in order by cursor with
+/// pagination; a low-stock crossing records one `low_stock` event.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn outbox_order<S: Store>(store: S) -> Outcome {
+    let engine = engine(store);
+    let key = StockKey::new("MUG", "main");
+    run(
+        engine.configure_stock(&key, StockPolicy::Deny, Some(3)),
+        "configure",
+    )?;
+    run(engine.adjust_stock(&key, 5, "delivery"), "adjust")?;
+    let r = run(engine.reserve(&key, 2, 60_000), "reserve")?; // available 3: low stock
+    run(engine.release(&r.id), "release")?;
+    let mut all = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let page = run(engine.events_since(cursor, 2), "events_since")?;
+        ensure(page.len() <= 2, || {
+            "events_since must honour its limit".into()
+        })?;
+        let Some(last) = page.last() else { break };
+        cursor = last.cursor;
+        all.extend(page);
+    }
+    let kinds: Vec<&str> = all
+        .iter()
+        .map(|e| match e.kind {
+            EventKind::StockConfigured { .. } => "configured",
+            EventKind::StockAdjusted { .. } => "adjusted",
+            EventKind::StockReserved { .. } => "reserved",
+            EventKind::LowStock { .. } => "low_stock",
+            EventKind::StockReleased { .. } => "released",
+            _ => "other",
+        })
+        .collect();
+    ensure(
+        kinds
+            == [
+                "configured",
+                "adjusted",
+                "reserved",
+                "low_stock",
+                "released",
+            ],
+        || format!("events out of order: {kinds:?}"),
+    )?;
+    ensure(
+        all.iter()
+            .enumerate()
+            .all(|(i, e)| e.cursor == i as u64 + 1),
+        || "cursors must be 1, 2, 3, ...".into(),
+    )
+}
+
+/// `THREADS` threads reserve one unit at a time from 100 units: exactly 100
+/// reservations succeed, every other one is `insufficient_stock`, and the
+/// record says 100 reserved.
+///
+/// # Errors
+///
+/// The violated property (an oversell or a lost update).
+pub fn no_oversell<S: Store + 'static>(store: S) -> Outcome {
+    let engine = Arc::new(engine(store));
+    let key = StockKey::new("LIMITED", "main");
+    run(engine.adjust_stock(&key, 100, "drop"), "adjust")?;
+    let start = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (engine, key, start) = (engine.clone(), key.clone(), start.clone());
+            thread::spawn(move || {
+                start.wait();
+                let (mut ok, mut refused, mut other) = (0u32, 0u32, 0u32);
+                for _ in 0..60 {
+                    match engine.reserve(&key, 1, 60_000) {
+                        Ok(_) => ok += 1,
+                        Err(e) if e.code() == "insufficient_stock" => refused += 1,
+                        Err(_) => other += 1,
+                    }
+                }
+                (ok, refused, other)
+            })
+        })
+        .collect();
+    let mut totals = (0, 0, 0);
+    for h in handles {
+        let (ok, refused, other) = h
+            .join()
+            .map_err(|_| "a reserving thread panicked".to_owned())?;
+        totals = (totals.0 + ok, totals.1 + refused, totals.2 + other);
+    }
+    let level = run(engine.stock(&key), "stock")?
+        .ok_or("the record vanished")?
+        .level;
+    ensure(totals.2 == 0, || {
+        format!("{} reservations failed with unexpected errors", totals.2)
+    })?;
+    ensure(totals.0 == 100, || {
+        format!(
+            "oversell: {} reservations succeeded for 100 units",
+            totals.0
+        )
+    })?;
+    ensure(level.reserved == 100 && level.available() == 0, || {
+        format!("lost update: level {level:?} after 100 reservations")
+    })
+}
+
+/// `THREADS` threads race to commit or release the same reservations:
+/// exactly one wins each, the others get `unknown_reservation`.
+///
+/// # Errors
+///
+/// The violated property (a double completion).
+pub fn one_winner_per_reservation<S: Store + 'static>(store: S) -> Outcome {
+    let engine = Arc::new(engine(store));
+    let key = StockKey::new("RACE", "main");
+    run(engine.adjust_stock(&key, 50, "delivery"), "adjust")?;
+    let ids: Vec<String> = (0..50)
+        .map(|_| run(engine.reserve(&key, 1, 60_000), "reserve").map(|r| r.id))
+        .collect::<Result<_, _>>()?;
+    let ids = Arc::new(ids);
+    let start = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (engine, ids, start) = (engine.clone(), ids.clone(), start.clone());
+            thread::spawn(move || {
+                start.wait();
+                ids.iter()
+                    .filter(|id| {
+                        if t % 2 == 0 {
+                            engine.commit(id).is_ok()
+                        } else {
+                            engine.release(id).is_ok()
+                        }
+                    })
+                    .count()
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for h in handles {
+        wins += h
+            .join()
+            .map_err(|_| "a settling thread panicked".to_owned())?;
+    }
+    let level = run(engine.stock(&key), "stock")?
+        .ok_or("the record vanished")?
+        .level;
+    ensure(wins == 50, || {
+        format!("{wins} settlements won for 50 reservations")
+    })?;
+    ensure(
+        level.reserved == 0 && level.committed + level.available() == 50,
+        || format!("unexpected level {level:?}"),
+    )
+}
+
+/// `THREADS` threads increment a counter document with versioned saves,
+/// retrying on `concurrent_modification`: no increment is lost.
+///
+/// # Errors
+///
+/// The violated property (a lost update or a wrong error).
+pub fn versioned_saves_lose_no_update<S: Store + 'static>(store: S) -> Outcome {
+    let store = Arc::new(store);
+    run(
+        store.save("counter", "c", None, json!({ "n": 0 }), Vec::new()),
+        "first save",
+    )?;
+    ensure(
+        store
+            .save("counter", "c", None, json!({ "n": 0 }), Vec::new())
+            .is_err_and(|e| e.code() == "concurrent_modification"),
+        || "creating an existing document must be concurrent_modification".into(),
+    )?;
+    let per_thread = 50;
+    let start = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (store, start) = (store.clone(), start.clone());
+            thread::spawn(move || -> Outcome {
+                start.wait();
+                for _ in 0..per_thread {
+                    loop {
+                        let doc = run(store.load("counter", "c"), "load")?
+                            .ok_or("the document vanished")?;
+                        let n = doc.value["n"].as_i64().unwrap_or(-1);
+                        match store.save(
+                            "counter",
+                            "c",
+                            Some(doc.version),
+                            json!({ "n": n + 1 }),
+                            Vec::new(),
+                        ) {
+                            Ok(_) => break,
+                            Err(e) if e.code() == "concurrent_modification" => continue,
+                            Err(e) => return Err(format!("save: unexpected error {}", e.code())),
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join()
+            .map_err(|_| "an incrementing thread panicked".to_owned())??;
+    }
+    let doc = run(store.load("counter", "c"), "load")?.ok_or("the document vanished")?;
+    let want = (THREADS * per_thread) as i64;
+    ensure(doc.value["n"].as_i64() == Some(want), || {
+        format!("lost update: counter {} instead of {want}", doc.value["n"])
+    })?;
+    ensure(doc.version == want as u64 + 1, || {
+        format!("version {} after {} saves", doc.version, want + 1)
+    })
+}
