@@ -130,7 +130,10 @@ impl EventLog for RacyStore {
 #[test]
 fn a_non_atomic_reserve_fails_the_concurrency_check() {
     // A race is a matter of scheduling: give it several chances to show.
-        let failure = (0..20).find_map(|_| conformance::no_oversell(RacyStore::default()).err());
+    let failure = (0..20).find_map(|_| conformance::no_oversell(RacyStore::default()).err());
     let message = failure.expect("the conformance suite did not catch a read-then-write reserve");
-    assert!(message.contains("oversell") || message.contains("lost update"), "{message}");
+    assert!(
+        message.contains("oversell") || message.contains("lost update"),
+        "{message}"
+    );
 }

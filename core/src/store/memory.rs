@@ -6,9 +6,10 @@
 //! benches/README.md); contended writers queue on the lock, which is what a
 //! single SQLite writer does too.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use super::{
@@ -21,11 +22,11 @@ use crate::pricing::Timestamp;
 
 #[derive(Debug, Default)]
 struct State {
-    stock: HashMap<StockKey, StockRecord>,
-    reservations: HashMap<String, Reservation>,
+    stock: FxHashMap<StockKey, StockRecord>,
+    reservations: FxHashMap<String, Reservation>,
     /// (expires_at, id) of open reservations, for sweeping in order.
     expiry: BTreeMap<(Timestamp, String), ()>,
-    documents: HashMap<(String, String), Versioned>,
+    documents: FxHashMap<(String, String), Versioned>,
     events: Vec<Event>,
 }
 
@@ -90,7 +91,12 @@ impl InventoryStore for MemoryStore {
         let before = state.stock.get(key).copied();
         let after = apply_change(before.as_ref(), change)?;
         let new_events = events(&before.unwrap_or_default(), &after);
-        state.stock.insert(key.clone(), after);
+        match state.stock.get_mut(key) {
+            Some(record) => *record = after,
+            None => {
+                state.stock.insert(key.clone(), after);
+            }
+        }
         state.append(new_events);
         Ok(after)
     }
@@ -117,7 +123,9 @@ impl InventoryStore for MemoryStore {
         after.level = before.level.reserve(reservation.qty, before.policy)?;
         after.version += 1;
         let new_events = events(&before, &after);
-        state.stock.insert(reservation.key.clone(), after);
+        if let Some(record) = state.stock.get_mut(&reservation.key) {
+            *record = after;
+        }
         state
             .expiry
             .insert((reservation.expires_at, reservation.id.clone()), ());
@@ -153,7 +161,12 @@ impl InventoryStore for MemoryStore {
         };
         after.version += 1;
         let new_events = events(&reservation, &before, &after);
-        state.stock.insert(reservation.key.clone(), after);
+        match state.stock.get_mut(&reservation.key) {
+            Some(record) => *record = after,
+            None => {
+                state.stock.insert(reservation.key.clone(), after);
+            }
+        }
         state.reservations.remove(id);
         state
             .expiry
