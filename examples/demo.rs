@@ -1,65 +1,109 @@
-//! The main demo: prices a small cart in USD, JPY and KWD with exact money,
-//! and shows how an order discount is allocated back to the lines.
+//! The main demo: prices a small cart in USD, JPY and KWD with the pricing
+//! kernel, shows how an order discount is allocated back to the lines, and
+//! explains a promotion that did not apply.
 //!
-//! Run it with `cargo run -p kassa-examples --bin demo`.
+//! Run it with `./scripts/demo` (or `cargo run -p kassa-examples --bin demo`).
 
-use kassa::{allocate, money::parse_rate, Currency, Money, Result, RoundingMode};
+use std::collections::BTreeMap;
 
-/// One cart line: a name, a unit price and a quantity.
+use kassa::money::Rate;
+use kassa::pricing::{
+    price, Action, Cart, CartLine, NotAppliedReason, PriceBook, PricingContext, PricingInput,
+    ProductPrice, Promotion, SubtotalBasis, TaxConfig,
+};
+use kassa::{Currency, Money, Result, RoundingMode};
+
+/// One cart line: a SKU, its unit price and a quantity.
 struct Line {
-    name: &'static str,
+    sku: &'static str,
     unit: &'static str,
     qty: u64,
 }
 
-/// Prices `lines` in `currency`: line subtotals, a `discount` rate of the
-/// subtotal rounded once and split over the lines by largest remainder,
-/// then `tax_rate` on each discounted line, rounded per line.
-fn price_cart(currency: &str, lines: &[Line], discount_rate: &str, tax_rate: &str) -> Result<()> {
-    let currency = Currency::from_code(currency)?;
-    let mode = RoundingMode::HalfEven;
+/// Prices `lines` in `currency` with `discount` off the order, a second
+/// promotion that needs a larger cart, and `tax_rate` on every line.
+fn price_cart(
+    code: &str,
+    lines: &[Line],
+    discount: &str,
+    needs: &str,
+    tax_rate: &str,
+) -> Result<()> {
+    let currency = Currency::from_code(code)?;
     println!(
         "== {currency} cart ({} minor-unit digits)",
         currency.minor_units()
     );
 
-    let mut subtotals = Vec::with_capacity(lines.len());
+    let mut book = PriceBook::new();
     for line in lines {
-        subtotals.push(Money::parse(line.unit, currency)?.multiply_quantity(line.qty)?);
+        let mut product = ProductPrice::new(line.sku, Money::parse(line.unit, currency)?);
+        product.tax_category = Some("standard".into());
+        book.insert(product)?;
     }
-    let subtotal = subtotals
-        .iter()
-        .try_fold(Money::zero(currency), |sum, m| sum.checked_add(*m))?;
-
-    let discount = subtotal
-        .multiply_rate(parse_rate(discount_rate)?)?
-        .round(mode)?;
-    let weights: Vec<u64> = subtotals
-        .iter()
-        .map(|m| m.minor_units().unsigned_abs())
-        .collect();
-    let shares = allocate(discount, &weights)?;
-    let rate = parse_rate(tax_rate)?;
+    let cart = Cart {
+        currency,
+        lines: lines.iter().map(|l| CartLine::new(l.sku, l.qty)).collect(),
+    };
+    let promotions = [
+        Promotion::new(
+            "order-discount",
+            1,
+            Action::OrderPercent {
+                value: Rate::parse(discount)?,
+            },
+        ),
+        Promotion::new(
+            "big-basket-5",
+            2,
+            Action::OrderPercent {
+                value: Rate::parse("0.05")?,
+            },
+        )
+        .with_min_subtotal(Money::parse(needs, currency)?, SubtotalBasis::PreDiscount),
+    ];
+    let tax = TaxConfig {
+        rates: BTreeMap::from([("standard".to_owned(), Rate::parse(tax_rate)?)]),
+        ..TaxConfig::default()
+    };
+    let breakdown = price(&PricingInput {
+        prices: &book,
+        cart: &cart,
+        promotions: &promotions,
+        tax: Some(&tax),
+        rounding_mode: RoundingMode::HalfEven,
+        context: &PricingContext::default(),
+        shipping: None,
+    })?;
 
     println!(
-        "  {:<12}{:>4}{:>12}{:>12}{:>12}{:>10}{:>12}",
+        "  {:<10}{:>4}{:>12}{:>12}{:>12}{:>10}{:>12}",
         "line", "qty", "unit", "subtotal", "discount", "tax", "total"
     );
-    let (mut tax_total, mut grand_total) = (Money::zero(currency), Money::zero(currency));
-    for ((line, sub), share) in lines.iter().zip(&subtotals).zip(&shares) {
-        let net = sub.checked_sub(*share)?;
-        let tax = net.multiply_rate(rate)?.round(mode)?;
-        let total = net.checked_add(tax)?;
-        tax_total = tax_total.checked_add(tax)?;
-        grand_total = grand_total.checked_add(total)?;
+    for l in &breakdown.lines {
+        let unit = l.unit_price.map(|u| u.to_string()).unwrap_or_default();
         println!(
-            "  {:<12}{:>4}{:>12}{:>12}{:>12}{:>10}{:>12}",
-            line.name, line.qty, line.unit, sub, share, tax, total
+            "  {:<10}{:>4}{:>12}{:>12}{:>12}{:>10}{:>12}",
+            l.sku, l.qty, unit, l.line_subtotal, l.discount, l.tax, l.line_total
         );
     }
-    println!("  subtotal {subtotal}; discount {discount} ({discount_rate} of the subtotal, rounded once, split by largest remainder)");
+    for applied in &breakdown.promotions_applied {
+        println!(
+            "  {} took {} (rounded once, split over the lines by largest remainder)",
+            applied.id, applied.amount
+        );
+    }
+    for skipped in &breakdown.promotions_not_applied {
+        if let NotAppliedReason::BelowMinimumSubtotal { missing } = &skipped.reason {
+            println!(
+                "  {} did not apply: add {missing} more to qualify",
+                skipped.id
+            );
+        }
+    }
     println!(
-        "  tax {tax_total} (rate {tax_rate}, per line); grand total {grand_total} {currency}\n"
+        "  subtotal {}; discounts {}; tax {} at {tax_rate}; grand total {} {currency}\n",
+        breakdown.subtotal, breakdown.discount_total, breakdown.tax_total, breakdown.grand_total
     );
     Ok(())
 }
@@ -67,55 +111,55 @@ fn price_cart(currency: &str, lines: &[Line], discount_rate: &str, tax_rate: &st
 fn main() -> Result<()> {
     let usd = [
         Line {
-            name: "T-shirt",
+            sku: "T-SHIRT",
             unit: "19.99",
             qty: 3,
         },
         Line {
-            name: "Socks",
+            sku: "SOCKS",
             unit: "4.50",
             qty: 2,
         },
         Line {
-            name: "Sticker",
+            sku: "STICKER",
             unit: "0.99",
             qty: 1,
         },
     ];
-    price_cart("USD", &usd, "0.10", "0.0825")?;
+    price_cart("USD", &usd, "0.10", "100.00", "0.0825")?;
 
     let jpy = [
         Line {
-            name: "Matcha",
+            sku: "MATCHA",
             unit: "1200",
             qty: 2,
         },
         Line {
-            name: "Chawan",
+            sku: "CHAWAN",
             unit: "3500",
             qty: 1,
         },
         Line {
-            name: "Whisk",
+            sku: "WHISK",
             unit: "980",
             qty: 1,
         },
     ];
-    price_cart("JPY", &jpy, "0.05", "0.10")?;
+    price_cart("JPY", &jpy, "0.05", "5000", "0.10")?;
 
     let kwd = [
         Line {
-            name: "Oud",
+            sku: "OUD",
             unit: "18.750",
             qty: 1,
         },
         Line {
-            name: "Incense",
+            sku: "INCENSE",
             unit: "0.875",
             qty: 4,
         },
     ];
-    price_cart("KWD", &kwd, "0.03", "0")?;
+    price_cart("KWD", &kwd, "0.03", "30.000", "0")?;
 
     // Errors are typed, with stable codes and the offending value.
     match Money::parse("10.005", Currency::USD) {
