@@ -16,6 +16,7 @@ Decimal('4.95')
 from __future__ import annotations
 
 from ._kassa import ERROR_CODES, Money, __version__, allocate, currencies, minor_units, round
+from . import errors
 from .errors import (
     AmountOutOfRangeError,
     CaptureExceedsAuthorizedError,
@@ -55,34 +56,5 @@ __all__ = [
     "currencies",
     "minor_units",
     "round",
-    "KassaError",
-    "InvalidInputError",
-    "UnknownCurrencyError",
-    "InvalidAmountError",
-    "InvalidAmountPrecisionError",
-    "AmountOutOfRangeError",
-    "CurrencyMismatchError",
-    "InvalidRateError",
-    "InvalidQuantityError",
-    "InvalidWeightsError",
-    "InvalidRoundingModeError",
-    "InvalidPromotionError",
-    "InvalidPriceTableError",
-    "UnknownTaxCategoryError",
-    "NotFoundError",
-    "UnknownSkuError",
-    "NoPriceForCurrencyError",
-    "ConflictError",
-    "InvalidStateError",
-    "CaptureExceedsAuthorizedError",
-    "RefundExceedsCapturedError",
-    "IdempotencyKeyReusedError",
-    "CouponUsageLimitReachedError",
-    "CouponCustomerLimitReachedError",
-    "PaymentFailedError",
-    "UnknownStockError",
-    "UnknownReservationError",
-    "InsufficientStockError",
-    "InvalidStockOperationError",
-    "ConcurrentModificationError",
 ]
+__all__ += errors.__all__

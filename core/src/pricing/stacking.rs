@@ -111,12 +111,7 @@ pub(crate) fn apply_promotions(
         let verdict = match gate {
             Some(reason) => Err(reason),
             None => {
-                let mut eligible = std::mem::take(&mut scratch.eligible);
-                eligible.clear();
-                match (&promo.target, &index) {
-                    (Some(target), Some(index)) => index.select(target, &mut eligible),
-                    _ => eligible.extend(0..lines.len()),
-                }
+                let eligible = select_eligible(promo, index.as_ref(), lines.len(), &mut scratch);
                 let state = RunningState {
                     running,
                     subtotal,
@@ -189,12 +184,7 @@ pub(crate) fn apply_promotions(
         let reason = match gate {
             Some(gate) => Some(gate.into_reason(promotions)),
             None => {
-                let mut eligible = std::mem::take(&mut scratch.eligible);
-                eligible.clear();
-                match (&promo.target, &index) {
-                    (Some(target), Some(index)) => index.select(target, &mut eligible),
-                    _ => eligible.extend(0..lines.len()),
-                }
+                let eligible = select_eligible(promo, index.as_ref(), lines.len(), &mut scratch);
                 let state = RunningState {
                     running,
                     subtotal,
@@ -239,6 +229,23 @@ pub(crate) fn apply_promotions(
         }
     }
     Ok(out)
+}
+
+/// The lines `promo` targets (all lines without a target), in cart order,
+/// in the scratch buffer taken out of `scratch`; the caller puts it back.
+fn select_eligible(
+    promo: &Promotion,
+    index: Option<&TargetIndex<'_>>,
+    lines: usize,
+    scratch: &mut Scratch,
+) -> Vec<usize> {
+    let mut eligible = std::mem::take(&mut scratch.eligible);
+    eligible.clear();
+    match (&promo.target, index) {
+        (Some(target), Some(index)) => index.select(target, &mut eligible),
+        _ => eligible.extend(0..lines),
+    }
+    eligible
 }
 
 /// A reason not to apply; the stacking ones name another promotion by index.
