@@ -77,12 +77,12 @@ fn every_reason_a_storefront_can_show() {
     let mut coupon = pct("coupon", 1, "0.10");
     coupon.coupon_code = Some("SAVE10".into());
     let mut windowed = pct("windowed", 1, "0.10");
-    windowed.valid_from = Some(Timestamp(1_000));
-    windowed.valid_until = Some(Timestamp(2_000));
+    windowed.audience.valid_from = Some(Timestamp(1_000));
+    windowed.audience.valid_until = Some(Timestamp(2_000));
     let mut vip = pct("vip", 1, "0.10");
-    vip.customer_groups = vec!["vip".into()];
+    vip.audience.customer_groups = vec!["vip".into()];
     let mut app_only = pct("app", 1, "0.10");
-    app_only.channels = vec!["app".into()];
+    app_only.audience.channels = vec!["app".into()];
     let mut first = pct("first", 1, "0.10");
     first.first_order_only = true;
     let hats = pct("hats", 1, "0.10").with_target(Target {
@@ -607,8 +607,8 @@ fn tiered_percent_grows_with_eligible_units() {
 fn an_entered_coupon_past_its_end_has_expired() {
     let mut coupon = pct("summer", 1, "0.10");
     coupon.coupon_code = Some("SUMMER".into());
-    coupon.valid_from = Some(Timestamp(1_000));
-    coupon.valid_until = Some(Timestamp(2_000));
+    coupon.audience.valid_from = Some(Timestamp(1_000));
+    coupon.audience.valid_until = Some(Timestamp(2_000));
     let ctx = |now, codes: &[&str]| PricingContext {
         now: Some(Timestamp(now)),
         coupon_codes: codes.iter().map(|c| c.to_string()).collect(),
@@ -701,4 +701,35 @@ fn coupon_limits_are_reasons_in_pricing() {
         let total = if want.is_none() { "22.50" } else { "25.00" }; // 10 % off 25.00, or nothing
         assert_eq!(b.grand_total, usd(total), "{customer}");
     }
+}
+
+#[test]
+fn audience_fields_stay_flat_on_the_wire() {
+    let json = serde_json::json!({
+        "id": "vip-june",
+        "priority": 1,
+        "action": { "type": "order_percent", "value": "0.1" },
+        "customer_groups": ["vip"],
+        "channels": ["web"],
+        "valid_from": 1000,
+        "valid_until": 2000
+    });
+    let promo: Promotion = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(promo.audience.customer_groups, ["vip"]);
+    assert_eq!(promo.audience.channels, ["web"]);
+    assert_eq!(promo.audience.valid_until, Some(Timestamp(2_000)));
+    let back = serde_json::to_value(&promo).unwrap();
+    for field in [
+        "customer_groups",
+        "segments",
+        "channels",
+        "valid_from",
+        "valid_until",
+    ] {
+        assert!(
+            back.get(field).is_some(),
+            "{field} must be a top-level field"
+        );
+    }
+    assert!(back.get("audience").is_none());
 }

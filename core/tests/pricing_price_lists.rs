@@ -1,8 +1,9 @@
 //! Price lists: scope matching and the documented resolution order.
 
 use kassa::pricing::{
-    price, Cart, CartLine, PriceBook, PriceList, PriceListKind, PriceListScope, PriceSource,
-    PricingContext, PricingInput, ProductPrice, TierBreak, TierMode, TierTable, Timestamp,
+    price, Audience, Cart, CartLine, PriceBook, PriceList, PriceListKind, PriceListScope,
+    PriceSource, PricingContext, PricingInput, ProductPrice, TierBreak, TierMode, TierTable,
+    Timestamp,
 };
 use kassa::{Currency, Money, RoundingMode};
 
@@ -56,18 +57,27 @@ fn from(id: &str, kind: PriceListKind) -> PriceSource {
 #[test]
 fn resolution_order_table() {
     use PriceListKind::{Override, Sale};
-    let wholesale = || PriceListScope {
+    let with = |audience: Audience| PriceListScope {
+        audience,
+        ..scope()
+    };
+    let wholesale_audience = || Audience {
         customer_groups: vec!["wholesale".into()],
-        ..scope()
+        ..Audience::default()
     };
-    let wholesale_app = || PriceListScope {
-        channels: vec!["app".into()],
-        ..wholesale()
+    let wholesale = || with(wholesale_audience());
+    let wholesale_app = || {
+        with(Audience {
+            channels: vec!["app".into()],
+            ..wholesale_audience()
+        })
     };
-    let june = || PriceListScope {
-        valid_from: Some(Timestamp(1_000)),
-        valid_until: Some(Timestamp(2_000)),
-        ..scope()
+    let june = || {
+        with(Audience {
+            valid_from: Some(Timestamp(1_000)),
+            valid_until: Some(Timestamp(2_000)),
+            ..Audience::default()
+        })
     };
     let bulk = || PriceListScope {
         min_qty: Some(10),

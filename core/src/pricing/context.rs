@@ -46,35 +46,86 @@ pub struct PricingContext {
 }
 
 impl PricingContext {
-    /// True when `now` is known and inside `[from, until)`; a window with
-    /// neither bound is always open.
-    pub(crate) fn within(&self, from: Option<Timestamp>, until: Option<Timestamp>) -> bool {
-        (from.is_none() && until.is_none())
-            || self
-                .now
-                .is_some_and(|now| from.is_none_or(|f| now >= f) && until.is_none_or(|u| now < u))
-    }
-
-    /// True when the customer is in one of `groups` and one of `segments`
-    /// (an empty list admits everyone) and on one of `channels`.
-    pub(crate) fn admits(
-        &self,
-        groups: &[String],
-        segments: &[String],
-        channels: &[String],
-    ) -> bool {
-        let any = |wanted: &[String], have: &[String]| {
-            wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
-        };
-        any(groups, &self.customer_groups)
-            && any(segments, &self.segments)
-            && (channels.is_empty() || self.channel.as_ref().is_some_and(|c| channels.contains(c)))
-    }
-
     /// True when `code` was entered (ASCII case-insensitive).
     pub(crate) fn entered(&self, code: &str) -> bool {
         self.coupon_codes
             .iter()
             .any(|c| c.eq_ignore_ascii_case(code))
+    }
+}
+
+/// Who and when something applies to (a promotion, a price list): customer
+/// groups, segments and channels, where an empty list admits everyone, and
+/// a validity window `[valid_from, valid_until)`.
+///
+/// # Examples
+///
+/// ```
+/// use kassa::pricing::{Audience, PricingContext, Timestamp};
+///
+/// let vip_june = Audience {
+///     customer_groups: vec!["vip".into()],
+///     valid_from: Some(Timestamp(1_000)),
+///     valid_until: Some(Timestamp(2_000)),
+///     ..Audience::default()
+/// };
+/// let ctx = PricingContext { customer_groups: vec!["vip".into()], now: Some(Timestamp(1_500)), ..PricingContext::default() };
+/// assert!(vip_june.admits_customer(&ctx) && vip_june.is_open(&ctx));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Audience {
+    /// Customer groups (any of them).
+    pub customer_groups: Vec<String>,
+    /// Customer segment ids (any of them).
+    pub segments: Vec<String>,
+    /// Sales channels (any of them).
+    pub channels: Vec<String>,
+    /// From this time (inclusive).
+    pub valid_from: Option<Timestamp>,
+    /// Until this time (exclusive).
+    pub valid_until: Option<Timestamp>,
+}
+
+impl Audience {
+    /// True when the customer is in one of the groups and one of the segments.
+    pub fn admits_customer(&self, ctx: &PricingContext) -> bool {
+        let any = |wanted: &[String], have: &[String]| {
+            wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
+        };
+        any(&self.customer_groups, &ctx.customer_groups) && any(&self.segments, &ctx.segments)
+    }
+
+    /// True when the context's channel is one of the channels.
+    pub fn admits_channel(&self, ctx: &PricingContext) -> bool {
+        self.channels.is_empty()
+            || ctx
+                .channel
+                .as_ref()
+                .is_some_and(|c| self.channels.contains(c))
+    }
+
+    /// True when there is no window, or `ctx.now` is known and inside it.
+    pub fn is_open(&self, ctx: &PricingContext) -> bool {
+        let (from, until) = (self.valid_from, self.valid_until);
+        (from.is_none() && until.is_none())
+            || ctx
+                .now
+                .is_some_and(|now| from.is_none_or(|f| now >= f) && until.is_none_or(|u| now < u))
+    }
+
+    /// True when `ctx.now` is at or after the window's end.
+    pub fn has_ended(&self, ctx: &PricingContext) -> bool {
+        ctx.now
+            .zip(self.valid_until)
+            .is_some_and(|(now, until)| now >= until)
+    }
+
+    /// How many dimensions are constrained (groups, segments, channels, window).
+    pub(crate) fn constraints(&self) -> u8 {
+        u8::from(!self.customer_groups.is_empty())
+            + u8::from(!self.segments.is_empty())
+            + u8::from(!self.channels.is_empty())
+            + u8::from(self.valid_from.is_some() || self.valid_until.is_some())
     }
 }

@@ -70,7 +70,7 @@ pub use breakdown::{
 };
 pub use calculate::{price, PricingInput};
 pub use cart::{parse_quantity, Cart, CartLine};
-pub use context::{PricingContext, Timestamp};
+pub use context::{Audience, PricingContext, Timestamp};
 pub use price_list::{ListPrice, PriceList, PriceListKind, PriceListScope};
 pub use prices::{PriceBook, PriceSource, ProductPrice, TierBreak, TierMode, TierTable};
 pub use promotion::{

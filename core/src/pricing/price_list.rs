@@ -21,7 +21,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::context::{PricingContext, Timestamp};
+use super::context::{Audience, PricingContext};
 use super::prices::{check_price, TierTable};
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, Money};
@@ -41,21 +41,9 @@ pub enum PriceListKind {
 pub struct PriceListScope {
     /// The currency of its prices; it applies only to carts in it.
     pub currency: Currency,
-    /// Customer groups (any of them).
-    #[serde(default)]
-    pub customer_groups: Vec<String>,
-    /// Customer segment ids (any of them).
-    #[serde(default)]
-    pub segments: Vec<String>,
-    /// Sales channels (any of them).
-    #[serde(default)]
-    pub channels: Vec<String>,
-    /// From this time (inclusive).
-    #[serde(default)]
-    pub valid_from: Option<Timestamp>,
-    /// Until this time (exclusive).
-    #[serde(default)]
-    pub valid_until: Option<Timestamp>,
+    /// Customers, channels and time.
+    #[serde(flatten)]
+    pub audience: Audience,
     /// Only for lines of at least this many units.
     #[serde(default)]
     pub min_qty: Option<u64>,
@@ -66,27 +54,20 @@ impl PriceListScope {
     pub fn new(currency: Currency) -> Self {
         PriceListScope {
             currency,
-            customer_groups: Vec::new(),
-            segments: Vec::new(),
-            channels: Vec::new(),
-            valid_from: None,
-            valid_until: None,
+            audience: Audience::default(),
             min_qty: None,
         }
     }
 
     fn specificity(&self) -> u8 {
-        u8::from(!self.customer_groups.is_empty())
-            + u8::from(!self.segments.is_empty())
-            + u8::from(!self.channels.is_empty())
-            + u8::from(self.valid_from.is_some() || self.valid_until.is_some())
-            + u8::from(self.min_qty.is_some())
+        self.audience.constraints() + u8::from(self.min_qty.is_some())
     }
 
     fn matches(&self, currency: Currency, qty: u64, ctx: &PricingContext) -> bool {
         self.currency == currency
-            && ctx.admits(&self.customer_groups, &self.segments, &self.channels)
-            && ctx.within(self.valid_from, self.valid_until)
+            && self.audience.admits_customer(ctx)
+            && self.audience.admits_channel(ctx)
+            && self.audience.is_open(ctx)
             && self.min_qty.is_none_or(|min| qty >= min)
     }
 }
@@ -116,7 +97,7 @@ pub enum ListPrice {
 /// use kassa::{Currency, Money};
 ///
 /// let mut wholesale = PriceListScope::new(Currency::EUR);
-/// wholesale.customer_groups = vec!["wholesale".into()];
+/// wholesale.audience.customer_groups = vec!["wholesale".into()];
 /// let list = PriceList::new("wholesale-eu", PriceListKind::Override, wholesale)
 ///     .with_price("TEE", Money::parse("9.50", Currency::EUR)?)?;
 /// assert_eq!(list.len(), 1);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::context::Timestamp;
+use super::context::Audience;
 use crate::coupon::CouponUsage;
 use crate::error::{shown, Error, Result};
 use crate::money::{Money, Rate};
@@ -200,21 +200,9 @@ pub struct Promotion {
     /// use happens at checkout, when the order completes.
     #[serde(default)]
     pub coupon_usage: Option<CouponUsage>,
-    /// Applies only to customers in one of these groups (empty: everyone).
-    #[serde(default)]
-    pub customer_groups: Vec<String>,
-    /// Applies only to customers in one of these segments (empty: everyone).
-    #[serde(default)]
-    pub segments: Vec<String>,
-    /// Applies only on these channels (empty: every channel).
-    #[serde(default)]
-    pub channels: Vec<String>,
-    /// Valid from this time (inclusive).
-    #[serde(default)]
-    pub valid_from: Option<Timestamp>,
-    /// Valid until this time (exclusive).
-    #[serde(default)]
-    pub valid_until: Option<Timestamp>,
+    /// Which customers and channels it is for, and when it is valid.
+    #[serde(flatten)]
+    pub audience: Audience,
     /// Applies only to a customer's first order.
     #[serde(default)]
     pub first_order_only: bool,
@@ -234,11 +222,7 @@ impl Promotion {
             exclusive: false,
             coupon_code: None,
             coupon_usage: None,
-            customer_groups: Vec::new(),
-            segments: Vec::new(),
-            channels: Vec::new(),
-            valid_from: None,
-            valid_until: None,
+            audience: Audience::default(),
             first_order_only: false,
         }
     }
@@ -335,7 +319,7 @@ impl Promotion {
                 return Err(bad("min_subtotal", format!("{} is negative", min.amount)));
             }
         }
-        if let (Some(from), Some(until)) = (self.valid_from, self.valid_until) {
+        if let (Some(from), Some(until)) = (self.audience.valid_from, self.audience.valid_until) {
             if until <= from {
                 return Err(bad("valid_until", "must be after valid_from".to_owned()));
             }

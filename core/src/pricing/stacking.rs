@@ -301,12 +301,9 @@ fn gate_reason(
 
 /// Conditions on the customer context, checked before looking at lines.
 fn context_reason(promo: &Promotion, ctx: &PricingContext) -> Option<NotAppliedReason> {
-    if !ctx.within(promo.valid_from, promo.valid_until) {
+    if !promo.audience.is_open(ctx) {
         // A coupon the customer entered after its end date has expired.
-        let expired = ctx
-            .now
-            .zip(promo.valid_until)
-            .is_some_and(|(now, until)| now >= until);
+        let expired = promo.audience.has_ended(ctx);
         let entered = promo
             .coupon_code
             .as_ref()
@@ -333,10 +330,10 @@ fn context_reason(promo: &Promotion, ctx: &PricingContext) -> Option<NotAppliedR
             }
         }
     }
-    if !ctx.admits(&promo.customer_groups, &promo.segments, &[]) {
+    if !promo.audience.admits_customer(ctx) {
         return Some(NotAppliedReason::CustomerNotEligible);
     }
-    if !ctx.admits(&[], &[], &promo.channels) {
+    if !promo.audience.admits_channel(ctx) {
         return Some(NotAppliedReason::ChannelNotEligible);
     }
     if promo.first_order_only && !ctx.first_order {
