@@ -273,6 +273,75 @@ pub enum Error {
         /// The version stored now.
         current: Option<u64>,
     },
+
+    /// A catalog field that is empty, too long or malformed. Limits are in
+    /// [`crate::catalog::limits`].
+    #[error("invalid {field} of {entity:?}: {reason}")]
+    InvalidField {
+        /// The record (product id, category id, CSV row...), cut to [`SHOWN_VALUE_MAX`].
+        entity: String,
+        /// The field, e.g. `variants[2].sku`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A SKU that another variant already has.
+    #[error("duplicate SKU {sku:?}: already used by product {product:?}")]
+    DuplicateSku {
+        /// The SKU (cut to [`SHOWN_VALUE_MAX`] characters).
+        sku: String,
+        /// The product that holds it.
+        product: String,
+    },
+
+    /// A category id that does not exist.
+    #[error("unknown category {id:?}")]
+    UnknownCategory {
+        /// The id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
+    /// A category move that would make a category its own ancestor.
+    #[error("moving category {id:?} under {parent:?} would make a cycle")]
+    CategoryCycle {
+        /// The category moved.
+        id: String,
+        /// The requested parent (the category itself or one of its descendants).
+        parent: String,
+    },
+
+    /// A product id that does not exist.
+    #[error("unknown product {id:?}")]
+    UnknownProduct {
+        /// The id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
+    /// A collection id that does not exist.
+    #[error("unknown collection {id:?}")]
+    UnknownCollection {
+        /// The id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
+    /// An attribute that is not defined, or whose value does not fit its definition.
+    #[error("invalid attribute {code:?}: {reason}")]
+    InvalidAttribute {
+        /// The attribute code (cut to [`SHOWN_VALUE_MAX`] characters).
+        code: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A pagination cursor that this catalog did not issue for this query.
+    #[error("invalid cursor {cursor:?}: {reason}")]
+    InvalidCursor {
+        /// The cursor (cut to [`SHOWN_VALUE_MAX`] characters).
+        cursor: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
 }
 
 /// What a caller can do about an error: the small, stable grouping the
@@ -302,7 +371,10 @@ impl Error {
             Error::UnknownSku { .. }
             | Error::NoPriceForCurrency { .. }
             | Error::UnknownStock { .. }
-            | Error::UnknownReservation { .. } => ErrorKind::NotFound,
+            | Error::UnknownReservation { .. }
+            | Error::UnknownCategory { .. }
+            | Error::UnknownProduct { .. }
+            | Error::UnknownCollection { .. } => ErrorKind::NotFound,
             Error::InvalidState { .. }
             | Error::CaptureExceedsAuthorized { .. }
             | Error::RefundExceedsCaptured { .. }
@@ -311,7 +383,8 @@ impl Error {
             | Error::CouponCustomerLimitReached { .. }
             | Error::InsufficientStock { .. }
             | Error::InvalidStockOperation { .. }
-            | Error::ConcurrentModification { .. } => ErrorKind::Conflict,
+            | Error::ConcurrentModification { .. }
+            | Error::DuplicateSku { .. } => ErrorKind::Conflict,
             Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
             Error::UnknownCurrency { .. }
             | Error::InvalidAmount { .. }
@@ -324,7 +397,11 @@ impl Error {
             | Error::InvalidRoundingMode { .. }
             | Error::InvalidPromotion { .. }
             | Error::InvalidPriceTable { .. }
-            | Error::UnknownTaxCategory { .. } => ErrorKind::InvalidInput,
+            | Error::UnknownTaxCategory { .. }
+            | Error::InvalidField { .. }
+            | Error::CategoryCycle { .. }
+            | Error::InvalidAttribute { .. }
+            | Error::InvalidCursor { .. } => ErrorKind::InvalidInput,
         }
     }
 
@@ -361,6 +438,14 @@ impl Error {
             Error::UnknownStock { .. } => "unknown_stock",
             Error::UnknownReservation { .. } => "unknown_reservation",
             Error::ConcurrentModification { .. } => "concurrent_modification",
+            Error::InvalidField { .. } => "invalid_field",
+            Error::DuplicateSku { .. } => "duplicate_sku",
+            Error::UnknownCategory { .. } => "unknown_category",
+            Error::CategoryCycle { .. } => "category_cycle",
+            Error::UnknownProduct { .. } => "unknown_product",
+            Error::UnknownCollection { .. } => "unknown_collection",
+            Error::InvalidAttribute { .. } => "invalid_attribute",
+            Error::InvalidCursor { .. } => "invalid_cursor",
         }
     }
 
@@ -393,6 +478,14 @@ impl Error {
         "unknown_stock",
         "unknown_reservation",
         "concurrent_modification",
+        "invalid_field",
+        "duplicate_sku",
+        "unknown_category",
+        "category_cycle",
+        "unknown_product",
+        "unknown_collection",
+        "invalid_attribute",
+        "invalid_cursor",
     ];
 }
 
@@ -511,6 +604,30 @@ mod tests {
                 entity: s(),
                 expected: Some(1),
                 current: Some(2),
+            },
+            Error::InvalidField {
+                entity: s(),
+                field: s(),
+                reason: s(),
+            },
+            Error::DuplicateSku {
+                sku: s(),
+                product: s(),
+            },
+            Error::UnknownCategory { id: s() },
+            Error::CategoryCycle {
+                id: s(),
+                parent: s(),
+            },
+            Error::UnknownProduct { id: s() },
+            Error::UnknownCollection { id: s() },
+            Error::InvalidAttribute {
+                code: s(),
+                reason: s(),
+            },
+            Error::InvalidCursor {
+                cursor: s(),
+                reason: "r",
             },
         ]
     }

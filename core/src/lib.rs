@@ -49,6 +49,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod catalog;
 pub mod coupon;
 pub mod engine;
 pub mod error;

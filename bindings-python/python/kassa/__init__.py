@@ -46,6 +46,14 @@ from .errors import (
     InvalidWeightsError,
     KassaError,
     UnknownCurrencyError,
+    InvalidFieldError,
+    CategoryCycleError,
+    InvalidAttributeError,
+    InvalidCursorError,
+    UnknownCategoryError,
+    UnknownProductError,
+    UnknownCollectionError,
+    DuplicateSkuError,
 )
 
 __all__ = [

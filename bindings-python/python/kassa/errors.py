@@ -196,6 +196,54 @@ class ConcurrentModificationError(ConflictError):
     code = "concurrent_modification"
 
 
+class InvalidFieldError(InvalidInputError):
+    """A catalog field is empty, too long or malformed."""
+
+    code = "invalid_field"
+
+
+class CategoryCycleError(InvalidInputError):
+    """The category move would make a category its own ancestor."""
+
+    code = "category_cycle"
+
+
+class InvalidAttributeError(InvalidInputError):
+    """The attribute is not defined, or its value does not fit the definition."""
+
+    code = "invalid_attribute"
+
+
+class InvalidCursorError(InvalidInputError):
+    """The pagination cursor was not issued for this query."""
+
+    code = "invalid_cursor"
+
+
+class UnknownCategoryError(NotFoundError):
+    """No category with this id."""
+
+    code = "unknown_category"
+
+
+class UnknownProductError(NotFoundError):
+    """No product with this id."""
+
+    code = "unknown_product"
+
+
+class UnknownCollectionError(NotFoundError):
+    """No collection with this id."""
+
+    code = "unknown_collection"
+
+
+class DuplicateSkuError(ConflictError):
+    """Another variant already has this SKU."""
+
+    code = "duplicate_sku"
+
+
 class PaymentFailedError(KassaError):
     """The payment failed; nothing was consumed."""
 
@@ -231,6 +279,14 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         InsufficientStockError,
         InvalidStockOperationError,
         ConcurrentModificationError,
+        InvalidFieldError,
+        CategoryCycleError,
+        InvalidAttributeError,
+        InvalidCursorError,
+        UnknownCategoryError,
+        UnknownProductError,
+        UnknownCollectionError,
+        DuplicateSkuError,
     )
 }
 
@@ -271,4 +327,12 @@ __all__ = [
     "InsufficientStockError",
     "InvalidStockOperationError",
     "ConcurrentModificationError",
+    "InvalidFieldError",
+    "CategoryCycleError",
+    "InvalidAttributeError",
+    "InvalidCursorError",
+    "UnknownCategoryError",
+    "UnknownProductError",
+    "UnknownCollectionError",
+    "DuplicateSkuError",
 ]
