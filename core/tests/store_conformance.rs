@@ -2,14 +2,17 @@
 //! non-atomic reserve (read, then write) fails its concurrency check.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use kassa::catalog::{
+    AttributeDef, CatalogPage, CatalogQuery, Category, Collection, Product, Saved, SkuFacts,
+};
 use kassa::engine::{Engine, ManualClock, SequentialIds};
 use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::pricing::Timestamp;
 use kassa::store::{
-    apply_change, DocumentStore, Event, EventLog, EventsFor, InventoryStore, MemoryStore, NewEvent,
-    StockChange, Versioned,
+    apply_change, CatalogChange, CatalogStore, DocumentStore, Event, EventLog, EventsFor,
+    InventoryStore, MemoryStore, NewEvent, StockChange, Versioned,
 };
 use kassa::testing::conformance;
 use kassa::{Error, Result};
@@ -90,6 +93,18 @@ impl InventoryStore for RacyStore {
         Ok(after)
     }
 
+    fn reserve_all(
+        &self,
+        reservations: &[Reservation],
+        _events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+    ) -> Result<Vec<StockRecord>> {
+        // Each checked on its own: the demand is never added up.
+        reservations
+            .iter()
+            .map(|r| self.reserve(r, &|_, _| Vec::new()))
+            .collect()
+    }
+
     fn settle(
         &self,
         id: &str,
@@ -127,6 +142,45 @@ impl EventLog for RacyStore {
     }
 }
 
+impl CatalogStore for RacyStore {
+    fn product(&self, id: &str) -> Result<Option<(Arc<Product>, u64)>> {
+        self.inner.product(id)
+    }
+    fn product_by_sku(&self, sku: &str) -> Result<Option<(Arc<Product>, usize)>> {
+        self.inner.product_by_sku(sku)
+    }
+    fn save_product(
+        &self,
+        product: Product,
+        expected: Option<u64>,
+        now: Timestamp,
+        events: &dyn Fn(&Product, &Saved) -> Vec<NewEvent>,
+    ) -> Result<Saved> {
+        self.inner.save_product(product, expected, now, events)
+    }
+    fn change_catalog(&self, change: CatalogChange, events: Vec<NewEvent>) -> Result<()> {
+        self.inner.change_catalog(change, events)
+    }
+    fn query_catalog(&self, query: &CatalogQuery) -> Result<CatalogPage> {
+        self.inner.query_catalog(query)
+    }
+    fn categories(&self) -> Result<Vec<Category>> {
+        self.inner.categories()
+    }
+    fn collection(&self, id: &str) -> Result<Option<Collection>> {
+        self.inner.collection(id)
+    }
+    fn attribute(&self, code: &str) -> Result<Option<AttributeDef>> {
+        self.inner.attribute(code)
+    }
+    fn all_products(&self) -> Result<Vec<Arc<Product>>> {
+        self.inner.all_products()
+    }
+    fn sku_facts(&self, sku: &str) -> Result<SkuFacts> {
+        self.inner.sku_facts(sku)
+    }
+}
+
 #[test]
 fn a_non_atomic_reserve_fails_the_concurrency_check() {
     // A race is a matter of scheduling: give it several chances to show.
@@ -136,4 +190,11 @@ fn a_non_atomic_reserve_fails_the_concurrency_check() {
         message.contains("oversell") || message.contains("lost update"),
         "{message}"
     );
+}
+
+#[test]
+fn a_reserve_all_that_checks_lines_separately_fails_the_aggregation_check() {
+    let message = conformance::reserve_all_adds_up_demand(RacyStore::default())
+        .expect_err("checking each line on its own must be caught");
+    assert!(message.contains("aggregated"), "{message}");
 }

@@ -223,7 +223,9 @@ mod tests {
     #[test]
     fn definitions_are_validated() {
         let def = |kind| AttributeDef::new("a", "A", kind);
-        assert!(def(AttributeKind::Enum { values: vec![] }).validate().is_err());
+        assert!(def(AttributeKind::Enum { values: vec![] })
+            .validate()
+            .is_err());
         assert!(def(AttributeKind::Enum {
             values: vec!["x".into(), "x".into()]
         })

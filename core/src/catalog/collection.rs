@@ -130,7 +130,9 @@ impl Collection {
                 limits::list(id, "all", all, MAX_LIST)?;
                 for (i, c) in all.iter().enumerate() {
                     match c {
-                        CollectionCondition::Tag { tag } => label(id, &format!("all[{i}].tag"), tag)?,
+                        CollectionCondition::Tag { tag } => {
+                            label(id, &format!("all[{i}].tag"), tag)?
+                        }
                         CollectionCondition::Attribute { code, value } => {
                             label(id, &format!("all[{i}].code"), code)?;
                             label(id, &format!("all[{i}].value"), value)?;

@@ -217,7 +217,10 @@ fn list(cell: &str) -> Vec<String> {
     if cell.is_empty() {
         return Vec::new();
     }
-    split_escaped(cell, '|').iter().map(|s| unescape(s)).collect()
+    split_escaped(cell, '|')
+        .iter()
+        .map(|s| unescape(s))
+        .collect()
 }
 
 /// `k=v|k=v` -> pairs.
@@ -246,16 +249,24 @@ fn join(items: impl IntoIterator<Item = String>) -> String {
 }
 
 fn join_pairs<'a>(items: impl IntoIterator<Item = (&'a str, String)>) -> String {
-    join(items.into_iter().map(|(k, v)| format!("{}={}", escape(k), escape(&v))))
+    join(
+        items
+            .into_iter()
+            .map(|(k, v)| format!("{}={}", escape(k), escape(&v))),
+    )
 }
 
 fn number<T: std::str::FromStr>(entity: &str, field: &str, cell: &str) -> Result<Option<T>> {
     if cell.is_empty() {
         return Ok(None);
     }
-    cell.parse()
-        .map(Some)
-        .map_err(|_| field_error(entity, field, format!("{:?} is not a whole number", shown(cell))))
+    cell.parse().map(Some).map_err(|_| {
+        field_error(
+            entity,
+            field,
+            format!("{:?} is not a whole number", shown(cell)),
+        )
+    })
 }
 
 fn attribute_value(def: &AttributeDef, text: &str) -> Result<AttributeValue> {
@@ -301,7 +312,11 @@ fn parse_row(
 ) -> Result<(Product, Vec<String>, Variant)> {
     let id = cols.get(r, "product_id");
     if id.is_empty() {
-        return Err(field_error("csv", "product_id", "must not be empty".to_owned()));
+        return Err(field_error(
+            "csv",
+            "product_id",
+            "must not be empty".to_owned(),
+        ));
     }
     let mut p = Product::new(id, cols.get(r, "name"));
     p.description = cols.get(r, "description").to_owned();
@@ -336,8 +351,15 @@ fn parse_row(
     p.related = pairs(id, "related", cols.get(r, "related"))?
         .into_iter()
         .map(|(kind, product)| {
-            let kind = serde_json::from_value::<RelationKind>(serde_json::Value::String(kind.clone()))
-                .map_err(|_| field_error(id, "related", format!("{:?} is not a relation kind", shown(&kind))))?;
+            let kind =
+                serde_json::from_value::<RelationKind>(serde_json::Value::String(kind.clone()))
+                    .map_err(|_| {
+                        field_error(
+                            id,
+                            "related",
+                            format!("{:?} is not a relation kind", shown(&kind)),
+                        )
+                    })?;
             Ok(Relation { kind, product })
         })
         .collect::<Result<_>>()?;
@@ -351,9 +373,14 @@ fn parse_row(
     }
     for price in list(cols.get(r, "prices")) {
         let (amount, code) = price.rsplit_once(' ').ok_or_else(|| {
-            field_error(id, "prices", format!("{:?} is not \"amount CUR\"", shown(&price)))
+            field_error(
+                id,
+                "prices",
+                format!("{:?} is not \"amount CUR\"", shown(&price)),
+            )
         })?;
-        v.prices.push(Money::parse(amount, Currency::from_code(code)?)?);
+        v.prices
+            .push(Money::parse(amount, Currency::from_code(code)?)?);
     }
     v.weight_grams = number(id, "weight_grams", cols.get(r, "weight_grams"))?;
     let dims = cols.get(r, "dimensions_mm");
@@ -401,12 +428,20 @@ pub fn parse_csv<R: Read>(input: R, defs: &dyn Fn(&str) -> Option<AttributeDef>)
             field_error("csv", "header", format!("unknown column {:?}", shown(name)))
         })?;
         if cols.index[at].replace(i).is_some() {
-            return Err(field_error("csv", "header", format!("column {name:?} appears twice")));
+            return Err(field_error(
+                "csv",
+                "header",
+                format!("column {name:?} appears twice"),
+            ));
         }
     }
     for required in ["product_id", "sku"] {
         if !header.iter().any(|h| h == required) {
-            return Err(field_error("csv", "header", format!("missing column {required:?}")));
+            return Err(field_error(
+                "csv",
+                "header",
+                format!("missing column {required:?}"),
+            ));
         }
     }
     let mut parsed = Parsed::default();
@@ -425,7 +460,12 @@ pub fn parse_csv<R: Read>(input: R, defs: &dyn Fn(&str) -> Option<AttributeDef>)
             Ok(parts) => parts,
             Err(e) => {
                 let id = cols.get(&record, "product_id");
-                parsed.errors.push(RowError::new(row, (!id.is_empty()).then_some(id), "row", &e));
+                parsed.errors.push(RowError::new(
+                    row,
+                    (!id.is_empty()).then_some(id),
+                    "row",
+                    &e,
+                ));
                 continue;
             }
         };
@@ -447,7 +487,9 @@ pub fn parse_csv<R: Read>(input: R, defs: &dyn Fn(&str) -> Option<AttributeDef>)
 /// Adds `variant` to `product`, declaring its option values in order of first use.
 fn add_variant(product: &mut Product, option_names: &[String], variant: Variant) {
     for name in option_names {
-        let Some(value) = variant.options.get(name) else { continue };
+        let Some(value) = variant.options.get(name) else {
+            continue;
+        };
         match product.options.iter_mut().find(|o| o.name == *name) {
             Some(option) if option.values.contains(value) => {}
             Some(option) => option.values.push(value.clone()),
@@ -478,7 +520,9 @@ pub fn export_csv<W: Write>(products: &[std::sync::Arc<Product>], out: W) -> Res
         let esc = |items: &[String]| join(items.iter().map(|s| escape(s)));
         for v in &p.variants {
             let options = join_pairs(p.options.iter().filter_map(|o| {
-                v.options.get(&o.name).map(|val| (o.name.as_str(), val.clone()))
+                v.options
+                    .get(&o.name)
+                    .map(|val| (o.name.as_str(), val.clone()))
             }));
             let record = [
                 p.id.clone(),
@@ -506,7 +550,11 @@ pub fn export_csv<W: Write>(products: &[std::sync::Arc<Product>], out: W) -> Res
                 v.dimensions
                     .map(|d| format!("{}x{}x{}", d.length_mm, d.width_mm, d.height_mm))
                     .unwrap_or_default(),
-                join_pairs(v.components.iter().map(|c| (c.sku.as_str(), c.qty.to_string()))),
+                join_pairs(
+                    v.components
+                        .iter()
+                        .map(|c| (c.sku.as_str(), c.qty.to_string())),
+                ),
                 p.created_at.map(|t| t.0.to_string()).unwrap_or_default(),
             ];
             w.write_record(&record).map_err(io)?;
@@ -523,14 +571,27 @@ mod tests {
     #[test]
     fn escaping_round_trips() {
         for text in ["a|b", "k=v", "back\\slash", "plain", "", "|=\\"] {
-            assert_eq!(list(&escape(text)), if text.is_empty() { vec![] } else { vec![text.to_owned()] });
+            assert_eq!(
+                list(&escape(text)),
+                if text.is_empty() {
+                    vec![]
+                } else {
+                    vec![text.to_owned()]
+                }
+            );
         }
         let cell = join_pairs([("a=b", "c|d".to_owned()), ("e", String::new())]);
         assert_eq!(
             pairs("p", "f", &cell).unwrap(),
-            [("a=b".to_owned(), "c|d".to_owned()), ("e".to_owned(), String::new())]
+            [
+                ("a=b".to_owned(), "c|d".to_owned()),
+                ("e".to_owned(), String::new())
+            ]
         );
-        assert_eq!(pairs("p", "f", "novalue").unwrap_err().code(), "invalid_field");
+        assert_eq!(
+            pairs("p", "f", "novalue").unwrap_err().code(),
+            "invalid_field"
+        );
     }
 
     #[test]
@@ -555,7 +616,11 @@ mod tests {
                 (4, "status", "invalid_field")
             ]
         );
-        let ids: Vec<&str> = parsed.groups.iter().map(|g| g.product.id.as_str()).collect();
+        let ids: Vec<&str> = parsed
+            .groups
+            .iter()
+            .map(|g| g.product.id.as_str())
+            .collect();
         assert_eq!(ids, ["p1", "p4"]);
         assert_eq!(parsed.groups[0].rows, [1]);
         assert!(parse_csv("name\nx\n".as_bytes(), &|_| None).is_err());

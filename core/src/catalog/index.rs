@@ -9,9 +9,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::text::{Field, TextIndex};
-use super::{
-    attribute, fold, AttributeDef, CategoryTree, Collection, CollectionRule, Product,
-};
+use super::{attribute, fold, AttributeDef, CategoryTree, Collection, CollectionRule, Product};
 use crate::error::{shown, Error, Result};
 use crate::pricing::Timestamp;
 
@@ -82,7 +80,8 @@ impl CatalogIndex {
     /// The product `id` and its version.
     pub fn product(&self, id: &str) -> Option<(Arc<Product>, u64)> {
         let slot = *self.by_id.get(id)?;
-        self.entry(slot).map(|e| (Arc::clone(&e.product), e.version))
+        self.entry(slot)
+            .map(|e| (Arc::clone(&e.product), e.version))
     }
 
     /// The product holding `sku`, and the variant's index in it.
@@ -140,7 +139,10 @@ impl CatalogIndex {
             if let Some(value) = entry.product.attributes.get(&def.code) {
                 def.check(value).map_err(|e| Error::InvalidAttribute {
                     code: shown(&def.code),
-                    reason: format!("product {:?} would no longer fit: {e}", shown(&entry.product.id)),
+                    reason: format!(
+                        "product {:?} would no longer fit: {e}",
+                        shown(&entry.product.id)
+                    ),
                 })?;
             }
         }
@@ -173,10 +175,14 @@ impl CatalogIndex {
         }
         for category in &product.categories {
             if !self.categories.contains(category) {
-                return Err(Error::UnknownCategory { id: shown(category) });
+                return Err(Error::UnknownCategory {
+                    id: shown(category),
+                });
             }
         }
-        attribute::check_all(&product.attributes, &|code| self.attributes.get(code).cloned())?;
+        attribute::check_all(&product.attributes, &|code| {
+            self.attributes.get(code).cloned()
+        })?;
         for variant in &product.variants {
             if let Some((holder, _)) = self.by_sku(&variant.sku) {
                 if holder.id != product.id {
@@ -196,7 +202,12 @@ impl CatalogIndex {
     /// # Errors
     ///
     /// As [`CatalogIndex::check`]; nothing changes on error.
-    pub fn save(&mut self, mut product: Product, expected: Option<u64>, now: Timestamp) -> Result<Saved> {
+    pub fn save(
+        &mut self,
+        mut product: Product,
+        expected: Option<u64>,
+        now: Timestamp,
+    ) -> Result<Saved> {
         self.check(&product, expected)?;
         let old = self.by_id.get(product.id.as_str()).copied();
         let created = old.is_none();
@@ -224,8 +235,10 @@ impl CatalogIndex {
         let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
         self.by_id.insert(product.id.as_str().into(), slot);
         for (i, v) in product.variants.iter().enumerate() {
-            self.by_sku
-                .insert(v.sku.as_str().into(), (slot, u32::try_from(i).unwrap_or(u32::MAX)));
+            self.by_sku.insert(
+                v.sku.as_str().into(),
+                (slot, u32::try_from(i).unwrap_or(u32::MAX)),
+            );
         }
         for c in &product.categories {
             match self.by_category.get_mut(c.as_str()) {
@@ -279,20 +292,28 @@ impl CatalogIndex {
     /// ids skipped; rules: every live product that meets them).
     pub(crate) fn collection_slots(&self, collection: &Collection) -> Vec<u32> {
         match &collection.rule {
-            CollectionRule::Manual { products } => {
-                products.iter().filter_map(|id| self.by_id.get(id.as_str()).copied()).collect()
-            }
+            CollectionRule::Manual { products } => products
+                .iter()
+                .filter_map(|id| self.by_id.get(id.as_str()).copied())
+                .collect(),
             CollectionRule::Rules { .. } => self
                 .live_slots()
-                .filter(|&s| self.entry(s).is_some_and(|e| collection.contains(&e.product)))
+                .filter(|&s| {
+                    self.entry(s)
+                        .is_some_and(|e| collection.contains(&e.product))
+                })
                 .collect(),
         }
     }
 
     /// Every live product, in id order.
     pub fn products(&self) -> Vec<Arc<Product>> {
-        let mut all: Vec<Arc<Product>> =
-            self.slots.iter().flatten().map(|e| Arc::clone(&e.product)).collect();
+        let mut all: Vec<Arc<Product>> = self
+            .slots
+            .iter()
+            .flatten()
+            .map(|e| Arc::clone(&e.product))
+            .collect();
         all.sort_by(|a, b| a.id.cmp(&b.id));
         all
     }

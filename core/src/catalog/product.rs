@@ -122,7 +122,10 @@ impl Variant {
 
     /// Its price in `currency`.
     pub fn price(&self, currency: crate::Currency) -> Option<Money> {
-        self.prices.iter().copied().find(|p| p.currency() == currency)
+        self.prices
+            .iter()
+            .copied()
+            .find(|p| p.currency() == currency)
     }
 }
 
@@ -246,12 +249,27 @@ impl Product {
         }
         limits::list(id, "media", &self.media, MAX_LIST)?;
         for (i, m) in self.media.iter().enumerate() {
-            limits::text(id, &format!("media[{i}].url"), &m.url, limits::MAX_URL_BYTES)?;
-            limits::optional_text(id, &format!("media[{i}].alt"), &m.alt, limits::MAX_ALT_BYTES)?;
+            limits::text(
+                id,
+                &format!("media[{i}].url"),
+                &m.url,
+                limits::MAX_URL_BYTES,
+            )?;
+            limits::optional_text(
+                id,
+                &format!("media[{i}].alt"),
+                &m.alt,
+                limits::MAX_ALT_BYTES,
+            )?;
         }
         limits::list(id, "related", &self.related, MAX_LIST)?;
         for (i, r) in self.related.iter().enumerate() {
-            limits::text(id, &format!("related[{i}].product"), &r.product, MAX_ID_BYTES)?;
+            limits::text(
+                id,
+                &format!("related[{i}].product"),
+                &r.product,
+                MAX_ID_BYTES,
+            )?;
             if r.product == self.id {
                 return Err(limits::invalid(
                     id,
@@ -348,7 +366,10 @@ impl Product {
                         format!("price {price} is negative"),
                     ));
                 }
-                if v.prices[..j].iter().any(|p| p.currency() == price.currency()) {
+                if v.prices[..j]
+                    .iter()
+                    .any(|p| p.currency() == price.currency())
+                {
                     return Err(limits::invalid(
                         id,
                         &at("prices"),
@@ -358,7 +379,12 @@ impl Product {
             }
             limits::list(id, &at("components"), &v.components, MAX_LIST)?;
             for (j, c) in v.components.iter().enumerate() {
-                limits::text(id, &at(&format!("components[{j}].sku")), &c.sku, MAX_SKU_BYTES)?;
+                limits::text(
+                    id,
+                    &at(&format!("components[{j}].sku")),
+                    &c.sku,
+                    MAX_SKU_BYTES,
+                )?;
                 if c.qty == 0 || c.sku == v.sku {
                     return Err(limits::invalid(
                         id,

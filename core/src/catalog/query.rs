@@ -195,10 +195,19 @@ mod tests {
             (SortKey::Number(-1999), "p\"1".to_owned())
         );
         let t = encode_cursor(Sort::NameAsc, &SortKey::Text("tee".into()), "p2");
-        assert_eq!(decode_cursor(&t, Sort::NameAsc).unwrap().0, SortKey::Text("tee".into()));
+        assert_eq!(
+            decode_cursor(&t, Sort::NameAsc).unwrap().0,
+            SortKey::Text("tee".into())
+        );
         for bad in ["", "zz", "abc", &c[..c.len() - 2]] {
-            assert_eq!(decode_cursor(bad, Sort::PriceAsc).unwrap_err().code(), "invalid_cursor");
+            assert_eq!(
+                decode_cursor(bad, Sort::PriceAsc).unwrap_err().code(),
+                "invalid_cursor"
+            );
         }
-        assert_eq!(decode_cursor(&c, Sort::Newest).unwrap_err().code(), "invalid_cursor");
+        assert_eq!(
+            decode_cursor(&c, Sort::Newest).unwrap_err().code(),
+            "invalid_cursor"
+        );
     }
 }

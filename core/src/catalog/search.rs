@@ -9,9 +9,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::index::{CatalogIndex, Entry, SkuFacts};
 use super::query::{decode_cursor, encode_cursor, SortKey, MAX_PAGE};
-use super::{
-    CatalogPage, CatalogQuery, Facet, Product, ProductHit, ProductStatus, Sort, Variant,
-};
+use super::{CatalogPage, CatalogQuery, Facet, Product, ProductHit, ProductStatus, Sort, Variant};
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, Money};
 
@@ -94,8 +92,7 @@ fn plan<'q>(index: &'q CatalogIndex, q: &'q CatalogQuery) -> Result<Plan<'q>> {
 /// Can one unit of `variant` be sold now (a kit: one of each component)?
 fn sellable(variant: &Variant, facts: FactsFn<'_>) -> bool {
     if variant.components.is_empty() {
-        let f = facts(&variant.sku);
-        return !f.tracked || f.sellable();
+        return facts(&variant.sku).sellable();
     }
     variant.components.iter().all(|c| {
         let f = facts(&c.sku);
@@ -127,7 +124,9 @@ impl Plan<'_> {
     fn variant_matches(&self, v: &Variant, facts: FactsFn<'_>) -> bool {
         let q = self.q;
         if !q.options.iter().all(|(name, values)| {
-            v.options.get(name).is_some_and(|have| values.contains(have))
+            v.options
+                .get(name)
+                .is_some_and(|have| values.contains(have))
         }) {
             return false;
         }
@@ -147,12 +146,21 @@ impl Plan<'_> {
         let missing = i128::from(i64::MAX) + 1;
         match self.q.sort {
             Sort::Relevance if self.q.text.is_some() => SortKey::Number(-i128::from(score)),
-            Sort::Relevance | Sort::NameAsc | Sort::NameDesc => SortKey::Text(entry.name_key.to_string()),
+            Sort::Relevance | Sort::NameAsc | Sort::NameDesc => {
+                SortKey::Text(entry.name_key.to_string())
+            }
             Sort::PriceAsc => SortKey::Number(price.map_or(missing, i128::from)),
             Sort::PriceDesc => SortKey::Number(price.map_or(missing, |p| -i128::from(p))),
-            Sort::Newest => SortKey::Number(-i128::from(entry.product.created_at.map_or(0, |t| t.0))),
+            Sort::Newest => {
+                SortKey::Number(-i128::from(entry.product.created_at.map_or(0, |t| t.0)))
+            }
             Sort::BestSelling => {
-                let sold: u64 = entry.product.variants.iter().map(|v| facts(&v.sku).sold).sum();
+                let sold: u64 = entry
+                    .product
+                    .variants
+                    .iter()
+                    .map(|v| facts(&v.sku).sold)
+                    .sum();
                 SortKey::Number(-i128::from(sold))
             }
         }
@@ -161,7 +169,11 @@ impl Plan<'_> {
 
 /// Compares `(key, id)` pairs in the query's order (ids break ties, ascending).
 fn order(sort: Sort, a: (&SortKey, &str), b: (&SortKey, &str)) -> Ordering {
-    let by_key = if sort == Sort::NameDesc { b.0.cmp(a.0) } else { a.0.cmp(b.0) };
+    let by_key = if sort == Sort::NameDesc {
+        b.0.cmp(a.0)
+    } else {
+        a.0.cmp(b.0)
+    };
     by_key.then_with(|| a.1.cmp(b.1))
 }
 
@@ -174,9 +186,15 @@ fn order(sort: Sort, a: (&SortKey, &str), b: (&SortKey, &str)) -> Ordering {
 /// `invalid_quantity` for a page limit over [`MAX_PAGE`].
 pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result<CatalogPage> {
     let plan = plan(index, q)?;
-    let after = q.cursor.as_deref().map(|c| decode_cursor(c, q.sort)).transpose()?;
+    let after = q
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, q.sort))
+        .transpose()?;
     let candidates: Vec<(u32, u32)> = if let Some(text) = &q.text {
-        index.text.search(text, index.slots.len(), &|s| index.entry(s).is_some())
+        index
+            .text
+            .search(text, index.slots.len(), &|s| index.entry(s).is_some())
     } else if let Some(set) = &plan.categories {
         let mut slots: Vec<u32> = set
             .iter()
@@ -188,18 +206,25 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
         slots.dedup();
         slots.into_iter().map(|s| (s, 0)).collect()
     } else if let Some(c) = q.collection.as_deref().and_then(|id| index.collection(id)) {
-        index.collection_slots(c).into_iter().map(|s| (s, 0)).collect()
+        index
+            .collection_slots(c)
+            .into_iter()
+            .map(|s| (s, 0))
+            .collect()
     } else {
         index.live_slots().map(|s| (s, 0)).collect()
     };
 
-    let mut counts: Vec<FxHashMap<Cow<'_, str>, usize>> = vec![FxHashMap::default(); q.facets.len()];
+    let mut counts: Vec<FxHashMap<Cow<'_, str>, usize>> =
+        vec![FxHashMap::default(); q.facets.len()];
     let mut matches: Vec<Match> = Vec::new();
     let mut seen: FxHashSet<u32> = FxHashSet::default();
     let mut total = 0;
     let mut variant_hits: Vec<&Variant> = Vec::new();
     for (slot, score) in candidates {
-        let Some(entry) = index.entry(slot) else { continue };
+        let Some(entry) = index.entry(slot) else {
+            continue;
+        };
         let p = &entry.product;
         if !plan.product_matches(index, p) || !seen.insert(slot) {
             continue;
@@ -210,7 +235,11 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
             continue;
         }
         let price = plan.currency.and_then(|c| {
-            variant_hits.iter().filter_map(|v| v.price(c)).map(|m| m.minor_units()).min()
+            variant_hits
+                .iter()
+                .filter_map(|v| v.price(c))
+                .map(|m| m.minor_units())
+                .min()
         });
         total += 1;
         count_facets(&q.facets, &mut counts, p, &variant_hits, facts);
@@ -220,7 +249,12 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
                 continue;
             }
         }
-        matches.push(Match { slot, score, price, key });
+        matches.push(Match {
+            slot,
+            score,
+            price,
+            key,
+        });
     }
     let cmp = |a: &Match, b: &Match| {
         let id = |m: &Match| index.entry(m.slot).map_or("", |e| e.product.id.as_str());
@@ -296,8 +330,11 @@ fn count_facets<'a>(
                 None => {}
             },
             Facet::Option(name) => {
-                let mut values: Vec<&'a str> =
-                    variants.iter().filter_map(|v| v.options.get(name)).map(String::as_str).collect();
+                let mut values: Vec<&'a str> = variants
+                    .iter()
+                    .filter_map(|v| v.options.get(name))
+                    .map(String::as_str)
+                    .collect();
                 values.sort_unstable();
                 values.dedup();
                 for v in values {
@@ -305,7 +342,10 @@ fn count_facets<'a>(
                 }
             }
             Facet::Tags => p.tags.iter().for_each(|t| bump(Cow::Borrowed(t.as_str()))),
-            Facet::Categories => p.categories.iter().for_each(|c| bump(Cow::Borrowed(c.as_str()))),
+            Facet::Categories => p
+                .categories
+                .iter()
+                .for_each(|c| bump(Cow::Borrowed(c.as_str()))),
             Facet::InStock => {
                 let any = variants.iter().any(|v| sellable(v, facts));
                 bump(Cow::Borrowed(if any { "true" } else { "false" }));

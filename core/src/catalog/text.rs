@@ -91,7 +91,12 @@ impl TextIndex {
     /// with their score: per query token, the best of field weight x 2 for
     /// an exact token or x 1 for a prefix; summed. `live` filters dead
     /// slots; `slots` is the number of slots.
-    pub(crate) fn search(&self, query: &str, slots: usize, live: &dyn Fn(u32) -> bool) -> Vec<(u32, u32)> {
+    pub(crate) fn search(
+        &self,
+        query: &str,
+        slots: usize,
+        live: &dyn Fn(u32) -> bool,
+    ) -> Vec<(u32, u32)> {
         let mut terms = tokens(query);
         terms.truncate(MAX_QUERY_TOKENS);
         terms.sort();
@@ -106,7 +111,10 @@ impl TextIndex {
             .map(|term| {
                 let hits: Vec<(u32, bool)> = self
                     .vocab
-                    .range::<str, _>((std::ops::Bound::Included(term.as_str()), std::ops::Bound::Unbounded))
+                    .range::<str, _>((
+                        std::ops::Bound::Included(term.as_str()),
+                        std::ops::Bound::Unbounded,
+                    ))
                     .take_while(|(t, _)| t.starts_with(term.as_str()))
                     .map(|(t, &id)| (id, **t == **term))
                     .collect();
@@ -126,7 +134,11 @@ impl TextIndex {
             let round = u8::try_from(round).unwrap_or(u8::MAX);
             touched.clear();
             for &(id, exact) in hits {
-                for &p in self.postings.get(id as usize).map_or(&[][..], Vec::as_slice) {
+                for &p in self
+                    .postings
+                    .get(id as usize)
+                    .map_or(&[][..], Vec::as_slice)
+                {
                     let slot = (p >> 2) as usize;
                     if slot >= slots || matched[slot] != round {
                         continue;
@@ -169,8 +181,17 @@ mod tests {
     #[test]
     fn matches_every_term_by_prefix_and_ranks_by_field() {
         let mut idx = TextIndex::default();
-        idx.add(0, &[(Field::Name, "Organic Cotton Tee"), (Field::Sku, "TEE-M")]);
-        idx.add(1, &[(Field::Name, "Linen Shirt"), (Field::Description, "cool organic linen")]);
+        idx.add(
+            0,
+            &[(Field::Name, "Organic Cotton Tee"), (Field::Sku, "TEE-M")],
+        );
+        idx.add(
+            1,
+            &[
+                (Field::Name, "Linen Shirt"),
+                (Field::Description, "cool organic linen"),
+            ],
+        );
         idx.add(2, &[(Field::Name, "Café Crème Mug")]);
         let all = |_| true;
         let mut hits = idx.search("organic", 3, &all);

@@ -1,6 +1,7 @@
 //! The engine's inventory operations.
 
 use super::Engine;
+use crate::catalog::SkuFacts;
 use crate::error::Result;
 use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
 use crate::pricing::Timestamp;
@@ -18,14 +19,6 @@ fn low_stock(key: &StockKey, before: &StockRecord, after: &StockRecord) -> Optio
 }
 
 impl<S: Store> Engine<S> {
-    fn event(&self, kind: EventKind) -> NewEvent {
-        NewEvent {
-            id: self.ids.next_id("evt"),
-            at: self.clock.now(),
-            kind,
-        }
-    }
-
     /// Events for a change, plus a `low_stock` event when it crosses the threshold.
     fn with_low_stock(
         &self,
@@ -213,5 +206,118 @@ impl<S: Store> Engine<S> {
     /// Storage failures.
     pub fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>> {
         self.store.events_since(cursor, limit)
+    }
+}
+
+impl<S: Store> Engine<S> {
+    /// Reserves `items` (SKU, units) at `location` for `ttl_ms`, all or
+    /// nothing. A kit's SKU draws its components instead of itself, and the
+    /// demand on each SKU is added up before it is checked (a kit and a
+    /// loose unit of one of its parts compete for the same stock). Returns
+    /// one reservation per SKU drawn, in order of first demand.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_quantity` for a zero count, `insufficient_stock` naming the
+    /// total demand, `unknown_stock`; nothing is reserved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::catalog::{Component, Product, Variant};
+    /// use kassa::engine::Engine;
+    /// use kassa::inventory::StockKey;
+    ///
+    /// let engine = Engine::in_memory();
+    /// let mut kit = Product::new("kit", "Tea kit");
+    /// let mut v = Variant::new("KIT");
+    /// v.components = vec![Component { sku: "CUP".into(), qty: 2 }, Component { sku: "TEA".into(), qty: 1 }];
+    /// kit.variants.push(v);
+    /// engine.create_product(kit)?;
+    /// engine.adjust_stock(&StockKey::new("CUP", "main"), 5, "delivery")?;
+    /// engine.adjust_stock(&StockKey::new("TEA", "main"), 9, "delivery")?;
+    ///
+    /// // 2 kits + 1 loose cup = 5 cups: fits. One more cup would not.
+    /// let held = engine.reserve_items("main", &[("KIT", 2), ("CUP", 1)], 60_000)?;
+    /// assert_eq!(held.iter().map(|r| (r.key.sku.as_str(), r.qty)).collect::<Vec<_>>(), [("CUP", 5), ("TEA", 2)]);
+    /// let err = engine.reserve_items("main", &[("CUP", 1)], 60_000).unwrap_err();
+    /// assert_eq!(err.code(), "insufficient_stock");
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    pub fn reserve_items(
+        &self,
+        location: &str,
+        items: &[(&str, u64)],
+        ttl_ms: i64,
+    ) -> Result<Vec<Reservation>> {
+        let mut demand: Vec<(String, u64)> = Vec::new();
+        let mut add = |sku: &str, qty: u64| -> Result<()> {
+            match demand.iter_mut().find(|(s, _)| s == sku) {
+                Some((_, total)) => {
+                    *total = total.checked_add(qty).ok_or_else(|| overflow(qty))?;
+                }
+                None => demand.push((sku.to_owned(), qty)),
+            }
+            Ok(())
+        };
+        for &(sku, qty) in items {
+            if qty == 0 {
+                return Err(crate::Error::InvalidQuantity {
+                    value: "0".to_owned(),
+                    reason: "must be >= 1",
+                });
+            }
+            let kit = self.store.product_by_sku(sku)?.and_then(|(p, i)| {
+                let v = p.variants.get(i)?;
+                (!v.components.is_empty()).then(|| v.components.clone())
+            });
+            match kit {
+                Some(components) => {
+                    for c in components {
+                        let units = qty
+                            .checked_mul(u64::from(c.qty))
+                            .ok_or_else(|| overflow(qty))?;
+                        add(&c.sku, units)?;
+                    }
+                }
+                None => add(sku, qty)?,
+            }
+        }
+        let expires_at = Timestamp(self.clock.now().0.saturating_add(ttl_ms));
+        let reservations: Vec<Reservation> = demand
+            .into_iter()
+            .map(|(sku, qty)| Reservation {
+                id: self.ids.next_id("res"),
+                key: StockKey::new(sku, location),
+                qty,
+                expires_at,
+            })
+            .collect();
+        self.store.reserve_all(&reservations, &|r, before, after| {
+            let kind = EventKind::StockReserved {
+                reservation: r.id.clone(),
+                key: r.key.clone(),
+                qty: r.qty,
+                level: after.level,
+            };
+            self.with_low_stock(&r.key, kind, before, after)
+        })?;
+        Ok(reservations)
+    }
+
+    /// Stock of `sku` over every location, and units sold.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn stock_total(&self, sku: &str) -> Result<SkuFacts> {
+        self.store.sku_facts(sku)
+    }
+}
+
+fn overflow(qty: u64) -> crate::Error {
+    crate::Error::InvalidQuantity {
+        value: qty.to_string(),
+        reason: "total demand overflows",
     }
 }

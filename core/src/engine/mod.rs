@@ -2,6 +2,7 @@
 //! pure logic, and writes the result with its events atomically; time and
 //! ids are injected ([`Clock`], [`IdSource`]).
 
+mod catalog;
 mod clock;
 mod inventory;
 
@@ -9,7 +10,7 @@ use std::sync::Arc;
 
 pub use clock::{Clock, IdSource, ManualClock, SequentialIds, SystemClock};
 
-use crate::store::{MemoryStore, Store};
+use crate::store::{EventKind, MemoryStore, NewEvent, Store};
 
 /// The Kassa engine over a store `S`.
 ///
@@ -46,6 +47,15 @@ impl<S: Store> Engine<S> {
     /// The clock.
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
+    }
+
+    /// A new event happening now.
+    pub(crate) fn event(&self, kind: EventKind) -> NewEvent {
+        NewEvent {
+            id: self.ids.next_id("evt"),
+            at: self.clock.now(),
+            kind,
+        }
     }
 }
 

@@ -16,8 +16,9 @@ pub enum StockPolicy {
         /// How far below zero `available` may go.
         limit: Option<u64>,
     },
-    /// Stock is not counted (digital goods, services): reservations always
-    /// succeed and change nothing.
+    /// Stock is not policed (digital goods, services): reservations always
+    /// succeed. The counts are still kept, so a later release or commit
+    /// balances and the identity holds (`available` may go negative).
     NotTracked,
 }
 
@@ -100,12 +101,11 @@ impl StockLevel {
     pub fn reserve(self, qty: u64, policy: StockPolicy) -> Result<StockLevel> {
         let q = positive("reserve", qty)?;
         let floor = match policy {
-            StockPolicy::NotTracked => return Ok(self),
             StockPolicy::Deny => 0,
             StockPolicy::Backorder { limit: Some(limit) } => {
                 -i64::try_from(limit).unwrap_or(i64::MAX)
             }
-            StockPolicy::Backorder { limit: None } => i64::MIN,
+            StockPolicy::Backorder { limit: None } | StockPolicy::NotTracked => i64::MIN,
         };
         let after = self.available().checked_sub(q);
         if after.is_none_or(|a| a < floor) {
@@ -114,11 +114,13 @@ impl StockLevel {
                 available: self.available(),
             });
         }
-        StockLevel {
-            reserved: self.reserved + q,
-            ..self
-        }
-        .checked("reserve")
+        let reserved = self.reserved.checked_add(q).ok_or_else(|| {
+            invalid(
+                "reserve",
+                format!("{qty} units overflow the reserved count"),
+            )
+        })?;
+        StockLevel { reserved, ..self }.checked("reserve")
     }
 
     /// Gives back `qty` reserved units (a cart abandoned, a reservation expired).
@@ -234,7 +236,9 @@ mod tests {
         );
         let unlimited = StockPolicy::Backorder { limit: None };
         assert!(start.reserve(1_000_000, unlimited).is_ok());
-        assert_eq!(start.reserve(9, StockPolicy::NotTracked).unwrap(), start);
+        let untracked = start.reserve(90, StockPolicy::NotTracked).unwrap();
+        assert_eq!((untracked.reserved, untracked.available()), (92, -86));
+        assert_eq!(untracked.release(90).unwrap(), start);
         assert_eq!(start.release(2).unwrap(), level(10, 0, 3, 1));
         assert_eq!(
             start.release(3).unwrap_err().code(),

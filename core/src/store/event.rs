@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::ProductStatus;
 use crate::inventory::{StockKey, StockLevel, StockPolicy};
 use crate::pricing::Timestamp;
 
@@ -73,6 +74,48 @@ pub enum EventKind {
         qty: u64,
         /// The level after it.
         level: StockLevel,
+    },
+    /// A product was saved for the first time.
+    ProductCreated {
+        /// The product id.
+        product: String,
+        /// Its version (1).
+        version: u64,
+        /// Its status.
+        status: ProductStatus,
+    },
+    /// A product was saved over an earlier version.
+    ProductUpdated {
+        /// The product id.
+        product: String,
+        /// Its new version.
+        version: u64,
+        /// Its status.
+        status: ProductStatus,
+    },
+    /// A category was created or renamed.
+    CategorySaved {
+        /// The category id.
+        category: String,
+    },
+    /// A category moved in the tree (or changed position).
+    CategoryMoved {
+        /// The category id.
+        category: String,
+        /// Its new parent.
+        parent: Option<String>,
+        /// Its new position.
+        position: u32,
+    },
+    /// A collection was created or replaced.
+    CollectionSaved {
+        /// The collection id.
+        collection: String,
+    },
+    /// An attribute definition was created or replaced.
+    AttributeDefined {
+        /// The attribute code.
+        code: String,
     },
     /// `available` fell to or below the key's threshold.
     LowStock {

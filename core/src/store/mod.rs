@@ -15,9 +15,11 @@
 //! documents; stock has its own operations because it is the hottest,
 //! most contended record.
 
+mod catalog;
 mod event;
 mod memory;
 
+pub use catalog::{CatalogChange, CatalogStore};
 pub use event::{Event, EventKind, NewEvent};
 pub use memory::MemoryStore;
 
@@ -84,6 +86,22 @@ pub trait InventoryStore: Send + Sync {
     /// `insufficient_stock` (nothing is written), `unknown_stock` when the
     /// key has no record, or storage failures.
     fn reserve(&self, reservation: &Reservation, events: EventsFor<'_>) -> Result<StockRecord>;
+
+    /// Reserves every one of `reservations` or none (a cart, a kit): the
+    /// demand on each key is added up before it is checked, so two lines
+    /// drawing on one SKU cannot pass separately and oversell together.
+    /// `events(reservation, before, after)` is called for each, in order.
+    ///
+    /// # Errors
+    ///
+    /// `insufficient_stock` naming the total demand on the first key that
+    /// lacks it, `unknown_stock`, `invalid_stock_operation`; nothing is
+    /// written.
+    fn reserve_all(
+        &self,
+        reservations: &[Reservation],
+        events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+    ) -> Result<Vec<StockRecord>>;
 
     /// Removes reservation `id` and gives its units back (`commit: false`) or
     /// turns them into committed stock (`commit: true`), atomically with the
@@ -155,9 +173,9 @@ pub trait EventLog: Send + Sync {
 }
 
 /// Everything a store provides.
-pub trait Store: InventoryStore + DocumentStore + EventLog {}
+pub trait Store: InventoryStore + DocumentStore + EventLog + CatalogStore {}
 
-impl<T: InventoryStore + DocumentStore + EventLog> Store for T {}
+impl<T: InventoryStore + DocumentStore + EventLog + CatalogStore> Store for T {}
 
 /// The pure effect of a [`StockChange`] on a record (a new record starts at zero).
 pub fn apply_change(before: Option<&StockRecord>, change: &StockChange) -> Result<StockRecord> {

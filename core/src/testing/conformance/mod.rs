@@ -4,6 +4,13 @@
 //! `Err(description)` on the first violation, so a store crate runs them all
 //! with [`check_all`] and this crate can prove that a broken store fails.
 
+mod catalog;
+
+pub use catalog::{
+    catalog_behaviour, concurrent_catalog_saves, hostile_text_round_trips,
+    reserve_all_adds_up_demand, stock_totals_over_locations,
+};
+
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -52,6 +59,11 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     no_oversell(make())?;
     one_winner_per_reservation(make())?;
     versioned_saves_lose_no_update(make())?;
+    reserve_all_adds_up_demand(make())?;
+    stock_totals_over_locations(make())?;
+    catalog_behaviour(make())?;
+    concurrent_catalog_saves(make())?;
+    hostile_text_round_trips(make())?;
     Ok(())
 }
 

@@ -1,13 +1,20 @@
-//! The in-memory store: every trait, behind one lock.
+//! The in-memory store: every trait, behind two locks.
 //!
-//! One `Mutex` guards the whole state, so each trait operation (state change
-//! plus its events) is atomic and the outbox order is the write order. A
-//! reserve/release pair takes well under a microsecond uncontended (see
+//! One `Mutex` guards stock, documents and the outbox, so each trait
+//! operation (state change plus its events) is atomic and the outbox order
+//! is the write order. The catalog sits behind its own `RwLock`, so
+//! storefront queries run in parallel and do not hold up reservations.
+//! Lock order: catalog, then state; a catalog write holds both while it
+//! changes the catalog and appends its events.
+//!
+//! A reserve/release pair takes about a microsecond uncontended (see
 //! benches/README.md); contended writers queue on the lock, which is what a
 //! single SQLite writer does too.
 
+mod catalog;
+
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock};
 
 use rustc_hash::FxHashMap;
 use serde_json::Value;
@@ -16,8 +23,9 @@ use super::{
     apply_change, DocumentStore, Event, EventLog, EventsFor, InventoryStore, NewEvent, StockChange,
     Versioned,
 };
+use crate::catalog::{CatalogIndex, SkuFacts};
 use crate::error::{shown, Error, Result};
-use crate::inventory::{Reservation, StockKey, StockRecord};
+use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
 use crate::pricing::Timestamp;
 
 #[derive(Debug, Default)]
@@ -28,9 +36,70 @@ struct State {
     expiry: BTreeMap<(Timestamp, String), ()>,
     documents: FxHashMap<(String, String), Versioned>,
     events: Vec<Event>,
+    /// Per SKU, over every location: what the catalog's availability
+    /// filter and best-selling sort read.
+    by_sku: FxHashMap<String, SkuTotals>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct SkuTotals {
+    available: i64,
+    unlimited_locations: u32,
+    locations: u32,
+    sold: u64,
+}
+
+impl SkuTotals {
+    fn facts(&self) -> SkuFacts {
+        SkuFacts {
+            available: self.available,
+            unlimited: self.unlimited_locations > 0,
+            tracked: self.locations > 0,
+            sold: self.sold,
+        }
+    }
+}
+
+fn unlimited(record: &StockRecord) -> u32 {
+    u32::from(!matches!(record.policy, StockPolicy::Deny))
 }
 
 impl State {
+    /// Writes `after` for `key` and keeps the per-SKU totals in step;
+    /// `sold` units were committed by this write.
+    fn put_stock(&mut self, key: &StockKey, after: StockRecord, sold: u64) {
+        let before = match self.stock.get_mut(key) {
+            Some(record) => Some(std::mem::replace(record, after)),
+            None => {
+                self.stock.insert(key.clone(), after);
+                None
+            }
+        };
+        let totals = match self.by_sku.get_mut(&key.sku) {
+            Some(t) => t,
+            None => self.by_sku.entry(key.sku.clone()).or_default(),
+        };
+        match before {
+            Some(b) => {
+                totals.available += after.level.available() - b.level.available();
+                totals.unlimited_locations -= unlimited(&b);
+            }
+            None => {
+                totals.available += after.level.available();
+                totals.locations += 1;
+            }
+        }
+        totals.unlimited_locations += unlimited(&after);
+        totals.sold += sold;
+    }
+
+    fn sku_facts(&self, sku: &str) -> SkuFacts {
+        self.by_sku
+            .get(sku)
+            .map(SkuTotals::facts)
+            .unwrap_or_default()
+    }
+
     fn append(&mut self, events: Vec<NewEvent>) {
         for e in events {
             let cursor = self.events.len() as u64 + 1;
@@ -58,6 +127,7 @@ impl State {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
+    catalog: RwLock<CatalogIndex>,
 }
 
 impl MemoryStore {
@@ -91,12 +161,7 @@ impl InventoryStore for MemoryStore {
         let before = state.stock.get(key).copied();
         let after = apply_change(before.as_ref(), change)?;
         let new_events = events(&before.unwrap_or_default(), &after);
-        match state.stock.get_mut(key) {
-            Some(record) => *record = after,
-            None => {
-                state.stock.insert(key.clone(), after);
-            }
-        }
+        state.put_stock(key, after, 0);
         state.append(new_events);
         Ok(after)
     }
@@ -123,9 +188,7 @@ impl InventoryStore for MemoryStore {
         after.level = before.level.reserve(reservation.qty, before.policy)?;
         after.version += 1;
         let new_events = events(&before, &after);
-        if let Some(record) = state.stock.get_mut(&reservation.key) {
-            *record = after;
-        }
+        state.put_stock(&reservation.key, after, 0);
         state
             .expiry
             .insert((reservation.expires_at, reservation.id.clone()), ());
@@ -134,6 +197,64 @@ impl InventoryStore for MemoryStore {
             .insert(reservation.id.clone(), reservation.clone());
         state.append(new_events);
         Ok(after)
+    }
+
+    fn reserve_all(
+        &self,
+        reservations: &[Reservation],
+        events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+    ) -> Result<Vec<StockRecord>> {
+        let mut state = self.lock();
+        // Apply in order to scratch copies: a failure leaves the state untouched.
+        let mut scratch: FxHashMap<&StockKey, StockRecord> = FxHashMap::default();
+        let mut steps = Vec::with_capacity(reservations.len());
+        for (i, r) in reservations.iter().enumerate() {
+            if state.reservations.contains_key(&r.id)
+                || reservations[..i].iter().any(|o| o.id == r.id)
+            {
+                return Err(Error::InvalidStockOperation {
+                    operation: "reserve",
+                    reason: format!("reservation id {:?} is already in use", shown(&r.id)),
+                });
+            }
+            let before = match scratch.get(&r.key) {
+                Some(record) => *record,
+                None => *state.stock.get(&r.key).ok_or_else(|| Error::UnknownStock {
+                    sku: shown(&r.key.sku),
+                    location: shown(&r.key.location),
+                })?,
+            };
+            let mut after = before;
+            after.level = before
+                .level
+                .reserve(r.qty, before.policy)
+                .map_err(|e| match e {
+                    Error::InsufficientStock { .. } => {
+                        let demand = reservations
+                            .iter()
+                            .filter(|o| o.key == r.key)
+                            .fold(0u64, |sum, o| sum.saturating_add(o.qty));
+                        let start = state.stock.get(&r.key).map_or(0, |s| s.level.available());
+                        Error::InsufficientStock {
+                            requested: demand,
+                            available: start,
+                        }
+                    }
+                    other => other,
+                })?;
+            after.version += 1;
+            scratch.insert(&r.key, after);
+            steps.push((before, after));
+        }
+        let mut new_events = Vec::new();
+        for (r, (before, after)) in reservations.iter().zip(&steps) {
+            new_events.extend(events(r, before, after));
+            state.put_stock(&r.key, *after, 0);
+            state.expiry.insert((r.expires_at, r.id.clone()), ());
+            state.reservations.insert(r.id.clone(), r.clone());
+        }
+        state.append(new_events);
+        Ok(steps.into_iter().map(|(_, after)| after).collect())
     }
 
     fn settle(
@@ -161,12 +282,8 @@ impl InventoryStore for MemoryStore {
         };
         after.version += 1;
         let new_events = events(&reservation, &before, &after);
-        match state.stock.get_mut(&reservation.key) {
-            Some(record) => *record = after,
-            None => {
-                state.stock.insert(reservation.key.clone(), after);
-            }
-        }
+        let sold = if commit { reservation.qty } else { 0 };
+        state.put_stock(&reservation.key, after, sold);
         state.reservations.remove(id);
         state
             .expiry

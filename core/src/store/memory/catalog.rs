@@ -1,0 +1,111 @@
+//! The in-memory store's catalog: a [`CatalogIndex`] behind a `RwLock`.
+
+use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
+
+use super::MemoryStore;
+use crate::catalog::{
+    self, AttributeDef, CatalogIndex, CatalogPage, CatalogQuery, Category, Collection, Product,
+    Saved, SkuFacts,
+};
+use crate::error::Result;
+use crate::pricing::Timestamp;
+use crate::store::{CatalogChange, CatalogStore, NewEvent};
+
+impl MemoryStore {
+    fn read_catalog(&self) -> RwLockReadGuard<'_, CatalogIndex> {
+        // Catalog writes check everything before changing anything, so a
+        // poisoned lock still guards a consistent index.
+        self.catalog.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_catalog(&self) -> RwLockWriteGuard<'_, CatalogIndex> {
+        self.catalog.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl CatalogStore for MemoryStore {
+    fn product(&self, id: &str) -> Result<Option<(Arc<Product>, u64)>> {
+        Ok(self.read_catalog().product(id))
+    }
+
+    fn product_by_sku(&self, sku: &str) -> Result<Option<(Arc<Product>, usize)>> {
+        Ok(self.read_catalog().by_sku(sku))
+    }
+
+    fn save_product(
+        &self,
+        product: Product,
+        expected: Option<u64>,
+        now: Timestamp,
+        events: &dyn Fn(&Product, &Saved) -> Vec<NewEvent>,
+    ) -> Result<Saved> {
+        let mut catalog = self.write_catalog();
+        catalog.check(&product, expected)?;
+        let id = product.id.clone();
+        let mut state = self.lock();
+        let saved = catalog.save(product, expected, now)?;
+        if let Some((stored, _)) = catalog.product(&id) {
+            state.append(events(&stored, &saved));
+        }
+        Ok(saved)
+    }
+
+    fn change_catalog(&self, change: CatalogChange, events: Vec<NewEvent>) -> Result<()> {
+        let mut catalog = self.write_catalog();
+        match change {
+            CatalogChange::PutCategory(c) => catalog.categories_mut().insert(c)?,
+            CatalogChange::MoveCategory {
+                id,
+                parent,
+                position,
+            } => catalog
+                .categories_mut()
+                .move_to(&id, parent.as_deref(), position)?,
+            CatalogChange::PutCollection(c) => catalog.put_collection(c)?,
+            CatalogChange::DefineAttribute(d) => catalog.define_attribute(d)?,
+        }
+        self.lock().append(events);
+        Ok(())
+    }
+
+    fn query_catalog(&self, query: &CatalogQuery) -> Result<CatalogPage> {
+        let catalog = self.read_catalog();
+        // Stock facts are read under the state lock only when the query
+        // needs them (availability filter or facet, best-selling sort).
+        let needs_stock = query.in_stock
+            || query.sort == catalog::Sort::BestSelling
+            || query.facets.contains(&catalog::Facet::InStock);
+        if needs_stock {
+            let state = self.lock();
+            catalog::run(&catalog, query, &|sku| state.sku_facts(sku))
+        } else {
+            catalog::run(&catalog, query, &|_| SkuFacts::default())
+        }
+    }
+
+    fn categories(&self) -> Result<Vec<Category>> {
+        Ok(self
+            .read_catalog()
+            .categories()
+            .all()
+            .into_iter()
+            .cloned()
+            .collect())
+    }
+
+    fn collection(&self, id: &str) -> Result<Option<Collection>> {
+        Ok(self.read_catalog().collection(id).cloned())
+    }
+
+    fn attribute(&self, code: &str) -> Result<Option<AttributeDef>> {
+        Ok(self.read_catalog().attribute(code).cloned())
+    }
+
+    fn all_products(&self) -> Result<Vec<Arc<Product>>> {
+        Ok(self.read_catalog().products())
+    }
+
+    fn sku_facts(&self, sku: &str) -> Result<SkuFacts> {
+        Ok(self.lock().sku_facts(sku))
+    }
+}
