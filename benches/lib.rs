@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod catalog_fixture;
+
 use kassa::money::Rate;
 use kassa::pricing::{
     Action, Cart, CartLine, PriceBook, ProductPrice, Promotion, SubtotalBasis, Target, TaxConfig,

@@ -191,9 +191,9 @@ impl AttributeValue {
 }
 
 /// Checks every attribute of `entity` against the definitions.
-pub(crate) fn check_all(
+pub(crate) fn check_all<'d>(
     attributes: &SortedMap<AttributeValue>,
-    defs: &dyn Fn(&str) -> Option<AttributeDef>,
+    defs: &dyn Fn(&str) -> Option<&'d AttributeDef>,
 ) -> Result<()> {
     for (code, value) in attributes.iter() {
         let def = defs(code).ok_or_else(|| Error::InvalidAttribute {

@@ -180,9 +180,7 @@ impl CatalogIndex {
                 });
             }
         }
-        attribute::check_all(&product.attributes, &|code| {
-            self.attributes.get(code).cloned()
-        })?;
+        attribute::check_all(&product.attributes, &|code| self.attributes.get(code))?;
         for variant in &product.variants {
             if let Some((holder, _)) = self.by_sku(&variant.sku) {
                 if holder.id != product.id {

@@ -71,6 +71,12 @@ pub(crate) fn list<T>(entity: &str, field: &str, items: &[T], max: usize) -> Res
     Ok(())
 }
 
+/// True when `value` is a valid label (non-empty, at most
+/// [`MAX_LABEL_BYTES`]): lets hot loops skip building a field name.
+pub(crate) fn label_ok(value: &str) -> bool {
+    !value.is_empty() && value.len() <= MAX_LABEL_BYTES
+}
+
 /// An `invalid_field` error.
 pub(crate) fn invalid(entity: &str, field: &str, reason: String) -> Error {
     Error::InvalidField {

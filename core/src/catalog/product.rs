@@ -241,7 +241,9 @@ impl Product {
         ] {
             limits::list(id, field, list, MAX_LIST)?;
             for (i, value) in list.iter().enumerate() {
-                label(id, &format!("{field}[{i}]"), value)?;
+                if !limits::label_ok(value) {
+                    label(id, &format!("{field}[{i}]"), value)?;
+                }
             }
         }
         if let Some(tax) = &self.tax_category {
@@ -303,7 +305,9 @@ impl Product {
             }
             limits::list(id, "options.values", &option.values, MAX_OPTION_VALUES)?;
             for (j, v) in option.values.iter().enumerate() {
-                label(id, &format!("options[{i}].values[{j}]"), v)?;
+                if !limits::label_ok(v) {
+                    label(id, &format!("options[{i}].values[{j}]"), v)?;
+                }
             }
         }
         Ok(())
@@ -321,7 +325,9 @@ impl Product {
         limits::list(id, "variants", &self.variants, MAX_VARIANTS)?;
         for (i, v) in self.variants.iter().enumerate() {
             let at = |field: &str| format!("variants[{i}].{field}");
-            limits::text(id, &at("sku"), &v.sku, MAX_SKU_BYTES)?;
+            if v.sku.is_empty() || v.sku.len() > MAX_SKU_BYTES {
+                limits::text(id, &at("sku"), &v.sku, MAX_SKU_BYTES)?;
+            }
             if self.variants[..i].iter().any(|w| w.sku == v.sku) {
                 return Err(crate::Error::DuplicateSku {
                     sku: shown(&v.sku),
@@ -377,7 +383,9 @@ impl Product {
                     ));
                 }
             }
-            limits::list(id, &at("components"), &v.components, MAX_LIST)?;
+            if v.components.len() > MAX_LIST {
+                limits::list(id, &at("components"), &v.components, MAX_LIST)?;
+            }
             for (j, c) in v.components.iter().enumerate() {
                 limits::text(
                     id,

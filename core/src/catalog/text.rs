@@ -62,9 +62,10 @@ impl TextIndex {
     /// Indexes `slot` under the tokens of each field (each token once, at
     /// its most telling field).
     pub(crate) fn add(&mut self, slot: u32, fields: &[(Field, &str)]) {
-        let mut best: Vec<(String, Field)> = Vec::new();
-        for (field, text) in fields {
-            for token in tokens(text) {
+        let folded: Vec<(Field, String)> = fields.iter().map(|(f, t)| (*f, fold(t))).collect();
+        let mut best: Vec<(&str, Field)> = Vec::new();
+        for (field, text) in &folded {
+            for token in text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()) {
                 match best.iter_mut().find(|(t, _)| *t == token) {
                     Some((_, f)) => *f = (*f).max(*field),
                     None => best.push((token, *field)),
@@ -72,11 +73,11 @@ impl TextIndex {
             }
         }
         for (token, field) in best {
-            let id = match self.vocab.get(token.as_str()) {
+            let id = match self.vocab.get(token) {
                 Some(&id) => id,
                 None => {
                     let id = u32::try_from(self.postings.len()).unwrap_or(u32::MAX);
-                    self.vocab.insert(token.into_boxed_str(), id);
+                    self.vocab.insert(token.into(), id);
                     self.postings.push(Vec::new());
                     id
                 }
