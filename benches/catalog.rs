@@ -60,14 +60,20 @@ fn catalog(c: &mut Criterion) {
         b.iter(|| black_box(engine.product_by_sku(black_box(&sku)).is_ok()))
     });
     group.sample_size(20);
-    group.bench_function("leaf category page: 50 by price + 4 facets (10k variants)", |b| {
-        let q = page("leaf-3-4");
-        b.iter(|| black_box(engine.query(&q).map(|p| p.total)))
-    });
-    group.bench_function("root category page: 50 by price + 4 facets (100k variants)", |b| {
-        let q = page("root-3");
-        b.iter(|| black_box(engine.query(&q).map(|p| p.total)))
-    });
+    group.bench_function(
+        "leaf category page: 50 by price + 4 facets (10k variants)",
+        |b| {
+            let q = page("leaf-3-4");
+            b.iter(|| black_box(engine.query(&q).map(|p| p.total)))
+        },
+    );
+    group.bench_function(
+        "root category page: 50 by price + 4 facets (100k variants)",
+        |b| {
+            let q = page("root-3");
+            b.iter(|| black_box(engine.query(&q).map(|p| p.total)))
+        },
+    );
     group.bench_function("second page by cursor (root category)", |b| {
         let mut q = page("root-3");
         q.cursor = engine.query(&q).ok().and_then(|p| p.next_cursor);

@@ -9,8 +9,8 @@ use kassa::{Currency, Money};
 
 const ADJECTIVES: [&str; 24] = [
     "organic", "classic", "slim", "relaxed", "vintage", "summer", "winter", "urban", "coastal",
-    "alpine", "soft", "rugged", "light", "heavy", "bright", "muted", "striped", "plain",
-    "washed", "brushed", "quilted", "woven", "knitted", "recycled",
+    "alpine", "soft", "rugged", "light", "heavy", "bright", "muted", "striped", "plain", "washed",
+    "brushed", "quilted", "woven", "knitted", "recycled",
 ];
 const NOUNS: [&str; 20] = [
     "tee", "shirt", "polo", "sweater", "hoodie", "jacket", "coat", "vest", "jeans", "chinos",
@@ -54,8 +54,20 @@ pub fn categories() -> Vec<Category> {
 pub fn attributes() -> Vec<AttributeDef> {
     let values = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
     vec![
-        AttributeDef::new("material", "Material", AttributeKind::Enum { values: values(&MATERIALS) }),
-        AttributeDef::new("fit", "Fit", AttributeKind::Enum { values: values(&FITS) }),
+        AttributeDef::new(
+            "material",
+            "Material",
+            AttributeKind::Enum {
+                values: values(&MATERIALS),
+            },
+        ),
+        AttributeDef::new(
+            "fit",
+            "Fit",
+            AttributeKind::Enum {
+                values: values(&FITS),
+            },
+        ),
     ]
 }
 
@@ -64,22 +76,40 @@ pub fn product(i: usize, variants: usize) -> Product {
     let adjective = ADJECTIVES[i % ADJECTIVES.len()];
     let noun = NOUNS[(i / ADJECTIVES.len()) % NOUNS.len()];
     let material = MATERIALS[(i / 7) % MATERIALS.len()];
-    let mut p = Product::new(format!("P{i:07}"), format!("{adjective} {material} {noun} {i}"));
+    let mut p = Product::new(
+        format!("P{i:07}"),
+        format!("{adjective} {material} {noun} {i}"),
+    );
     p.description = format!("A {adjective} {noun} in {material}.");
     p.status = ProductStatus::Active;
     let leaf = (i * 7919) % (ROOTS * LEAVES_PER_ROOT);
-    p.categories = vec![format!("leaf-{}-{}", leaf / LEAVES_PER_ROOT, leaf % LEAVES_PER_ROOT)];
+    p.categories = vec![format!(
+        "leaf-{}-{}",
+        leaf / LEAVES_PER_ROOT,
+        leaf % LEAVES_PER_ROOT
+    )];
     p.tags = vec![ADJECTIVES[(i / 3) % ADJECTIVES.len()].to_owned()];
-    p.attributes.insert("material".into(), AttributeValue::Enum(material.into()));
-    p.attributes.insert("fit".into(), AttributeValue::Enum(FITS[i % FITS.len()].into()));
+    p.attributes
+        .insert("material".into(), AttributeValue::Enum(material.into()));
+    p.attributes.insert(
+        "fit".into(),
+        AttributeValue::Enum(FITS[i % FITS.len()].into()),
+    );
     let n = variants.clamp(1, SIZES.len() * COLOURS.len());
     let sizes: Vec<&str> = SIZES.iter().take(n.min(SIZES.len())).copied().collect();
     let colours = n.div_ceil(SIZES.len());
     p.options = vec![
-        ProductOption { name: "size".into(), values: sizes.iter().map(|s| (*s).to_owned()).collect() },
+        ProductOption {
+            name: "size".into(),
+            values: sizes.iter().map(|s| (*s).to_owned()).collect(),
+        },
         ProductOption {
             name: "colour".into(),
-            values: COLOURS.iter().take(colours).map(|c| (*c).to_owned()).collect(),
+            values: COLOURS
+                .iter()
+                .take(colours)
+                .map(|c| (*c).to_owned())
+                .collect(),
         },
     ];
     let base = 999 + ((i as i64 * 7919) % 20_000);
@@ -88,7 +118,10 @@ pub fn product(i: usize, variants: usize) -> Product {
         let mut v = Variant::new(format!("SKU-{i:07}-{k:02}"));
         v.options.insert("size".into(), size.into());
         v.options.insert("colour".into(), colour.into());
-        v.prices.push(Money::from_minor_units(base + 100 * k as i64, Currency::USD));
+        v.prices.push(Money::from_minor_units(
+            base + 100 * k as i64,
+            Currency::USD,
+        ));
         v.weight_grams = Some(200 + (i as u64 % 800));
         p.variants.push(v);
     }

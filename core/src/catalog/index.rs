@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use super::columns::Columns;
 use super::text::{Field, TextIndex};
 use super::{attribute, fold, AttributeDef, CategoryTree, Collection, CollectionRule, Product};
 use crate::error::{shown, Error, Result};
@@ -52,6 +53,7 @@ pub struct CatalogIndex {
     by_sku: FxHashMap<Box<str>, (u32, u32)>,
     pub(crate) by_category: FxHashMap<Box<str>, Vec<u32>>,
     pub(crate) text: TextIndex,
+    pub(crate) columns: Columns,
     pub(crate) categories: CategoryTree,
     pub(crate) collections: BTreeMap<String, Collection>,
     attributes: BTreeMap<String, AttributeDef>,
@@ -215,6 +217,7 @@ impl CatalogIndex {
                 for v in &entry.product.variants {
                     self.by_sku.remove(v.sku.as_str());
                 }
+                self.columns.kill(slot);
                 self.dead += 1;
             }
         } else {
@@ -257,6 +260,7 @@ impl CatalogIndex {
             ],
         );
         let name_key = fold(&product.name).into_boxed_str();
+        self.columns.push(&product);
         self.slots.push(Some(Entry {
             product,
             version,
@@ -272,6 +276,7 @@ impl CatalogIndex {
         self.by_sku.clear();
         self.by_category.clear();
         self.text = TextIndex::default();
+        self.columns.clear();
         for e in live {
             self.place(e.product, e.version);
         }

@@ -28,6 +28,7 @@
 mod attribute;
 mod category;
 mod collection;
+mod columns;
 mod import;
 mod index;
 pub mod limits;

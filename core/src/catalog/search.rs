@@ -1,15 +1,20 @@
 //! Running a [`CatalogQuery`] over a [`CatalogIndex`]: candidates, filters,
-//! facets, keyset pagination.
+//! facets, keyset pagination. Filters and facets read the interned columns
+//! (no string compares, no pointer chasing); the product itself is read
+//! only for stock facts, rule-based collections and the hits returned.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::index::{CatalogIndex, Entry, SkuFacts};
+use super::columns::{self, pairs, Columns, Rec, VarRec, ATTRIBUTE_BASE, CATEGORY, CHANNEL, TAG};
+use super::index::{CatalogIndex, SkuFacts};
 use super::query::{decode_cursor, encode_cursor, SortKey, MAX_PAGE};
-use super::{CatalogPage, CatalogQuery, Facet, Product, ProductHit, ProductStatus, Sort, Variant};
+use super::{
+    CatalogPage, CatalogQuery, Collection, CollectionRule, Facet, ProductHit, ProductStatus, Sort,
+    Variant,
+};
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, Money};
 
@@ -21,17 +26,42 @@ struct Match {
     score: u32,
     price: Option<i64>,
     key: SortKey,
+    id_prefix: u128,
 }
 
-/// The query's checked inputs.
+/// The query compiled against the interned columns.
 struct Plan<'q> {
     q: &'q CatalogQuery,
     currency: Option<Currency>,
     min: Option<i64>,
     max: Option<i64>,
-    categories: Option<FxHashSet<&'q str>>,
     statuses: Vec<ProductStatus>,
     limit: usize,
+    /// No product can match (a tag or value no product has).
+    impossible: bool,
+    categories: Option<FxHashSet<u32>>,
+    /// `Some(None)`: a channel no product names (only "every channel" products match).
+    channel: Option<Option<u32>>,
+    tags: Vec<u32>,
+    attributes: Vec<(u32, Vec<u32>)>,
+    options: Vec<(u32, Vec<u32>)>,
+    collection: Option<&'q Collection>,
+    /// Facet -> the label key it counts (none: in stock).
+    facet_keys: Vec<Option<u32>>,
+}
+
+/// The interned ids of `values` (numbers also by their normalized text).
+fn value_ids(cols: &Columns, values: &[String]) -> Vec<u32> {
+    let mut ids = Vec::new();
+    for v in values {
+        ids.extend(cols.interner.get(v));
+        if let Ok(n) = v.parse::<rust_decimal::Decimal>() {
+            ids.extend(cols.interner.get(&n.normalize().to_string()));
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 fn plan<'q>(index: &'q CatalogIndex, q: &'q CatalogQuery) -> Result<Plan<'q>> {
@@ -57,35 +87,86 @@ fn plan<'q>(index: &'q CatalogIndex, q: &'q CatalogQuery) -> Result<Plan<'q>> {
             _ => currency = Some(bound.currency()),
         }
     }
+    let cols = &index.columns;
+    let mut impossible = false;
     let categories = match &q.category {
         Some(id) => {
-            let ids = index.categories.descendants(id)?;
-            let set: FxHashSet<&str> = ids
+            let ids: FxHashSet<u32> = index
+                .categories
+                .descendants(id)?
                 .iter()
-                .filter_map(|id| index.categories.get(id).map(|c| c.id.as_str()))
+                .filter_map(|c| cols.interner.get(c))
                 .collect();
-            Some(set)
+            impossible |= ids.is_empty();
+            Some(ids)
         }
         None => None,
     };
-    if let Some(id) = &q.collection {
-        if index.collection(id).is_none() {
-            return Err(Error::UnknownCollection { id: shown(id) });
+    let collection = match &q.collection {
+        Some(id) => Some(
+            index
+                .collection(id)
+                .ok_or_else(|| Error::UnknownCollection { id: shown(id) })?,
+        ),
+        None => None,
+    };
+    let mut tags = Vec::new();
+    for t in &q.tags {
+        match cols.interner.get(t) {
+            Some(id) => tags.push(id),
+            None => impossible = true,
         }
     }
-    let statuses = if q.statuses.is_empty() {
-        vec![ProductStatus::Active]
-    } else {
-        q.statuses.clone()
-    };
+    let mut attributes = Vec::new();
+    for (code, values) in &q.attributes {
+        let ids = value_ids(cols, values);
+        match cols.interner.get(code) {
+            Some(key) if !ids.is_empty() => attributes.push((key + ATTRIBUTE_BASE, ids)),
+            _ => impossible = true,
+        }
+    }
+    let mut options = Vec::new();
+    for (name, values) in &q.options {
+        let ids = value_ids(cols, values);
+        match cols.interner.get(name) {
+            Some(key) if !ids.is_empty() => options.push((key, ids)),
+            _ => impossible = true,
+        }
+    }
+    let facet_keys = q
+        .facets
+        .iter()
+        .map(|f| match f {
+            Facet::Attribute(code) => Some(
+                cols.interner
+                    .get(code)
+                    .map_or(u32::MAX, |k| k + ATTRIBUTE_BASE),
+            ),
+            Facet::Option(name) => Some(cols.interner.get(name).unwrap_or(u32::MAX)),
+            Facet::Tags => Some(TAG),
+            Facet::Categories => Some(CATEGORY),
+            Facet::InStock => None,
+        })
+        .collect();
     Ok(Plan {
         q,
         currency,
         min: q.min_price.map(|m| m.minor_units()),
         max: q.max_price.map(|m| m.minor_units()),
-        categories,
-        statuses,
+        statuses: if q.statuses.is_empty() {
+            vec![ProductStatus::Active]
+        } else {
+            q.statuses.clone()
+        },
         limit,
+        impossible,
+        categories,
+        channel: q.channel.as_deref().map(|c| cols.interner.get(c)),
+        tags,
+        attributes,
+        options,
+        collection,
+        facet_keys,
     })
 }
 
@@ -100,81 +181,80 @@ fn sellable(variant: &Variant, facts: FactsFn<'_>) -> bool {
     })
 }
 
+fn has(labels: &[u32], key: u32, value: u32) -> bool {
+    pairs(labels).any(|p| p == (key, value))
+}
+
 impl Plan<'_> {
-    fn product_matches(&self, index: &CatalogIndex, p: &Product) -> bool {
-        let q = self.q;
-        self.statuses.contains(&p.status)
-            && q.channel.as_deref().is_none_or(|c| p.in_channel(c))
-            && q.tags.iter().all(|t| p.tags.contains(t))
-            && q.attributes.iter().all(|(code, values)| {
-                p.attributes
-                    .get(code)
-                    .is_some_and(|v| values.iter().any(|want| v.matches_text(want)))
-            })
+    fn row_matches(&self, rec: &Rec<'_>) -> bool {
+        if !self.statuses.contains(&rec.status()) {
+            return false;
+        }
+        let labels = rec.labels();
+        if let Some(channel) = self.channel {
+            let named = pairs(labels).any(|(k, _)| k == CHANNEL);
+            if named && !channel.is_some_and(|c| has(labels, CHANNEL, c)) {
+                return false;
+            }
+        }
+        self.tags.iter().all(|t| has(labels, TAG, *t))
+            && self
+                .attributes
+                .iter()
+                .all(|(key, values)| pairs(labels).any(|(k, v)| k == *key && values.contains(&v)))
             && self
                 .categories
                 .as_ref()
-                .is_none_or(|set| p.categories.iter().any(|c| set.contains(c.as_str())))
-            && q.collection
-                .as_deref()
-                .and_then(|id| index.collection(id))
-                .is_none_or(|c| c.contains(p))
+                .is_none_or(|set| pairs(labels).any(|(k, v)| k == CATEGORY && set.contains(&v)))
     }
 
-    fn variant_matches(&self, v: &Variant, facts: FactsFn<'_>) -> bool {
-        let q = self.q;
-        if !q.options.iter().all(|(name, values)| {
-            v.options
-                .get(name)
-                .is_some_and(|have| values.contains(have))
-        }) {
+    /// Option and price filters on a variant row (stock is checked apart).
+    fn variant_matches(&self, v: &VarRec<'_>) -> bool {
+        let opts = v.options();
+        if !self
+            .options
+            .iter()
+            .all(|(name, values)| pairs(opts).any(|(n, val)| n == *name && values.contains(&val)))
+        {
             return false;
         }
-        if self.min.is_some() || self.max.is_some() {
-            let Some(price) = self.currency.and_then(|c| v.price(c)) else {
-                return false;
-            };
-            let units = price.minor_units();
-            if self.min.is_some_and(|m| units < m) || self.max.is_some_and(|m| units > m) {
-                return false;
-            }
+        if self.min.is_none() && self.max.is_none() {
+            return true;
         }
-        !q.in_stock || sellable(v, facts)
+        let Some(units) = self.currency.and_then(|c| v.price(c)) else {
+            return false;
+        };
+        !(self.min.is_some_and(|m| units < m) || self.max.is_some_and(|m| units > m))
     }
 
-    fn key(&self, entry: &Entry, score: u32, price: Option<i64>, facts: FactsFn<'_>) -> SortKey {
+    fn key(
+        &self,
+        index: &CatalogIndex,
+        slot: u32,
+        rec: &Rec<'_>,
+        score: u32,
+        price: Option<i64>,
+        facts: FactsFn<'_>,
+    ) -> SortKey {
         let missing = i128::from(i64::MAX) + 1;
         match self.q.sort {
             Sort::Relevance if self.q.text.is_some() => SortKey::Number(-i128::from(score)),
-            Sort::Relevance | Sort::NameAsc | Sort::NameDesc => {
-                SortKey::Text(entry.name_key.to_string())
-            }
+            Sort::Relevance | Sort::NameAsc | Sort::NameDesc => SortKey::Text(
+                index
+                    .entry(slot)
+                    .map_or(String::new(), |e| e.name_key.to_string()),
+            ),
             Sort::PriceAsc => SortKey::Number(price.map_or(missing, i128::from)),
             Sort::PriceDesc => SortKey::Number(price.map_or(missing, |p| -i128::from(p))),
-            Sort::Newest => {
-                SortKey::Number(-i128::from(entry.product.created_at.map_or(0, |t| t.0)))
-            }
+            Sort::Newest => SortKey::Number(-i128::from(rec.created())),
             Sort::BestSelling => {
-                let sold: u64 = entry
-                    .product
-                    .variants
-                    .iter()
-                    .map(|v| facts(&v.sku).sold)
-                    .sum();
+                let sold: u64 = index.entry(slot).map_or(0, |e| {
+                    e.product.variants.iter().map(|v| facts(&v.sku).sold).sum()
+                });
                 SortKey::Number(-i128::from(sold))
             }
         }
     }
-}
-
-/// Compares `(key, id)` pairs in the query's order (ids break ties, ascending).
-fn order(sort: Sort, a: (&SortKey, &str), b: (&SortKey, &str)) -> Ordering {
-    let by_key = if sort == Sort::NameDesc {
-        b.0.cmp(a.0)
-    } else {
-        a.0.cmp(b.0)
-    };
-    by_key.then_with(|| a.1.cmp(b.1))
 }
 
 /// Runs `q` over `index`, asking `facts` about stock.
@@ -191,74 +271,110 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
         .as_deref()
         .map(|c| decode_cursor(c, q.sort))
         .transpose()?;
-    let candidates: Vec<(u32, u32)> = if let Some(text) = &q.text {
-        index
-            .text
-            .search(text, index.slots.len(), &|s| index.entry(s).is_some())
-    } else if let Some(set) = &plan.categories {
-        let mut slots: Vec<u32> = set
-            .iter()
-            .filter_map(|c| index.by_category.get(*c))
-            .flatten()
-            .copied()
-            .collect();
-        slots.sort_unstable();
-        slots.dedup();
-        slots.into_iter().map(|s| (s, 0)).collect()
-    } else if let Some(c) = q.collection.as_deref().and_then(|id| index.collection(id)) {
-        index
-            .collection_slots(c)
-            .into_iter()
-            .map(|s| (s, 0))
-            .collect()
+    let after = after.map(|(key, id)| (key, columns::id_prefix(&id), id));
+    let cols = &index.columns;
+    let candidates = if plan.impossible {
+        Vec::new()
     } else {
-        index.live_slots().map(|s| (s, 0)).collect()
+        candidates(index, &plan)
     };
-
-    let mut counts: Vec<FxHashMap<Cow<'_, str>, usize>> =
-        vec![FxHashMap::default(); q.facets.len()];
+    let mut counts: Vec<FxHashMap<u32, usize>> = vec![FxHashMap::default(); q.facets.len()];
     let mut matches: Vec<Match> = Vec::new();
-    let mut seen: FxHashSet<u32> = FxHashSet::default();
+    let mut variant_hits: Vec<usize> = Vec::new();
+    let mut vrows: Vec<VarRec<'_>> = Vec::new();
+    let mut seen: Vec<u32> = Vec::new();
     let mut total = 0;
-    let mut variant_hits: Vec<&Variant> = Vec::new();
+    let needs_product = q.in_stock || q.facets.contains(&Facet::InStock);
     for (slot, score) in candidates {
-        let Some(entry) = index.entry(slot) else {
-            continue;
-        };
-        let p = &entry.product;
-        if !plan.product_matches(index, p) || !seen.insert(slot) {
+        let Some(rec) = cols.rec(slot) else { continue };
+        if !plan.row_matches(&rec) {
             continue;
         }
-        variant_hits.clear();
-        variant_hits.extend(p.variants.iter().filter(|v| plan.variant_matches(v, facts)));
-        if variant_hits.is_empty() {
-            continue;
-        }
-        let price = plan.currency.and_then(|c| {
-            variant_hits
-                .iter()
-                .filter_map(|v| v.price(c))
-                .map(|m| m.minor_units())
-                .min()
-        });
-        total += 1;
-        count_facets(&q.facets, &mut counts, p, &variant_hits, facts);
-        let key = plan.key(entry, score, price, facts);
-        if let Some((k, id)) = &after {
-            if order(q.sort, (&key, &p.id), (k, id)) != Ordering::Greater {
+        // The product itself is read only past the column filters, and only
+        // for what the columns do not hold.
+        let product = || index.entry(slot).map(|e| &e.product);
+        if let Some(c) = plan.collection {
+            if matches!(c.rule, CollectionRule::Rules { .. })
+                && !product().is_some_and(|p| c.contains(p))
+            {
                 continue;
             }
         }
-        matches.push(Match {
+        rec.variants(&mut vrows);
+        variant_hits.clear();
+        variant_hits.extend((0..vrows.len()).filter(|&i| plan.variant_matches(&vrows[i])));
+        if q.in_stock {
+            let variants = product().map_or(&[][..], |p| &p.variants);
+            variant_hits.retain(|&i| variants.get(i).is_some_and(|v| sellable(v, facts)));
+        }
+        if variant_hits.is_empty() {
+            continue;
+        }
+        total += 1;
+        let price = plan
+            .currency
+            .and_then(|c| variant_hits.iter().filter_map(|&i| vrows[i].price(c)).min());
+        for ((key, facet), count) in plan.facet_keys.iter().zip(&q.facets).zip(counts.iter_mut()) {
+            match (key, facet) {
+                (Some(key), Facet::Option(_)) => {
+                    seen.clear();
+                    for &i in &variant_hits {
+                        for (n, v) in pairs(vrows[i].options()) {
+                            if n == *key && !seen.contains(&v) {
+                                seen.push(v);
+                                *count.entry(v).or_insert(0) += 1;
+                            }
+                        }
+                    }
+                }
+                (Some(key), _) => {
+                    for (k, v) in pairs(rec.labels()) {
+                        if k == *key {
+                            *count.entry(v).or_insert(0) += 1;
+                        }
+                    }
+                }
+                (None, _) if needs_product => {
+                    let variants = product().map_or(&[][..], |p| &p.variants);
+                    let any = variant_hits
+                        .iter()
+                        .any(|&i| variants.get(i).is_some_and(|v| sellable(v, facts)));
+                    *count.entry(u32::from(any)).or_insert(0) += 1;
+                }
+                (None, _) => {}
+            }
+        }
+        let key = plan.key(index, slot, &rec, score, price, facts);
+        let m = Match {
             slot,
             score,
             price,
             key,
-        });
+            id_prefix: rec.id_prefix(),
+        };
+        if let Some((k, prefix, id)) = &after {
+            let cmp = q_order(q.sort, &m.key, k).then_with(|| {
+                m.id_prefix
+                    .cmp(prefix)
+                    .then_with(|| product().map_or("", |p| p.id.as_str()).cmp(id))
+            });
+            if cmp != Ordering::Greater {
+                continue;
+            }
+        }
+        matches.push(m);
     }
     let cmp = |a: &Match, b: &Match| {
-        let id = |m: &Match| index.entry(m.slot).map_or("", |e| e.product.id.as_str());
-        order(q.sort, (&a.key, id(a)), (&b.key, id(b)))
+        q_order(q.sort, &a.key, &b.key)
+            .then_with(|| a.id_prefix.cmp(&b.id_prefix))
+            .then_with(|| {
+                let id = |m: &Match| index.entry(m.slot).map_or("", |e| e.product.id.as_str());
+                if columns::prefix_decides(id(a)) && columns::prefix_decides(id(b)) {
+                    Ordering::Equal
+                } else {
+                    id(a).cmp(id(b))
+                }
+            })
     };
     if matches.len() > plan.limit {
         matches.select_nth_unstable_by(plan.limit, cmp);
@@ -275,81 +391,116 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
     };
     let hits = matches
         .iter()
-        .filter_map(|m| {
-            let p = &index.entry(m.slot)?.product;
-            Some(ProductHit {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                price: plan
-                    .currency
-                    .zip(m.price)
-                    .map(|(c, units)| Money::from_minor_units(units, c)),
-                skus: p
-                    .variants
-                    .iter()
-                    .filter(|v| plan.variant_matches(v, facts))
-                    .map(|v| v.sku.clone())
-                    .collect(),
-                score: m.score,
-            })
-        })
-        .collect();
-    let facets = q
-        .facets
-        .iter()
-        .zip(counts)
-        .map(|(f, c)| {
-            let values: BTreeMap<String, usize> =
-                c.into_iter().map(|(k, n)| (k.into_owned(), n)).collect();
-            (f.key(), values)
-        })
+        .filter_map(|m| hit(index, &plan, m, facts))
         .collect();
     Ok(CatalogPage {
         hits,
         total,
         next_cursor,
-        facets,
+        facets: facet_texts(cols, q, counts),
     })
 }
 
-fn count_facets<'a>(
-    facets: &[Facet],
-    counts: &mut [FxHashMap<Cow<'a, str>, usize>],
-    p: &'a Product,
-    variants: &[&'a Variant],
-    facts: FactsFn<'_>,
-) {
-    for (facet, count) in facets.iter().zip(counts.iter_mut()) {
-        let mut bump = |k: Cow<'a, str>| *count.entry(k).or_insert(0) += 1;
-        match facet {
-            Facet::Attribute(code) => match p.attributes.get(code) {
-                Some(super::AttributeValue::Text(t) | super::AttributeValue::Enum(t)) => {
-                    bump(Cow::Borrowed(t.as_str()));
-                }
-                Some(other) => bump(Cow::Owned(other.facet_text())),
-                None => {}
-            },
-            Facet::Option(name) => {
-                let mut values: Vec<&'a str> = variants
-                    .iter()
-                    .filter_map(|v| v.options.get(name))
-                    .map(String::as_str)
-                    .collect();
-                values.sort_unstable();
-                values.dedup();
-                for v in values {
-                    bump(Cow::Borrowed(v));
-                }
-            }
-            Facet::Tags => p.tags.iter().for_each(|t| bump(Cow::Borrowed(t.as_str()))),
-            Facet::Categories => p
-                .categories
-                .iter()
-                .for_each(|c| bump(Cow::Borrowed(c.as_str()))),
-            Facet::InStock => {
-                let any = variants.iter().any(|v| sellable(v, facts));
-                bump(Cow::Borrowed(if any { "true" } else { "false" }));
-            }
-        }
+/// Candidate slots and text scores: from the text index, the categories'
+/// postings, a manual collection, or every live slot.
+fn candidates(index: &CatalogIndex, plan: &Plan<'_>) -> Vec<(u32, u32)> {
+    let manual = plan.collection.and_then(|c| match &c.rule {
+        CollectionRule::Manual { .. } => Some(index.collection_slots(c)),
+        CollectionRule::Rules { .. } => None,
+    });
+    let mut out: Vec<(u32, u32)> = if let Some(text) = &plan.q.text {
+        index
+            .text
+            .search(text, index.slots.len(), &|s| index.entry(s).is_some())
+    } else if let Some(slots) = &manual {
+        let mut seen = FxHashSet::default();
+        slots
+            .iter()
+            .filter(|s| seen.insert(**s))
+            .map(|&s| (s, 0))
+            .collect()
+    } else if let Some(set) = &plan.categories {
+        let mut slots: Vec<u32> = index
+            .by_category
+            .iter()
+            .filter(|(c, _)| {
+                index
+                    .columns
+                    .interner
+                    .get(c)
+                    .is_some_and(|id| set.contains(&id))
+            })
+            .flat_map(|(_, list)| list.iter().copied())
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        slots.into_iter().map(|s| (s, 0)).collect()
+    } else {
+        index.live_slots().map(|s| (s, 0)).collect()
+    };
+    if let (Some(slots), Some(_)) = (&manual, &plan.q.text) {
+        let members: FxHashSet<u32> = slots.iter().copied().collect();
+        out.retain(|(s, _)| members.contains(s));
+    }
+    out
+}
+
+fn hit(index: &CatalogIndex, plan: &Plan<'_>, m: &Match, facts: FactsFn<'_>) -> Option<ProductHit> {
+    let p = &index.entry(m.slot)?.product;
+    let mut vrows = Vec::new();
+    index.columns.rec(m.slot)?.variants(&mut vrows);
+    Some(ProductHit {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        price: plan
+            .currency
+            .zip(m.price)
+            .map(|(c, units)| Money::from_minor_units(units, c)),
+        skus: p
+            .variants
+            .iter()
+            .zip(vrows)
+            .filter(|(v, vr)| plan.variant_matches(vr) && (!plan.q.in_stock || sellable(v, facts)))
+            .map(|(v, _)| v.sku.clone())
+            .collect(),
+        score: m.score,
+    })
+}
+
+fn facet_texts(
+    cols: &Columns,
+    q: &CatalogQuery,
+    counts: Vec<FxHashMap<u32, usize>>,
+) -> BTreeMap<String, BTreeMap<String, usize>> {
+    let texts = if counts.iter().any(|c| !c.is_empty()) {
+        cols.interner.texts()
+    } else {
+        Vec::new()
+    };
+    q.facets
+        .iter()
+        .zip(counts)
+        .map(|(facet, count)| {
+            let values = count
+                .into_iter()
+                .map(|(id, n)| {
+                    let text = match facet {
+                        Facet::InStock => if id == 1 { "true" } else { "false" }.to_owned(),
+                        _ => texts.get(id as usize).copied().unwrap_or("").to_owned(),
+                    };
+                    (text, n)
+                })
+                .collect();
+            (facet.key(), values)
+        })
+        .collect()
+}
+
+/// Compares sort keys in the query's order (ids break ties, ascending).
+fn q_order(sort: Sort, a: &SortKey, b: &SortKey) -> Ordering {
+    if sort == Sort::NameDesc {
+        b.cmp(a)
+    } else {
+        a.cmp(b)
     }
 }

@@ -39,7 +39,7 @@ pub fn fold(text: &str) -> String {
 /// digit.
 ///
 /// ```
-/// assert_eq!(kassa::catalog::tokens("Tee-Shirt, Bio (Größe M)"), ["tee", "shirt", "bio", "grosse", "m"]);
+/// assert_eq!(kassa::catalog::tokens("Tee-Shirt, Bio (Taille Réglée M)"), ["tee", "shirt", "bio", "taille", "reglee", "m"]);
 /// ```
 pub fn tokens(text: &str) -> Vec<String> {
     fold(text)
@@ -65,7 +65,10 @@ impl TextIndex {
         let folded: Vec<(Field, String)> = fields.iter().map(|(f, t)| (*f, fold(t))).collect();
         let mut best: Vec<(&str, Field)> = Vec::new();
         for (field, text) in &folded {
-            for token in text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()) {
+            for token in text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|t| !t.is_empty())
+            {
                 match best.iter_mut().find(|(t, _)| *t == token) {
                     Some((_, f)) => *f = (*f).max(*field),
                     None => best.push((token, *field)),

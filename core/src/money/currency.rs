@@ -86,6 +86,12 @@ impl Currency {
         }
     }
 
+    /// A small dense number for this currency (its place in the table),
+    /// for compact indexes inside the crate.
+    pub(crate) const fn ordinal(self) -> u32 {
+        self.index as u32
+    }
+
     /// The three-letter code, e.g. `"USD"`.
     pub const fn code(self) -> &'static str {
         iso4217::TABLE[self.index as usize].0
