@@ -9,7 +9,7 @@ use kassa::catalog::{
     Variant,
 };
 use kassa::engine::{Engine, ManualClock, SequentialIds};
-use kassa::inventory::{StockKey, StockPolicy};
+use kassa::inventory::StockKey;
 use kassa::pricing::Timestamp;
 use kassa::store::MemoryStore;
 use kassa::{Currency, Money};

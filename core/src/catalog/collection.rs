@@ -105,7 +105,7 @@ impl Collection {
     /// True when `product` belongs to this collection.
     pub fn contains(&self, product: &Product) -> bool {
         match &self.rule {
-            CollectionRule::Manual { products } => products.iter().any(|id| *id == product.id),
+            CollectionRule::Manual { products } => products.contains(&product.id),
             CollectionRule::Rules { all } => all.iter().all(|c| c.matches(product)),
         }
     }

@@ -161,7 +161,7 @@ pub(crate) fn decode_cursor(cursor: &str, sort: Sort) -> Result<(SortKey, String
         cursor: shown(cursor),
         reason,
     };
-    if cursor.len() > 4096 || cursor.len() % 2 != 0 {
+    if cursor.len() > 4096 || !cursor.len().is_multiple_of(2) {
         return Err(bad("not a cursor issued by this catalog"));
     }
     let bytes: Option<Vec<u8>> = (0..cursor.len())

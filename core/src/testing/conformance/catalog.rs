@@ -11,7 +11,7 @@ use crate::catalog::{
 use crate::inventory::{Reservation, StockKey, StockPolicy};
 use crate::money::{Currency, Money};
 use crate::pricing::Timestamp;
-use crate::store::{EventKind, InventoryStore, Store};
+use crate::store::{EventKind, Store};
 
 fn category(id: &str, parent: Option<&str>) -> Category {
     Category {
