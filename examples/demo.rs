@@ -1,8 +1,11 @@
 //! The main demo: prices a small cart in USD, JPY and KWD with the pricing
 //! kernel, shows how an order discount is allocated back to the lines, and
-//! explains a promotion that did not apply.
+//! explains a promotion that did not apply; then runs a small shop's
+//! catalog (see `shop.rs`).
 //!
 //! Run it with `./scripts/demo` (or `cargo run -p kassa-examples --bin demo`).
+
+mod shop;
 
 use std::collections::BTreeMap;
 
@@ -166,5 +169,6 @@ fn main() -> Result<()> {
         Err(e) => println!("Money::parse(\"10.005\", USD) -> error {}: {e}", e.code()),
         Ok(m) => println!("unexpectedly parsed {m}"),
     }
-    Ok(())
+    println!();
+    shop::run()
 }

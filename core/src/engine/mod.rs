@@ -8,7 +8,7 @@ mod inventory;
 
 use std::sync::Arc;
 
-pub use clock::{Clock, IdSource, ManualClock, SequentialIds, SystemClock};
+pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemClock};
 
 use crate::store::{EventKind, MemoryStore, NewEvent, Store};
 
