@@ -140,6 +140,10 @@ impl EventLog for RacyStore {
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>> {
         self.inner.events_since(cursor, limit)
     }
+
+    fn discard_events(&self, cursor: u64) -> Result<()> {
+        self.inner.discard_events(cursor)
+    }
 }
 
 impl CatalogStore for RacyStore {

@@ -5,7 +5,7 @@ use crate::catalog::SkuFacts;
 use crate::error::Result;
 use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
 use crate::pricing::Timestamp;
-use crate::store::{Event, EventKind, NewEvent, StockChange, Store};
+use crate::store::{EventKind, NewEvent, StockChange, Store};
 
 /// A `low_stock` event when `available` crosses the threshold downwards.
 fn low_stock(key: &StockKey, before: &StockRecord, after: &StockRecord) -> Option<EventKind> {
@@ -197,15 +197,6 @@ impl<S: Store> Engine<S> {
     /// Storage failures.
     pub fn stock(&self, key: &StockKey) -> Result<Option<StockRecord>> {
         self.store.stock(key)
-    }
-
-    /// Up to `limit` events after `cursor`, in order (the outbox).
-    ///
-    /// # Errors
-    ///
-    /// Storage failures.
-    pub fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>> {
-        self.store.events_since(cursor, limit)
     }
 }
 

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemClock};
 
-use crate::store::{EventKind, MemoryStore, NewEvent, Store};
+use crate::error::Result;
+use crate::store::{Event, EventKind, MemoryStore, NewEvent, Store};
 
 /// The Kassa engine over a store `S`.
 ///
@@ -47,6 +48,25 @@ impl<S: Store> Engine<S> {
     /// The clock.
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
+    }
+
+    /// Up to `limit` events after `cursor`, in order (the outbox).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>> {
+        self.store.events_since(cursor, limit)
+    }
+
+    /// Forgets the events up to and including `cursor` once every consumer
+    /// has processed them, so the outbox does not grow without bound.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn discard_events(&self, cursor: u64) -> Result<()> {
+        self.store.discard_events(cursor)
     }
 
     /// A new event happening now.

@@ -170,6 +170,15 @@ pub trait EventLog: Send + Sync {
     ///
     /// Storage failures.
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>>;
+
+    /// Forgets the events up to and including `cursor`, once every consumer
+    /// has processed them (retention). Later cursors never change; reading
+    /// from a discarded cursor starts at the oldest event kept.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    fn discard_events(&self, cursor: u64) -> Result<()>;
 }
 
 /// Everything a store provides.

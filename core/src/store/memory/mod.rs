@@ -35,7 +35,9 @@ struct State {
     /// (expires_at, id) of open reservations, for sweeping in order.
     expiry: BTreeMap<(Timestamp, String), ()>,
     documents: FxHashMap<(String, String), Versioned>,
-    events: Vec<Event>,
+    /// The outbox; `events[0]` has cursor `discarded + 1`.
+    events: std::collections::VecDeque<Event>,
+    discarded: u64,
     /// Per SKU, over every location: what the catalog's availability
     /// filter and best-selling sort read.
     by_sku: FxHashMap<String, SkuTotals>,
@@ -102,8 +104,8 @@ impl State {
 
     fn append(&mut self, events: Vec<NewEvent>) {
         for e in events {
-            let cursor = self.events.len() as u64 + 1;
-            self.events.push(Event {
+            let cursor = self.discarded + self.events.len() as u64 + 1;
+            self.events.push_back(Event {
                 cursor,
                 id: e.id,
                 at: e.at,
@@ -341,9 +343,19 @@ impl DocumentStore for MemoryStore {
 impl EventLog for MemoryStore {
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>> {
         let state = self.lock();
-        let start = usize::try_from(cursor)
+        let start = usize::try_from(cursor.saturating_sub(state.discarded))
             .unwrap_or(usize::MAX)
             .min(state.events.len());
-        Ok(state.events[start..].iter().take(limit).cloned().collect())
+        Ok(state.events.range(start..).take(limit).cloned().collect())
+    }
+
+    fn discard_events(&self, cursor: u64) -> Result<()> {
+        let mut state = self.lock();
+        let drop = usize::try_from(cursor.saturating_sub(state.discarded))
+            .unwrap_or(usize::MAX)
+            .min(state.events.len());
+        state.events.drain(..drop);
+        state.discarded += drop as u64;
+        Ok(())
     }
 }

@@ -180,7 +180,19 @@ pub fn outbox_order<S: Store>(store: S) -> Outcome {
             .enumerate()
             .all(|(i, e)| e.cursor == i as u64 + 1),
         || "cursors must be 1, 2, 3, ...".into(),
-    )
+    )?;
+    // Retention: discarded events are gone, later cursors unchanged.
+    run(engine.discard_events(3), "discard")?;
+    let kept = run(engine.events_since(0, 10), "events_since")?;
+    let cursors: Vec<u64> = kept.iter().map(|e| e.cursor).collect();
+    ensure(cursors == [4, 5], || {
+        format!("after discarding up to 3, events_since(0) gave cursors {cursors:?}")
+    })?;
+    run(engine.adjust_stock(&key, 1, "count"), "adjust")?;
+    let next = run(engine.events_since(5, 10), "events_since")?;
+    ensure(next.len() == 1 && next[0].cursor == 6, || {
+        "cursors keep counting after a discard".into()
+    })
 }
 
 /// `THREADS` threads reserve one unit at a time from 100 units: exactly 100
