@@ -89,6 +89,26 @@ impl<S: Store> Engine<S> {
             })
     }
 
+    /// Sets `delta` units of `key` aside as unavailable for `reason`
+    /// (negative: returns them to sale).
+    ///
+    /// # Errors
+    ///
+    /// `invalid_stock_operation` when fewer units are available (or
+    /// unavailable, to return).
+    pub fn set_aside(&self, key: &StockKey, delta: i64, reason: &str) -> Result<StockRecord> {
+        self.store
+            .apply_stock(key, &StockChange::SetAside { delta }, &|before, after| {
+                let kind = EventKind::StockSetAside {
+                    key: key.clone(),
+                    delta,
+                    reason: reason.to_owned(),
+                    level: after.level,
+                };
+                self.with_low_stock(key, kind, before, after)
+            })
+    }
+
     /// Reserves `qty` units of `key` for `ttl_ms` milliseconds: an atomic
     /// conditional decrement, never an oversell.
     ///

@@ -183,25 +183,85 @@ impl StockLevel {
         .checked("fulfil")
     }
 
-    /// Changes `on_hand` by `delta` (a delivery, a count, a loss).
+    /// Changes `on_hand` by `delta` (a delivery, a count, a loss). A
+    /// delivery is always taken, even one that only partly covers
+    /// backorders; a loss may not take `available` below zero (or below
+    /// where backorders already put it).
     ///
     /// # Errors
     ///
-    /// `invalid_stock_operation` when `on_hand` would go below what is
-    /// reserved, committed and unavailable.
+    /// `invalid_stock_operation` when a loss exceeds what is available, or
+    /// `on_hand` would go negative.
     pub fn adjust(self, delta: i64) -> Result<StockLevel> {
         let on_hand = self
             .on_hand
             .checked_add(delta)
             .ok_or_else(|| invalid("adjust", format!("{delta} overflows")))?;
         let next = StockLevel { on_hand, ..self };
-        if next.on_hand < 0 || next.on_hand < self.reserved + self.committed + self.unavailable {
+        if delta < 0 && next.available() < self.available().min(0) {
             return Err(invalid(
                 "adjust",
-                format!("on hand {on_hand} would be below reserved + committed + unavailable"),
+                format!(
+                    "removing {} units, but only {} are available",
+                    -i128::from(delta),
+                    self.available().max(0)
+                ),
             ));
         }
-        next.checked("adjust")
+        if on_hand < 0 {
+            return Err(invalid(
+                "adjust",
+                format!("on hand {on_hand} would be negative"),
+            ));
+        }
+        Ok(next)
+    }
+
+    /// Moves `delta` units from available to unavailable (damaged,
+    /// quarantined, held for display), or back when negative. `on_hand`
+    /// does not change.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_stock_operation` when setting aside more than is available,
+    /// or returning more than is unavailable.
+    ///
+    /// ```
+    /// use kassa::inventory::StockLevel;
+    /// let level = StockLevel { on_hand: 10, ..StockLevel::default() }.set_aside(3)?;
+    /// assert_eq!((level.available(), level.unavailable), (7, 3));
+    /// assert_eq!(level.set_aside(-4).unwrap_err().code(), "invalid_stock_operation");
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    pub fn set_aside(self, delta: i64) -> Result<StockLevel> {
+        let unavailable = self
+            .unavailable
+            .checked_add(delta)
+            .ok_or_else(|| invalid("set_aside", format!("{delta} overflows")))?;
+        if unavailable < 0 {
+            return Err(invalid(
+                "set_aside",
+                format!(
+                    "returning {} units, but only {} are unavailable",
+                    -i128::from(delta),
+                    self.unavailable
+                ),
+            ));
+        }
+        let next = StockLevel {
+            unavailable,
+            ..self
+        };
+        if delta > 0 && next.available() < 0 {
+            return Err(invalid(
+                "set_aside",
+                format!(
+                    "setting aside {delta} units, but only {} are available",
+                    self.available().max(0)
+                ),
+            ));
+        }
+        Ok(next)
     }
 }
 
@@ -256,6 +316,21 @@ mod tests {
             start.adjust(-5).unwrap_err().code(),
             "invalid_stock_operation"
         );
+        // Backorders: a partial delivery is taken; a loss cannot deepen them.
+        let owed = level(0, 5, 0, 0)
+            .reserve(2, StockPolicy::Backorder { limit: None })
+            .unwrap();
+        assert_eq!(owed.available(), -7);
+        assert_eq!(owed.adjust(3).unwrap().available(), -4);
+        assert_eq!(
+            owed.adjust(3).unwrap().adjust(-1).unwrap_err().code(),
+            "invalid_stock_operation"
+        );
+        assert_eq!(start.set_aside(4).unwrap(), level(10, 2, 3, 5));
+        assert_eq!(start.set_aside(-1).unwrap(), level(10, 2, 3, 0));
+        for bad in [start.set_aside(5), start.set_aside(-2), owed.set_aside(1)] {
+            assert_eq!(bad.unwrap_err().code(), "invalid_stock_operation");
+        }
         for bad in [
             start.reserve(0, deny),
             start.release(0),
@@ -279,6 +354,8 @@ mod tests {
             start.commit(1),
             start.fulfil(2),
             start.adjust(7),
+            start.set_aside(2),
+            start.set_aside(-1),
         ] {
             let l = next.unwrap();
             assert_eq!(

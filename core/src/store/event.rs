@@ -31,6 +31,17 @@ pub enum EventKind {
         /// The level after it.
         level: StockLevel,
     },
+    /// Units were set aside as unavailable (or returned when negative).
+    StockSetAside {
+        /// The key.
+        key: StockKey,
+        /// The change in unavailable units.
+        delta: i64,
+        /// Why (damaged, quarantine...).
+        reason: String,
+        /// The level after it.
+        level: StockLevel,
+    },
     /// Units were reserved.
     StockReserved {
         /// The reservation.

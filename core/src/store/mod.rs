@@ -45,6 +45,11 @@ pub enum StockChange {
         /// The change.
         delta: i64,
     },
+    /// Move units between available and unavailable.
+    SetAside {
+        /// Units set aside (negative: returned to available).
+        delta: i64,
+    },
     /// Ship committed units.
     Fulfil {
         /// Units.
@@ -199,6 +204,7 @@ pub fn apply_change(before: Option<&StockRecord>, change: &StockChange) -> Resul
             after.low_stock_threshold = low_stock_threshold;
         }
         StockChange::Adjust { delta } => after.level = base.level.adjust(delta)?,
+        StockChange::SetAside { delta } => after.level = base.level.set_aside(delta)?,
         StockChange::Fulfil { qty } => after.level = base.level.fulfil(qty)?,
     }
     after.version = base.version + 1;

@@ -123,7 +123,23 @@ pub fn stock_lifecycle<S: Store>(store: S) -> Outcome {
             .is_err_and(|e| e.code() == "invalid_stock_operation"),
         || "fulfilling uncommitted stock must be invalid_stock_operation".into(),
     )?;
-    Ok(())
+    let l = run(engine.set_aside(&key, 2, "damaged"), "set aside")?.level;
+    ensure(
+        (l.available(), l.unavailable, l.on_hand) == (3, 2, 5),
+        || format!("setting 2 aside: unexpected level {l:?}"),
+    )?;
+    ensure(
+        engine
+            .set_aside(&key, 4, "damaged")
+            .is_err_and(|e| e.code() == "invalid_stock_operation"),
+        || "setting aside more than is available must be invalid_stock_operation".into(),
+    )?;
+    let after = run(engine.stock(&key), "stock")?
+        .ok_or("the record vanished")?
+        .level;
+    ensure(after == l, || {
+        "a refused set-aside must change nothing".into()
+    })
 }
 
 /// Every change records its events, read back in order by cursor with
