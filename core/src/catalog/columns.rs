@@ -36,6 +36,11 @@ impl Interner {
         id
     }
 
+    /// How many strings are interned.
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
     /// The id of `text`, if any product ever used it.
     pub(crate) fn get(&self, text: &str) -> Option<u32> {
         self.ids.get(text).copied()
@@ -175,6 +180,18 @@ impl Columns {
         let at = *self.offsets.get(slot as usize)? as usize;
         let w = self.words.get(at..)?;
         (w.first()? & 1 == 1 && w.len() >= HEADER).then_some(Rec { w })
+    }
+
+    /// Reads a word from each cache line of `slot`'s record, so that the
+    /// lines are on their way in before the record is needed.
+    pub(crate) fn touch(&self, slot: u32) -> u32 {
+        let Some(&at) = self.offsets.get(slot as usize) else {
+            return 0;
+        };
+        let at = at as usize;
+        (0..4).fold(0, |acc, line| {
+            acc ^ self.words.get(at + line * 16).copied().unwrap_or(0)
+        })
     }
 
     /// Marks `slot` dead (its product moved to a newer slot).

@@ -29,6 +29,7 @@ mod attribute;
 mod category;
 mod collection;
 mod columns;
+mod facets;
 mod import;
 mod index;
 pub mod limits;

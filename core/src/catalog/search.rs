@@ -4,11 +4,11 @@
 //! only for stock facts, rule-based collections and the hits returned.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use super::columns::{self, pairs, Columns, Rec, VarRec, ATTRIBUTE_BASE, CATEGORY, CHANNEL, TAG};
+use super::facets::{facet_texts, Counter};
 use super::index::{CatalogIndex, SkuFacts};
 use super::query::{decode_cursor, encode_cursor, SortKey, MAX_PAGE};
 use super::{
@@ -17,6 +17,9 @@ use super::{
 };
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, Money};
+
+/// How many candidates ahead the loop loads records.
+const LOOKAHEAD: usize = 8;
 
 /// What the stock side says about a SKU.
 pub type FactsFn<'a> = &'a dyn Fn(&str) -> SkuFacts;
@@ -278,14 +281,20 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
     } else {
         candidates(index, &plan)
     };
-    let mut counts: Vec<FxHashMap<u32, usize>> = vec![FxHashMap::default(); q.facets.len()];
+    let mut counts: Vec<Counter> = q.facets.iter().map(|_| Counter::new(cols)).collect();
     let mut matches: Vec<Match> = Vec::new();
     let mut variant_hits: Vec<usize> = Vec::new();
     let mut vrows: Vec<VarRec<'_>> = Vec::new();
     let mut seen: Vec<u32> = Vec::new();
     let mut total = 0;
     let needs_product = q.in_stock || q.facets.contains(&Facet::InStock);
-    for (slot, score) in candidates {
+    // Loading a few records ahead lets their cache misses overlap with the
+    // work on this one (the loads feed only `ahead`, which nothing waits on).
+    let mut ahead = 0u32;
+    for (i, &(slot, score)) in candidates.iter().enumerate() {
+        if let Some(&(next, _)) = candidates.get(i + LOOKAHEAD) {
+            ahead ^= cols.touch(next);
+        }
         let Some(rec) = cols.rec(slot) else { continue };
         if !plan.row_matches(&rec) {
             continue;
@@ -322,7 +331,7 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
                         for (n, v) in pairs(vrows[i].options()) {
                             if n == *key && !seen.contains(&v) {
                                 seen.push(v);
-                                *count.entry(v).or_insert(0) += 1;
+                                count.bump(v);
                             }
                         }
                     }
@@ -330,7 +339,7 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
                 (Some(key), _) => {
                     for (k, v) in pairs(rec.labels()) {
                         if k == *key {
-                            *count.entry(v).or_insert(0) += 1;
+                            count.bump(v);
                         }
                     }
                 }
@@ -339,7 +348,7 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
                     let any = variant_hits
                         .iter()
                         .any(|&i| variants.get(i).is_some_and(|v| sellable(v, facts)));
-                    *count.entry(u32::from(any)).or_insert(0) += 1;
+                    count.bump(u32::from(any));
                 }
                 (None, _) => {}
             }
@@ -364,6 +373,7 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
         }
         matches.push(m);
     }
+    std::hint::black_box(ahead);
     let cmp = |a: &Match, b: &Match| {
         q_order(q.sort, &a.key, &b.key)
             .then_with(|| a.id_prefix.cmp(&b.id_prefix))
@@ -465,35 +475,6 @@ fn hit(index: &CatalogIndex, plan: &Plan<'_>, m: &Match, facts: FactsFn<'_>) -> 
             .collect(),
         score: m.score,
     })
-}
-
-fn facet_texts(
-    cols: &Columns,
-    q: &CatalogQuery,
-    counts: Vec<FxHashMap<u32, usize>>,
-) -> BTreeMap<String, BTreeMap<String, usize>> {
-    let texts = if counts.iter().any(|c| !c.is_empty()) {
-        cols.interner.texts()
-    } else {
-        Vec::new()
-    };
-    q.facets
-        .iter()
-        .zip(counts)
-        .map(|(facet, count)| {
-            let values = count
-                .into_iter()
-                .map(|(id, n)| {
-                    let text = match facet {
-                        Facet::InStock => if id == 1 { "true" } else { "false" }.to_owned(),
-                        _ => texts.get(id as usize).copied().unwrap_or("").to_owned(),
-                    };
-                    (text, n)
-                })
-                .collect();
-            (facet.key(), values)
-        })
-        .collect()
 }
 
 /// Compares sort keys in the query's order (ids break ties, ascending).
