@@ -118,25 +118,8 @@ pub(crate) struct VarRec<'a> {
 impl Columns {
     /// Appends the record of `product` (its slot is the number of records).
     pub(crate) fn push(&mut self, product: &Product) {
-        self.offsets.push(count(self.words.len()));
-        let mut labels: Vec<u32> = Vec::new();
-        for (key, list) in [
-            (TAG, &product.tags),
-            (CATEGORY, &product.categories),
-            (CHANNEL, &product.channels),
-        ] {
-            for value in list {
-                labels.extend([key, self.interner.intern(value)]);
-            }
-        }
-        for (code, value) in product.attributes.iter() {
-            let key = self.interner.intern(code) + ATTRIBUTE_BASE;
-            let text = match value {
-                AttributeValue::Text(t) | AttributeValue::Enum(t) => self.interner.intern(t),
-                other => self.interner.intern(&other.facet_text()),
-            };
-            labels.extend([key, text]);
-        }
+        let at = self.words.len();
+        self.offsets.push(count(at));
         let created = product.created_at.map_or(0, |t| t.0) as u64;
         let prefix = id_prefix(&product.id);
         self.words.extend([
@@ -147,10 +130,31 @@ impl Columns {
             (prefix >> 64) as u32,
             (prefix >> 32) as u32,
             prefix as u32,
-            count(labels.len() / 2),
+            0, // label count, set below
             count(product.variants.len()),
         ]);
-        self.words.extend(labels);
+        for (key, list) in [
+            (TAG, &product.tags),
+            (CATEGORY, &product.categories),
+            (CHANNEL, &product.channels),
+        ] {
+            for value in list {
+                let value = self.interner.intern(value);
+                self.words.extend([key, value]);
+            }
+        }
+        for (code, value) in product.attributes.iter() {
+            let key = self.interner.intern(code) + ATTRIBUTE_BASE;
+            let text = match value {
+                AttributeValue::Text(t) | AttributeValue::Enum(t) => self.interner.intern(t),
+                other => self.interner.intern(&other.facet_text()),
+            };
+            self.words.extend([key, text]);
+        }
+        let labels = (self.words.len() - at - HEADER) / 2;
+        if let Some(n) = self.words.get_mut(at + 7) {
+            *n = count(labels);
+        }
         for v in &product.variants {
             self.words
                 .extend([count(v.options.len()), count(v.prices.len())]);

@@ -249,16 +249,16 @@ impl CatalogIndex {
                 }
             }
         }
-        let skus: Vec<&str> = product.variants.iter().map(|v| v.sku.as_str()).collect();
-        let skus = skus.join(" ");
-        self.text.add(
-            slot,
-            &[
-                (Field::Name, &product.name),
-                (Field::Sku, &skus),
-                (Field::Description, &product.description),
-            ],
+        let mut fields = Vec::with_capacity(product.variants.len() + 2);
+        fields.push((Field::Name, product.name.as_str()));
+        fields.extend(
+            product
+                .variants
+                .iter()
+                .map(|v| (Field::Sku, v.sku.as_str())),
         );
+        fields.push((Field::Description, product.description.as_str()));
+        self.text.add(slot, &fields);
         let name_key = fold(&product.name).into_boxed_str();
         self.columns.push(&product);
         self.slots.push(Some(Entry {

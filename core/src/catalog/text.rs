@@ -60,35 +60,48 @@ pub(crate) struct TextIndex {
 
 impl TextIndex {
     /// Indexes `slot` under the tokens of each field (each token once, at
-    /// its most telling field).
+    /// its most telling field). ASCII text is lowered token by token into
+    /// one scratch buffer; only new vocabulary entries allocate.
     pub(crate) fn add(&mut self, slot: u32, fields: &[(Field, &str)]) {
-        let folded: Vec<(Field, String)> = fields.iter().map(|(f, t)| (*f, fold(t))).collect();
-        let mut best: Vec<(&str, Field)> = Vec::new();
-        for (field, text) in &folded {
+        let mut best: Vec<(u32, Field)> = Vec::new();
+        let mut scratch = String::new();
+        for (field, text) in fields {
+            let folded;
+            let text = if text.is_ascii() {
+                *text
+            } else {
+                folded = fold(text);
+                folded.as_str()
+            };
             for token in text
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|t| !t.is_empty())
             {
-                match best.iter_mut().find(|(t, _)| *t == token) {
+                scratch.clear();
+                scratch.push_str(token);
+                scratch.make_ascii_lowercase();
+                let id = self.token_id(&scratch);
+                match best.iter_mut().find(|(t, _)| *t == id) {
                     Some((_, f)) => *f = (*f).max(*field),
-                    None => best.push((token, *field)),
+                    None => best.push((id, *field)),
                 }
             }
         }
-        for (token, field) in best {
-            let id = match self.vocab.get(token) {
-                Some(&id) => id,
-                None => {
-                    let id = u32::try_from(self.postings.len()).unwrap_or(u32::MAX);
-                    self.vocab.insert(token.into(), id);
-                    self.postings.push(Vec::new());
-                    id
-                }
-            };
+        for (id, field) in best {
             if let Some(list) = self.postings.get_mut(id as usize) {
                 list.push((slot << 2) | field as u32);
             }
         }
+    }
+
+    fn token_id(&mut self, token: &str) -> u32 {
+        if let Some(&id) = self.vocab.get(token) {
+            return id;
+        }
+        let id = u32::try_from(self.postings.len()).unwrap_or(u32::MAX);
+        self.vocab.insert(token.into(), id);
+        self.postings.push(Vec::new());
+        id
     }
 
     /// Slots matching every query token (as a prefix of an indexed token),
