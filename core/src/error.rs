@@ -118,11 +118,11 @@ pub enum Error {
     },
 
     /// A cart line names a SKU that is not in the catalog (exact match).
-    #[error("unknown SKU {sku:?} (line {line})")]
+    #[error("unknown SKU {sku:?}{}", cart_line(*line))]
     UnknownSku {
         /// The SKU as given (cut to [`SHOWN_VALUE_MAX`] characters).
         sku: String,
-        /// The 1-based cart line.
+        /// The 1-based cart line; 0 for a lookup outside a cart.
         line: usize,
     },
 
@@ -342,6 +342,22 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+
+    /// A cart line id that is not in the cart.
+    #[error("no line {id:?} in the cart")]
+    UnknownLine {
+        /// The line id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
+    /// A checkout command the current state does not allow; nothing changed.
+    #[error("cannot {command} a checkout in state {state}")]
+    InvalidTransition {
+        /// The checkout state.
+        state: &'static str,
+        /// The command refused.
+        command: &'static str,
+    },
 }
 
 /// What a caller can do about an error: the small, stable grouping the
@@ -374,7 +390,8 @@ impl Error {
             | Error::UnknownReservation { .. }
             | Error::UnknownCategory { .. }
             | Error::UnknownProduct { .. }
-            | Error::UnknownCollection { .. } => ErrorKind::NotFound,
+            | Error::UnknownCollection { .. }
+            | Error::UnknownLine { .. } => ErrorKind::NotFound,
             Error::InvalidState { .. }
             | Error::CaptureExceedsAuthorized { .. }
             | Error::RefundExceedsCaptured { .. }
@@ -384,7 +401,8 @@ impl Error {
             | Error::InsufficientStock { .. }
             | Error::InvalidStockOperation { .. }
             | Error::ConcurrentModification { .. }
-            | Error::DuplicateSku { .. } => ErrorKind::Conflict,
+            | Error::DuplicateSku { .. }
+            | Error::InvalidTransition { .. } => ErrorKind::Conflict,
             Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
             Error::UnknownCurrency { .. }
             | Error::InvalidAmount { .. }
@@ -446,6 +464,8 @@ impl Error {
             Error::UnknownCollection { .. } => "unknown_collection",
             Error::InvalidAttribute { .. } => "invalid_attribute",
             Error::InvalidCursor { .. } => "invalid_cursor",
+            Error::InvalidTransition { .. } => "invalid_transition",
+            Error::UnknownLine { .. } => "unknown_line",
         }
     }
 
@@ -486,7 +506,18 @@ impl Error {
         "unknown_collection",
         "invalid_attribute",
         "invalid_cursor",
+        "invalid_transition",
+        "unknown_line",
     ];
+}
+
+/// ` (line N)` for a cart line, nothing for a lookup outside a cart.
+fn cart_line(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(" (line {line})")
+    }
 }
 
 /// Cuts a user-supplied value for display in an error message.
@@ -629,6 +660,11 @@ mod tests {
                 cursor: s(),
                 reason: "r",
             },
+            Error::InvalidTransition {
+                state: "cart",
+                command: "complete",
+            },
+            Error::UnknownLine { id: s() },
         ]
     }
 

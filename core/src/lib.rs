@@ -49,7 +49,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod coupon;
 pub mod engine;
 pub mod error;

@@ -54,6 +54,8 @@ from .errors import (
     UnknownProductError,
     UnknownCollectionError,
     DuplicateSkuError,
+    InvalidTransitionError,
+    UnknownLineError,
 )
 
 __all__ = [

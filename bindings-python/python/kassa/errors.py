@@ -244,6 +244,18 @@ class DuplicateSkuError(ConflictError):
     code = "duplicate_sku"
 
 
+class InvalidTransitionError(ConflictError):
+    """The checkout's state does not allow the command; nothing changed."""
+
+    code = "invalid_transition"
+
+
+class UnknownLineError(NotFoundError):
+    """No line with this id in the cart."""
+
+    code = "unknown_line"
+
+
 class PaymentFailedError(KassaError):
     """The payment failed; nothing was consumed."""
 
@@ -287,6 +299,8 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         UnknownProductError,
         UnknownCollectionError,
         DuplicateSkuError,
+        InvalidTransitionError,
+        UnknownLineError,
     )
 }
 
@@ -335,4 +349,6 @@ __all__ = [
     "UnknownProductError",
     "UnknownCollectionError",
     "DuplicateSkuError",
+    "InvalidTransitionError",
+    "UnknownLineError",
 ]

@@ -1,0 +1,20 @@
+//! Carts: lines (with custom attributes and price snapshots), saved-for-
+//! later lines, coupons, addresses, the shipping choice and notes, moved
+//! through the checkout state machine; guest-to-customer merge; and
+//! revalidation that reports what changed without changing anything.
+//!
+//! Pure: the engine loads a cart (a versioned document), calls these, and
+//! saves it back with its events; a stale save is `concurrent_modification`.
+
+mod address;
+mod lines;
+mod merge;
+mod revalidate;
+
+pub use address::{Address, MAX_ADDRESS_FIELD_BYTES};
+pub use lines::{
+    Cart, CartLine, LineSnapshot, SavedLine, MAX_COUPONS, MAX_LINES, MAX_LINE_ATTRIBUTE_BYTES,
+    MAX_NOTES_BYTES, MAX_QUANTITY,
+};
+pub use merge::{merge, MergeStrategy};
+pub use revalidate::{revalidate, CartWarning, CurrentVariant};
