@@ -343,6 +343,13 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A cart id that does not exist.
+    #[error("unknown cart {id:?}")]
+    UnknownCart {
+        /// The id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
     /// A cart line id that is not in the cart.
     #[error("no line {id:?} in the cart")]
     UnknownLine {
@@ -391,7 +398,8 @@ impl Error {
             | Error::UnknownCategory { .. }
             | Error::UnknownProduct { .. }
             | Error::UnknownCollection { .. }
-            | Error::UnknownLine { .. } => ErrorKind::NotFound,
+            | Error::UnknownLine { .. }
+            | Error::UnknownCart { .. } => ErrorKind::NotFound,
             Error::InvalidState { .. }
             | Error::CaptureExceedsAuthorized { .. }
             | Error::RefundExceedsCaptured { .. }
@@ -466,6 +474,7 @@ impl Error {
             Error::InvalidCursor { .. } => "invalid_cursor",
             Error::InvalidTransition { .. } => "invalid_transition",
             Error::UnknownLine { .. } => "unknown_line",
+            Error::UnknownCart { .. } => "unknown_cart",
         }
     }
 
@@ -508,6 +517,7 @@ impl Error {
         "invalid_cursor",
         "invalid_transition",
         "unknown_line",
+        "unknown_cart",
     ];
 }
 
@@ -665,6 +675,7 @@ mod tests {
                 command: "complete",
             },
             Error::UnknownLine { id: s() },
+            Error::UnknownCart { id: s() },
         ]
     }
 

@@ -56,6 +56,7 @@ from .errors import (
     DuplicateSkuError,
     InvalidTransitionError,
     UnknownLineError,
+    UnknownCartError,
 )
 
 __all__ = [

@@ -256,6 +256,12 @@ class UnknownLineError(NotFoundError):
     code = "unknown_line"
 
 
+class UnknownCartError(NotFoundError):
+    """No cart with this id."""
+
+    code = "unknown_cart"
+
+
 class PaymentFailedError(KassaError):
     """The payment failed; nothing was consumed."""
 
@@ -301,6 +307,7 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         DuplicateSkuError,
         InvalidTransitionError,
         UnknownLineError,
+        UnknownCartError,
     )
 }
 
@@ -351,4 +358,5 @@ __all__ = [
     "DuplicateSkuError",
     "InvalidTransitionError",
     "UnknownLineError",
+    "UnknownCartError",
 ]

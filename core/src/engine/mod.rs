@@ -2,12 +2,14 @@
 //! pure logic, and writes the result with its events atomically; time and
 //! ids are injected ([`Clock`], [`IdSource`]).
 
+mod cart;
 mod catalog;
 mod clock;
 mod inventory;
 
 use std::sync::Arc;
 
+pub use cart::PricingSettings;
 pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemClock};
 
 use crate::error::Result;

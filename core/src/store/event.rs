@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ProductStatus;
+use crate::checkout::CheckoutState;
 use crate::inventory::{StockKey, StockLevel, StockPolicy};
 use crate::pricing::Timestamp;
 
@@ -85,6 +86,22 @@ pub enum EventKind {
         qty: u64,
         /// The level after it.
         level: StockLevel,
+    },
+    /// A cart was created.
+    CartCreated {
+        /// The cart id.
+        cart: String,
+        /// Its customer (none: a guest).
+        customer: Option<String>,
+    },
+    /// A cart changed.
+    CartUpdated {
+        /// The cart id.
+        cart: String,
+        /// Its new version.
+        version: u64,
+        /// Its checkout state after the change.
+        checkout: CheckoutState,
     },
     /// A product was saved for the first time.
     ProductCreated {

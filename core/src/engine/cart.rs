@@ -1,0 +1,312 @@
+//! The engine's cart operations: carts are versioned documents; every
+//! change is a pure cart operation saved over the version the caller read
+//! (`concurrent_modification` otherwise) with its event.
+
+use serde::{Deserialize, Serialize};
+
+use super::Engine;
+use crate::cart::{revalidate, Address, Cart, CartWarning, CurrentVariant, LineSnapshot};
+use crate::catalog::{Product, ProductStatus, SortedMap};
+use crate::error::{shown, Error, Result};
+use crate::money::{Currency, RoundingMode};
+use crate::pricing::{
+    self, PriceBook, PriceBreakdown, PricingContext, PricingInput, ProductPrice, Promotion,
+    ShippingMethod, TaxConfig, TaxLocation,
+};
+use crate::store::{EventKind, NewEvent, Store};
+
+const CARTS: &str = "carts";
+const SETTINGS: &str = "settings";
+const PRICING: &str = "pricing";
+
+/// The store's pricing configuration: promotions, tax, rounding, shipping
+/// methods. Kept as one versioned document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PricingSettings {
+    /// Candidate promotions.
+    pub promotions: Vec<Promotion>,
+    /// Tax rates and zones (none: untaxed).
+    pub tax: Option<TaxConfig>,
+    /// Rounding at the named points.
+    pub rounding_mode: RoundingMode,
+    /// Shipping methods by id.
+    pub shipping_methods: Vec<ShippingMethod>,
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value)
+        .map_err(|e| crate::catalog::limits::invalid("document", "json", e.to_string()))
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(what: &str, value: serde_json::Value) -> Result<T> {
+    serde_json::from_value(value)
+        .map_err(|e| crate::catalog::limits::invalid(what, "json", e.to_string()))
+}
+
+impl<S: Store> Engine<S> {
+    /// Replaces the pricing settings.
+    ///
+    /// # Errors
+    ///
+    /// `concurrent_modification` when `expected` is not the stored version
+    /// (none: there must be none yet).
+    pub fn set_pricing(&self, settings: &PricingSettings, expected: Option<u64>) -> Result<u64> {
+        self.store
+            .save(SETTINGS, PRICING, expected, to_json(settings)?, Vec::new())
+    }
+
+    /// The pricing settings and their version (defaults, version 0, when
+    /// never set).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn pricing(&self) -> Result<(PricingSettings, u64)> {
+        match self.store.load(SETTINGS, PRICING)? {
+            Some(doc) => Ok((from_json("pricing settings", doc.value)?, doc.version)),
+            None => Ok((PricingSettings::default(), 0)),
+        }
+    }
+
+    /// Creates an empty cart.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn create_cart(&self, currency: Currency, customer: Option<&str>) -> Result<(Cart, u64)> {
+        let mut cart = Cart::new(self.ids.next_id("cart"), currency, self.clock.now());
+        cart.customer = customer.map(str::to_owned);
+        let event = self.event(EventKind::CartCreated {
+            cart: cart.id.clone(),
+            customer: cart.customer.clone(),
+        });
+        let version = self
+            .store
+            .save(CARTS, &cart.id, None, to_json(&cart)?, vec![event])?;
+        Ok((cart, version))
+    }
+
+    /// The cart `id` and its version.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_cart`.
+    pub fn cart(&self, id: &str) -> Result<(Cart, u64)> {
+        let doc = self
+            .store
+            .load(CARTS, id)?
+            .ok_or_else(|| Error::UnknownCart { id: shown(id) })?;
+        Ok((from_json("cart", doc.value)?, doc.version))
+    }
+
+    /// Applies `change` to the cart read at version `expected` and saves it
+    /// with a `cart_updated` event. Returns the cart and its new version.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_cart`; `concurrent_modification` when someone saved since
+    /// `expected`; whatever `change` refuses (nothing is saved).
+    pub fn update_cart(
+        &self,
+        id: &str,
+        expected: u64,
+        change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
+    ) -> Result<(Cart, u64)> {
+        let (mut cart, version) = self.cart(id)?;
+        if version != expected {
+            return Err(Error::ConcurrentModification {
+                entity: format!("{CARTS}/{}", shown(id)),
+                expected: Some(expected),
+                current: Some(version),
+            });
+        }
+        change(&mut cart, self)?;
+        let event: NewEvent = self.event(EventKind::CartUpdated {
+            cart: cart.id.clone(),
+            version: version + 1,
+            checkout: cart.checkout,
+        });
+        let version = self
+            .store
+            .save(CARTS, id, Some(version), to_json(&cart)?, vec![event])?;
+        Ok((cart, version))
+    }
+
+    /// Adds `qty` of the catalog variant `sku` to a cart, with custom
+    /// `attributes`, and snapshots its price and name for revalidation.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_sku`; `no_price_for_currency`; `invalid_transition` for a
+    /// product not on sale (draft or archived); as [`Cart::add_line`] and
+    /// [`Engine::update_cart`].
+    pub fn add_to_cart(
+        &self,
+        id: &str,
+        expected: u64,
+        sku: &str,
+        qty: u64,
+        attributes: SortedMap<String>,
+    ) -> Result<(Cart, u64)> {
+        let (product, index) = self.product_by_sku(sku)?;
+        if product.status != ProductStatus::Active {
+            return Err(Error::InvalidTransition {
+                state: "not_on_sale",
+                command: "add_to_cart",
+            });
+        }
+        self.update_cart(id, expected, |cart, engine| {
+            let unit_price = product
+                .variants
+                .get(index)
+                .and_then(|v| v.price(cart.currency))
+                .ok_or_else(|| Error::NoPriceForCurrency {
+                    sku: shown(sku),
+                    currency: cart.currency,
+                })?;
+            let now = engine.clock.now();
+            let line_id = engine.ids.next_id("line");
+            cart.add_line(&line_id, sku, qty, attributes, now)?;
+            if let Some(line) = cart.lines.iter_mut().find(|l| l.sku == sku) {
+                line.snapshot = Some(LineSnapshot {
+                    unit_price,
+                    name: product.name.clone(),
+                    at: now,
+                });
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets a cart's shipping address.
+    ///
+    /// # Errors
+    ///
+    /// As [`Cart::set_shipping_address`] and [`Engine::update_cart`].
+    pub fn set_cart_address(
+        &self,
+        id: &str,
+        expected: u64,
+        address: Address,
+    ) -> Result<(Cart, u64)> {
+        self.update_cart(id, expected, |cart, engine| {
+            cart.set_shipping_address(address, engine.clock.now())
+        })
+    }
+
+    /// Prices a cart through the pricing kernel: the catalog's prices,
+    /// tags, categories (with their ancestors), tax categories and weights,
+    /// the pricing settings, the cart's coupons, channel, customer and
+    /// shipping address, and the engine's clock.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_cart`, `unknown_sku` for a line whose variant is gone (see
+    /// [`Engine::revalidate_cart`]), and the kernel's errors.
+    pub fn price_cart(&self, id: &str) -> Result<PriceBreakdown> {
+        let (cart, _) = self.cart(id)?;
+        let (settings, _) = self.pricing()?;
+        let mut book = PriceBook::new();
+        let categories = self.store.categories()?;
+        for line in &cart.lines {
+            let Some((product, i)) = self.store.product_by_sku(&line.sku)? else {
+                continue;
+            };
+            let Some(variant) = product.variants.get(i) else {
+                continue;
+            };
+            let mut entry = ProductPrice::new(line.sku.clone(), crate::Money::zero(cart.currency));
+            entry.prices = variant.prices.clone();
+            entry.tags = product.tags.clone();
+            entry.categories = with_ancestors(&product, &categories);
+            entry.tax_category = product.tax_category.clone();
+            entry.weight_grams = variant.weight_grams.unwrap_or(0);
+            if book.get(&line.sku).is_none() {
+                book.insert(entry)?;
+            }
+        }
+        let lines = cart
+            .lines
+            .iter()
+            .map(|l| pricing::CartLine::new(l.sku.clone(), l.qty))
+            .collect();
+        let priced = pricing::Cart {
+            currency: cart.currency,
+            lines,
+        };
+        let context = PricingContext {
+            now: Some(self.clock.now()),
+            channel: cart.channel.clone(),
+            coupon_codes: cart.coupons.clone(),
+            customer_id: cart.customer.clone(),
+            tax_location: cart.shipping_address.as_ref().map(|a| TaxLocation {
+                country: a.country.clone(),
+                region: (!a.region.is_empty()).then(|| a.region.clone()),
+            }),
+            ..PricingContext::default()
+        };
+        let shipping = cart
+            .shipping_method
+            .as_deref()
+            .and_then(|m| settings.shipping_methods.iter().find(|s| &*s.id == m));
+        pricing::price(&PricingInput {
+            prices: &book,
+            cart: &priced,
+            promotions: &settings.promotions,
+            tax: settings.tax.as_ref(),
+            rounding_mode: settings.rounding_mode,
+            context: &context,
+            shipping,
+        })
+    }
+
+    /// What changed since each line was shown: prices, availability, stock.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_cart`, storage failures.
+    pub fn revalidate_cart(&self, id: &str) -> Result<Vec<CartWarning>> {
+        let (cart, _) = self.cart(id)?;
+        let mut known = Vec::new();
+        for line in &cart.lines {
+            let current = match self.store.product_by_sku(&line.sku)? {
+                Some((product, i)) => {
+                    let facts = self.store.sku_facts(&line.sku)?;
+                    product.variants.get(i).map(|v| CurrentVariant {
+                        status: product.status,
+                        unit_price: v.price(cart.currency),
+                        sellable: (facts.tracked && !facts.unlimited).then_some(facts.available),
+                    })
+                }
+                None => None,
+            };
+            known.push((line.sku.clone(), current));
+        }
+        Ok(revalidate(&cart, &|sku| {
+            known
+                .iter()
+                .find(|(s, _)| s == sku)
+                .and_then(|(_, c)| c.clone())
+        }))
+    }
+}
+
+/// The product's categories and all their ancestors, each once.
+fn with_ancestors(product: &Product, categories: &[crate::catalog::Category]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in &product.categories {
+        let mut at = Some(id.as_str());
+        for _ in 0..=categories.len() {
+            let Some(c) = at else { break };
+            if !out.iter().any(|o| o == c) {
+                out.push(c.to_owned());
+            }
+            at = categories
+                .iter()
+                .find(|k| k.id == c)
+                .and_then(|k| k.parent.as_deref());
+        }
+    }
+    out
+}

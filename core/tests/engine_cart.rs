@@ -1,0 +1,224 @@
+//! Carts through the engine: versioned saves, catalog snapshots, pricing
+//! through the kernel with the catalog's data, revalidation, events.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kassa::cart::{Address, CartWarning};
+use kassa::catalog::{Category, Product, ProductStatus, SortedMap, Variant};
+use kassa::engine::{Engine, ManualClock, PricingSettings, SequentialIds};
+use kassa::inventory::StockKey;
+use kassa::money::Rate;
+use kassa::pricing::{Action, Promotion, Target, TaxConfig, TaxZone, Timestamp};
+use kassa::store::{EventKind, MemoryStore};
+use kassa::{Currency, Money};
+
+fn eur(s: &str) -> Money {
+    Money::parse(s, Currency::EUR).unwrap()
+}
+
+fn shop() -> Engine<MemoryStore> {
+    let engine = Engine::new(
+        MemoryStore::new(),
+        Arc::new(ManualClock::new(Timestamp(1_000))),
+        Arc::new(SequentialIds::default()),
+    );
+    for (id, parent) in [("apparel", None), ("tees", Some("apparel")), ("home", None)] {
+        engine
+            .put_category(Category {
+                id: id.into(),
+                name: id.into(),
+                parent: parent.map(Into::into),
+                position: 0,
+            })
+            .unwrap();
+    }
+    for (id, sku, price, category, tax) in [
+        ("tee", "TEE-M", "20.00", "tees", "standard"),
+        ("mug", "MUG", "10.00", "home", "reduced"),
+    ] {
+        let mut p = Product::new(id, id);
+        p.status = ProductStatus::Active;
+        p.categories = vec![category.into()];
+        p.tax_category = Some(tax.into());
+        let mut v = Variant::new(sku);
+        v.prices = vec![eur(price)];
+        p.variants.push(v);
+        engine.create_product(p).unwrap();
+        engine
+            .adjust_stock(&StockKey::new(sku, "main"), 5, "delivery")
+            .unwrap();
+    }
+    let rate = |r: &str| Rate::parse(r).unwrap();
+    let settings = PricingSettings {
+        promotions: vec![Promotion::new(
+            "apparel-10",
+            1,
+            Action::LinePercent {
+                value: rate("0.10"),
+            },
+        )
+        .with_target(Target {
+            categories: vec!["apparel".into()],
+            ..Target::default()
+        })],
+        tax: Some(TaxConfig {
+            rates: BTreeMap::from([
+                ("standard".into(), rate("0.19")),
+                ("reduced".into(), rate("0.07")),
+            ]),
+            zones: vec![TaxZone {
+                country: "AT".into(),
+                region: None,
+                rates: BTreeMap::from([("standard".into(), rate("0.20"))]),
+            }],
+            ..TaxConfig::default()
+        }),
+        ..PricingSettings::default()
+    };
+    engine.set_pricing(&settings, None).unwrap();
+    engine
+}
+
+#[test]
+fn a_cart_is_priced_from_the_catalog_and_the_settings() {
+    let engine = shop();
+    let (cart, v) = engine.create_cart(Currency::EUR, Some("alice")).unwrap();
+    let (_, v) = engine
+        .add_to_cart(&cart.id, v, "TEE-M", 2, SortedMap::new())
+        .unwrap();
+    let (_, v) = engine
+        .add_to_cart(&cart.id, v, "MUG", 1, SortedMap::new())
+        .unwrap();
+    let (cart, _) = engine
+        .set_cart_address(
+            &cart.id,
+            v,
+            Address::new("Alice", "1 Main St", "Berlin", "DE"),
+        )
+        .unwrap();
+    // The promotion targets "apparel"; the tee is in "tees" below it.
+    let b = engine.price_cart(&cart.id).unwrap();
+    let shown = |m: Money| m.to_string();
+    assert_eq!(
+        (
+            shown(b.subtotal),
+            shown(b.discount_total),
+            shown(b.tax_total),
+            shown(b.grand_total)
+        ),
+        ("50.00".into(), "4.00".into(), "7.54".into(), "53.54".into())
+    );
+    // Shipped to Austria, the tee takes the zone's 20 %; the mug keeps 7 %.
+    let (_, v) = engine.cart(&cart.id).unwrap();
+    engine
+        .set_cart_address(&cart.id, v, Address::new("Alice", "1 Ring", "Wien", "AT"))
+        .unwrap();
+    let b = engine.price_cart(&cart.id).unwrap();
+    assert_eq!(
+        (shown(b.tax_total), shown(b.grand_total)),
+        ("7.90".into(), "53.90".into())
+    );
+}
+
+#[test]
+fn stale_and_bad_writes_change_nothing() {
+    let engine = shop();
+    let (cart, v1) = engine.create_cart(Currency::EUR, None).unwrap();
+    let (_, v2) = engine
+        .add_to_cart(&cart.id, v1, "TEE-M", 1, SortedMap::new())
+        .unwrap();
+    let stale = engine
+        .add_to_cart(&cart.id, v1, "MUG", 1, SortedMap::new())
+        .unwrap_err();
+    assert_eq!(stale.code(), "concurrent_modification");
+    for (sku, qty, code) in [("NOPE", 1, "unknown_sku"), ("MUG", 0, "invalid_quantity")] {
+        let err = engine
+            .add_to_cart(&cart.id, v2, sku, qty, SortedMap::new())
+            .unwrap_err();
+        assert_eq!(err.code(), code);
+    }
+    let (mut draft, dv) = engine
+        .product("mug")
+        .map(|(p, v)| ((*p).clone(), v))
+        .unwrap();
+    draft.status = ProductStatus::Draft;
+    engine.update_product(draft, dv).unwrap();
+    assert_eq!(
+        engine
+            .add_to_cart(&cart.id, v2, "MUG", 1, SortedMap::new())
+            .unwrap_err()
+            .code(),
+        "invalid_transition"
+    );
+    assert_eq!(
+        engine
+            .add_to_cart("nope", 1, "TEE-M", 1, SortedMap::new())
+            .unwrap_err()
+            .code(),
+        "unknown_cart"
+    );
+    let (now, v) = engine.cart(&cart.id).unwrap();
+    assert_eq!((v, now.lines.len(), now.lines[0].qty), (v2, 1, 1));
+    // Events: created, then one update; refused writes recorded nothing.
+    let carts: Vec<String> = engine
+        .events_since(0, 100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EventKind::CartCreated { .. } => Some("created".to_owned()),
+            EventKind::CartUpdated { version, .. } => Some(format!("updated v{version}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(carts, ["created", "updated v2"]);
+}
+
+#[test]
+fn revalidation_sees_price_stock_and_status_changes() {
+    let engine = shop();
+    let (cart, v) = engine.create_cart(Currency::EUR, None).unwrap();
+    let (_, v) = engine
+        .add_to_cart(&cart.id, v, "TEE-M", 4, SortedMap::new())
+        .unwrap();
+    engine
+        .add_to_cart(&cart.id, v, "MUG", 1, SortedMap::new())
+        .unwrap();
+    assert!(engine.revalidate_cart(&cart.id).unwrap().is_empty());
+    let (mut tee, tv) = engine
+        .product("tee")
+        .map(|(p, v)| ((*p).clone(), v))
+        .unwrap();
+    tee.variants[0].prices = vec![eur("22.00")];
+    engine.update_product(tee, tv).unwrap();
+    engine
+        .reserve(&StockKey::new("TEE-M", "main"), 2, 60_000)
+        .unwrap();
+    let (mut mug, mv) = engine
+        .product("mug")
+        .map(|(p, v)| ((*p).clone(), v))
+        .unwrap();
+    mug.status = ProductStatus::Archived;
+    engine.update_product(mug, mv).unwrap();
+    let (cart, _) = engine.cart(&cart.id).unwrap();
+    let (tee_line, mug_line) = (cart.lines[0].id.clone(), cart.lines[1].id.clone());
+    assert_eq!(
+        engine.revalidate_cart(&cart.id).unwrap(),
+        [
+            CartWarning::PriceChanged {
+                line: tee_line.clone(),
+                was: eur("20.00"),
+                now: eur("22.00")
+            },
+            CartWarning::OutOfStock {
+                line: tee_line,
+                requested: 4,
+                available: 3
+            },
+            CartWarning::Unavailable {
+                line: mug_line,
+                reason: "archived".into()
+            },
+        ]
+    );
+}
