@@ -11,8 +11,8 @@ use kassa::engine::{Engine, ManualClock, SequentialIds};
 use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::pricing::Timestamp;
 use kassa::store::{
-    apply_change, CatalogChange, CatalogStore, DocumentStore, Event, EventLog, EventsFor,
-    InventoryStore, MemoryStore, NewEvent, StockChange, Versioned,
+    apply_change, CatalogChange, CatalogStore, DocumentStore, DocumentWrite, Event, EventLog,
+    EventsFor, InventoryStore, MemoryStore, NewEvent, StockChange, Versioned,
 };
 use kassa::testing::conformance;
 use kassa::{Error, Result};
@@ -133,6 +133,10 @@ impl DocumentStore for RacyStore {
         events: Vec<NewEvent>,
     ) -> Result<u64> {
         self.inner.save(collection, id, expected, value, events)
+    }
+
+    fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {
+        self.inner.save_all(writes, events)
     }
 }
 

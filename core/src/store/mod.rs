@@ -165,6 +165,29 @@ pub trait DocumentStore: Send + Sync {
         value: Value,
         events: Vec<NewEvent>,
     ) -> Result<u64>;
+
+    /// Saves every write if every expected version holds, and records
+    /// `events`, all in one atomic step (an order, its cart and its
+    /// idempotency record together). Returns the new versions in order.
+    ///
+    /// # Errors
+    ///
+    /// `concurrent_modification` naming the first stale document; nothing
+    /// is written.
+    fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>>;
+}
+
+/// One document write of [`DocumentStore::save_all`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentWrite {
+    /// The collection.
+    pub collection: String,
+    /// The id.
+    pub id: String,
+    /// The version the writer read (none: the document must be new).
+    pub expected: Option<u64>,
+    /// The new body.
+    pub value: Value,
 }
 
 /// The outbox.

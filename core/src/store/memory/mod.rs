@@ -20,8 +20,8 @@ use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use super::{
-    apply_change, DocumentStore, Event, EventLog, EventsFor, InventoryStore, NewEvent, StockChange,
-    Versioned,
+    apply_change, DocumentStore, DocumentWrite, Event, EventLog, EventsFor, InventoryStore,
+    NewEvent, StockChange, Versioned,
 };
 use crate::catalog::{CatalogIndex, SkuFacts};
 use crate::error::{shown, Error, Result};
@@ -337,6 +337,36 @@ impl DocumentStore for MemoryStore {
         state.documents.insert(key, Versioned { value, version });
         state.append(events);
         Ok(version)
+    }
+
+    fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {
+        let mut state = self.lock();
+        let mut versions = Vec::with_capacity(writes.len());
+        for (i, w) in writes.iter().enumerate() {
+            let twice = writes[..i]
+                .iter()
+                .any(|o| o.collection == w.collection && o.id == w.id);
+            let current = state
+                .documents
+                .get(&(w.collection.clone(), w.id.clone()))
+                .map(|d| d.version);
+            if twice || current != w.expected {
+                return Err(Error::ConcurrentModification {
+                    entity: format!("{}/{}", w.collection, shown(&w.id)),
+                    expected: w.expected,
+                    current,
+                });
+            }
+            versions.push(current.unwrap_or(0) + 1);
+        }
+        for (w, &version) in writes.into_iter().zip(&versions) {
+            let value = w.value;
+            state
+                .documents
+                .insert((w.collection, w.id), Versioned { value, version });
+        }
+        state.append(events);
+        Ok(versions)
     }
 }
 

@@ -19,7 +19,7 @@ use serde_json::json;
 use crate::engine::{Engine, ManualClock, SequentialIds};
 use crate::inventory::{StockKey, StockPolicy};
 use crate::pricing::Timestamp;
-use crate::store::{EventKind, Store};
+use crate::store::{DocumentWrite, EventKind, Store};
 
 /// What a check returns: `Err` names the violated property.
 pub type Outcome = std::result::Result<(), String>;
@@ -59,6 +59,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     no_oversell(make())?;
     one_winner_per_reservation(make())?;
     versioned_saves_lose_no_update(make())?;
+    documents_save_together(make())?;
     reserve_all_adds_up_demand(make())?;
     stock_totals_over_locations(make())?;
     catalog_behaviour(make())?;
@@ -373,4 +374,81 @@ pub fn versioned_saves_lose_no_update<S: Store + 'static>(store: S) -> Outcome {
     ensure(doc.version == want as u64 + 1, || {
         format!("version {} after {} saves", doc.version, want + 1)
     })
+}
+
+/// `save_all` writes every document or none: one stale version refuses the
+/// whole batch and records no event.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn documents_save_together<S: Store>(store: S) -> Outcome {
+    let engine = engine(store);
+    let store = engine.store();
+    let write = |id: &str, expected, n: i64| DocumentWrite {
+        collection: "docs".into(),
+        id: id.into(),
+        expected,
+        value: json!({ "n": n }),
+    };
+    run(
+        store.save("docs", "a", None, json!({ "n": 0 }), Vec::new()),
+        "save a",
+    )?;
+    run(
+        store.save("docs", "b", None, json!({ "n": 0 }), Vec::new()),
+        "save b",
+    )?;
+    run(
+        store.save("docs", "b", Some(1), json!({ "n": 1 }), Vec::new()),
+        "save b again",
+    )?;
+    let event = || {
+        engine.event(EventKind::CategorySaved {
+            category: "batch".into(),
+        })
+    };
+    let before = run(engine.events_since(0, 100), "events")?.len();
+    let stale = store.save_all(
+        vec![
+            write("a", Some(1), 7),
+            write("b", Some(1), 7),
+            write("c", None, 7),
+        ],
+        vec![event()],
+    );
+    ensure(
+        stale.is_err_and(|e| e.code() == "concurrent_modification"),
+        || "a batch with one stale version must be concurrent_modification".into(),
+    )?;
+    let a = run(store.load("docs", "a"), "load a")?.ok_or("a vanished")?;
+    let c = run(store.load("docs", "c"), "load c")?;
+    let after = run(engine.events_since(0, 100), "events")?.len();
+    ensure(a.version == 1 && c.is_none() && after == before, || {
+        "a refused batch must write nothing and record no event".into()
+    })?;
+    let versions = run(
+        store.save_all(
+            vec![
+                write("a", Some(1), 8),
+                write("b", Some(2), 8),
+                write("c", None, 8),
+            ],
+            vec![event()],
+        ),
+        "save_all",
+    )?;
+    let after = run(engine.events_since(0, 100), "events")?.len();
+    ensure(versions == [2, 3, 1] && after == before + 1, || {
+        format!(
+            "batch versions {versions:?}, {} events recorded",
+            after - before
+        )
+    })?;
+    ensure(
+        store
+            .save_all(vec![write("d", None, 1), write("d", None, 2)], Vec::new())
+            .is_err_and(|e| e.code() == "concurrent_modification"),
+        || "one document twice in a batch must be refused".into(),
+    )
 }
