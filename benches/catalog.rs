@@ -11,20 +11,10 @@ use kassa::catalog::{CatalogQuery, Facet, Sort};
 use kassa::engine::Engine;
 use kassa::store::MemoryStore;
 use kassa::Currency;
-use kassa_benches::catalog_fixture::{attributes, categories, product};
+use kassa_benches::catalog_fixture;
 
 fn shop(products: usize, per: usize) -> Engine<MemoryStore> {
-    let engine = Engine::in_memory();
-    for c in categories() {
-        engine.put_category(c).expect("category");
-    }
-    for def in attributes() {
-        engine.define_attribute(def).expect("attribute");
-    }
-    for i in 0..products {
-        engine.create_product(product(i, per)).expect("product");
-    }
-    engine
+    catalog_fixture::shop(products, per).expect("the fixture is valid")
 }
 
 fn page(category: &str) -> CatalogQuery {

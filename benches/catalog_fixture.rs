@@ -5,7 +5,38 @@ use kassa::catalog::{
     AttributeDef, AttributeKind, AttributeValue, Category, Product, ProductOption, ProductStatus,
     Variant,
 };
+use kassa::engine::Engine;
+use kassa::store::MemoryStore;
 use kassa::{Currency, Money};
+
+/// An in-memory engine with the category tree and attribute definitions.
+///
+/// # Errors
+///
+/// None in practice; the fixture is valid.
+pub fn empty_shop() -> Result<Engine<MemoryStore>, kassa::Error> {
+    let engine = Engine::in_memory();
+    for c in categories() {
+        engine.put_category(c)?;
+    }
+    for def in attributes() {
+        engine.define_attribute(def)?;
+    }
+    Ok(engine)
+}
+
+/// [`empty_shop`] with `products` products of `variants` variants each.
+///
+/// # Errors
+///
+/// None in practice; the fixture is valid.
+pub fn shop(products: usize, variants: usize) -> Result<Engine<MemoryStore>, kassa::Error> {
+    let engine = empty_shop()?;
+    for i in 0..products {
+        engine.create_product(product(i, variants))?;
+    }
+    Ok(engine)
+}
 
 const ADJECTIVES: [&str; 24] = [
     "organic", "classic", "slim", "relaxed", "vintage", "summer", "winter", "urban", "coastal",

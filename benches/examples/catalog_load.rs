@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 use kassa::catalog::CatalogIndex;
-use kassa::engine::Engine;
 use kassa::pricing::Timestamp;
 use kassa_benches::catalog_fixture::{attributes, categories, product};
 
@@ -96,13 +95,7 @@ fn load_index(products: usize, per: usize) -> Result<(), kassa::Error> {
 fn load_engine(products: usize, per: usize) -> Result<(), kassa::Error> {
     let variants = products * per;
     let before = live();
-    let engine = Engine::in_memory();
-    for c in categories() {
-        engine.put_category(c)?;
-    }
-    for def in attributes() {
-        engine.define_attribute(def)?;
-    }
+    let engine = kassa_benches::catalog_fixture::empty_shop()?;
     let batch: Vec<_> = (0..products).map(|i| product(i, per)).collect();
     let start = Instant::now();
     for p in batch {

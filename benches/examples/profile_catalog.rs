@@ -2,22 +2,11 @@
 //! profiler: `perf record target/release/examples/profile_catalog root-3`.
 
 use kassa::catalog::{CatalogQuery, Facet, Sort};
-use kassa::engine::Engine;
 use kassa::Currency;
-use kassa_benches::catalog_fixture::{attributes, categories, product};
 
 fn main() -> Result<(), kassa::Error> {
     let category = std::env::args().nth(1).unwrap_or_else(|| "root-3".into());
-    let engine = Engine::in_memory();
-    for c in categories() {
-        engine.put_category(c)?;
-    }
-    for def in attributes() {
-        engine.define_attribute(def)?;
-    }
-    for i in 0..250_000 {
-        engine.create_product(product(i, 4))?;
-    }
+    let engine = kassa_benches::catalog_fixture::shop(250_000, 4)?;
     let q = CatalogQuery {
         category: Some(category),
         currency: Some(Currency::USD),
