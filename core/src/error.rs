@@ -343,6 +343,20 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// An order id that does not exist.
+    #[error("unknown order {id:?}")]
+    UnknownOrder {
+        /// The id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
+    /// A checkout with this idempotency key is still running.
+    #[error("a checkout with idempotency key {key:?} is still in progress")]
+    CheckoutInProgress {
+        /// The key (cut to [`SHOWN_VALUE_MAX`] characters).
+        key: String,
+    },
+
     /// A cart id that does not exist.
     #[error("unknown cart {id:?}")]
     UnknownCart {
@@ -399,7 +413,8 @@ impl Error {
             | Error::UnknownProduct { .. }
             | Error::UnknownCollection { .. }
             | Error::UnknownLine { .. }
-            | Error::UnknownCart { .. } => ErrorKind::NotFound,
+            | Error::UnknownCart { .. }
+            | Error::UnknownOrder { .. } => ErrorKind::NotFound,
             Error::InvalidState { .. }
             | Error::CaptureExceedsAuthorized { .. }
             | Error::RefundExceedsCaptured { .. }
@@ -410,7 +425,8 @@ impl Error {
             | Error::InvalidStockOperation { .. }
             | Error::ConcurrentModification { .. }
             | Error::DuplicateSku { .. }
-            | Error::InvalidTransition { .. } => ErrorKind::Conflict,
+            | Error::InvalidTransition { .. }
+            | Error::CheckoutInProgress { .. } => ErrorKind::Conflict,
             Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
             Error::UnknownCurrency { .. }
             | Error::InvalidAmount { .. }
@@ -475,6 +491,8 @@ impl Error {
             Error::InvalidTransition { .. } => "invalid_transition",
             Error::UnknownLine { .. } => "unknown_line",
             Error::UnknownCart { .. } => "unknown_cart",
+            Error::UnknownOrder { .. } => "unknown_order",
+            Error::CheckoutInProgress { .. } => "checkout_in_progress",
         }
     }
 
@@ -518,6 +536,8 @@ impl Error {
         "invalid_transition",
         "unknown_line",
         "unknown_cart",
+        "unknown_order",
+        "checkout_in_progress",
     ];
 }
 
@@ -676,6 +696,8 @@ mod tests {
             },
             Error::UnknownLine { id: s() },
             Error::UnknownCart { id: s() },
+            Error::UnknownOrder { id: s() },
+            Error::CheckoutInProgress { key: s() },
         ]
     }
 

@@ -57,6 +57,7 @@ pub mod engine;
 pub mod error;
 pub mod inventory;
 pub mod money;
+pub mod order;
 pub mod payment;
 pub mod pricing;
 pub mod store;

@@ -12,7 +12,7 @@ use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::pricing::Timestamp;
 use kassa::store::{
     apply_change, CatalogChange, CatalogStore, DocumentStore, DocumentWrite, Event, EventLog,
-    EventsFor, InventoryStore, MemoryStore, NewEvent, StockChange, Versioned,
+    EventsFor, InventoryStore, MemoryStore, NewEvent, OrderStore, StockChange, Versioned,
 };
 use kassa::testing::conformance;
 use kassa::{Error, Result};
@@ -147,6 +147,18 @@ impl EventLog for RacyStore {
 
     fn discard_events(&self, cursor: u64) -> Result<()> {
         self.inner.discard_events(cursor)
+    }
+}
+
+impl OrderStore for RacyStore {
+    fn place_order(
+        &self,
+        writes: Vec<DocumentWrite>,
+        commit: &[String],
+        events: Vec<NewEvent>,
+        committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
+    ) -> Result<Vec<u64>> {
+        self.inner.place_order(writes, commit, events, committed)
     }
 }
 

@@ -57,6 +57,8 @@ from .errors import (
     InvalidTransitionError,
     UnknownLineError,
     UnknownCartError,
+    UnknownOrderError,
+    CheckoutInProgressError,
 )
 
 __all__ = [

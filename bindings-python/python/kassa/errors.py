@@ -262,6 +262,18 @@ class UnknownCartError(NotFoundError):
     code = "unknown_cart"
 
 
+class UnknownOrderError(NotFoundError):
+    """No order with this id."""
+
+    code = "unknown_order"
+
+
+class CheckoutInProgressError(ConflictError):
+    """A checkout with this idempotency key is still running."""
+
+    code = "checkout_in_progress"
+
+
 class PaymentFailedError(KassaError):
     """The payment failed; nothing was consumed."""
 
@@ -308,6 +320,8 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         InvalidTransitionError,
         UnknownLineError,
         UnknownCartError,
+        UnknownOrderError,
+        CheckoutInProgressError,
     )
 }
 
@@ -359,4 +373,6 @@ __all__ = [
     "InvalidTransitionError",
     "UnknownLineError",
     "UnknownCartError",
+    "UnknownOrderError",
+    "CheckoutInProgressError",
 ]

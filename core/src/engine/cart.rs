@@ -207,6 +207,15 @@ impl<S: Store> Engine<S> {
     pub fn price_cart(&self, id: &str) -> Result<PriceBreakdown> {
         let (cart, _) = self.cart(id)?;
         let (settings, _) = self.pricing()?;
+        self.price_with(&cart, &settings)
+    }
+
+    /// Prices `cart` under `settings` (see [`Engine::price_cart`]).
+    pub(crate) fn price_with(
+        &self,
+        cart: &Cart,
+        settings: &PricingSettings,
+    ) -> Result<PriceBreakdown> {
         let mut book = PriceBook::new();
         let categories = self.store.categories()?;
         for line in &cart.lines {

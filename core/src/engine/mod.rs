@@ -4,12 +4,14 @@
 
 mod cart;
 mod catalog;
+mod checkout;
 mod clock;
 mod inventory;
 
 use std::sync::Arc;
 
 pub use cart::PricingSettings;
+pub use checkout::CheckoutOptions;
 pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemClock};
 
 use crate::error::Result;

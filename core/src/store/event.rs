@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::ProductStatus;
 use crate::checkout::CheckoutState;
 use crate::inventory::{StockKey, StockLevel, StockPolicy};
+use crate::money::Money;
 use crate::pricing::Timestamp;
 
 /// What happened.
@@ -102,6 +103,24 @@ pub enum EventKind {
         version: u64,
         /// Its checkout state after the change.
         checkout: CheckoutState,
+    },
+    /// An order was placed.
+    OrderPlaced {
+        /// The order id.
+        order: String,
+        /// Its number.
+        number: u64,
+        /// The cart it came from.
+        cart: String,
+        /// Its grand total.
+        total: Money,
+    },
+    /// An order's payment was captured.
+    PaymentCaptured {
+        /// The order id.
+        order: String,
+        /// The amount captured.
+        amount: Money,
     },
     /// A product was saved for the first time.
     ProductCreated {

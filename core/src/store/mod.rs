@@ -190,6 +190,29 @@ pub struct DocumentWrite {
     pub value: Value,
 }
 
+/// Placing an order: the one write that spans documents and stock.
+pub trait OrderStore: Send + Sync {
+    /// Commits the reservations `commit` (their units become committed
+    /// stock), saves `writes` (the order, its cart, its idempotency record,
+    /// counters), and records `events` plus `committed(reservation, after)`
+    /// for each reservation, all in one atomic step. A SQL store does it in
+    /// one transaction, with a unique constraint on the order per cart as
+    /// the last line of defence.
+    ///
+    /// # Errors
+    ///
+    /// `concurrent_modification` for a stale document, `unknown_reservation`
+    /// for a reservation no longer open (expired and swept); nothing is
+    /// written.
+    fn place_order(
+        &self,
+        writes: Vec<DocumentWrite>,
+        commit: &[String],
+        events: Vec<NewEvent>,
+        committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
+    ) -> Result<Vec<u64>>;
+}
+
 /// The outbox.
 pub trait EventLog: Send + Sync {
     /// Up to `limit` events with a cursor greater than `cursor`, in order.
@@ -210,9 +233,9 @@ pub trait EventLog: Send + Sync {
 }
 
 /// Everything a store provides.
-pub trait Store: InventoryStore + DocumentStore + EventLog + CatalogStore {}
+pub trait Store: InventoryStore + DocumentStore + EventLog + CatalogStore + OrderStore {}
 
-impl<T: InventoryStore + DocumentStore + EventLog + CatalogStore> Store for T {}
+impl<T: InventoryStore + DocumentStore + EventLog + CatalogStore + OrderStore> Store for T {}
 
 /// The pure effect of a [`StockChange`] on a record (a new record starts at zero).
 pub fn apply_change(before: Option<&StockRecord>, change: &StockChange) -> Result<StockRecord> {

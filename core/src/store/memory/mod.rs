@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::{
     apply_change, DocumentStore, DocumentWrite, Event, EventLog, EventsFor, InventoryStore,
-    NewEvent, StockChange, Versioned,
+    NewEvent, OrderStore, StockChange, Versioned,
 };
 use crate::catalog::{CatalogIndex, SkuFacts};
 use crate::error::{shown, Error, Result};
@@ -93,6 +93,37 @@ impl State {
         }
         totals.unlimited_locations += unlimited(&after);
         totals.sold += sold;
+    }
+
+    /// The versions `writes` would get, or the first stale one.
+    fn check_writes(&self, writes: &[DocumentWrite]) -> Result<Vec<u64>> {
+        let mut versions = Vec::with_capacity(writes.len());
+        for (i, w) in writes.iter().enumerate() {
+            let twice = writes[..i]
+                .iter()
+                .any(|o| o.collection == w.collection && o.id == w.id);
+            let current = self
+                .documents
+                .get(&(w.collection.clone(), w.id.clone()))
+                .map(|d| d.version);
+            if twice || current != w.expected {
+                return Err(Error::ConcurrentModification {
+                    entity: format!("{}/{}", w.collection, shown(&w.id)),
+                    expected: w.expected,
+                    current,
+                });
+            }
+            versions.push(current.unwrap_or(0) + 1);
+        }
+        Ok(versions)
+    }
+
+    fn write_all(&mut self, writes: Vec<DocumentWrite>, versions: &[u64]) {
+        for (w, &version) in writes.into_iter().zip(versions) {
+            let value = w.value;
+            self.documents
+                .insert((w.collection, w.id), Versioned { value, version });
+        }
     }
 
     fn sku_facts(&self, sku: &str) -> SkuFacts {
@@ -341,31 +372,50 @@ impl DocumentStore for MemoryStore {
 
     fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {
         let mut state = self.lock();
-        let mut versions = Vec::with_capacity(writes.len());
-        for (i, w) in writes.iter().enumerate() {
-            let twice = writes[..i]
-                .iter()
-                .any(|o| o.collection == w.collection && o.id == w.id);
-            let current = state
-                .documents
-                .get(&(w.collection.clone(), w.id.clone()))
-                .map(|d| d.version);
-            if twice || current != w.expected {
-                return Err(Error::ConcurrentModification {
-                    entity: format!("{}/{}", w.collection, shown(&w.id)),
-                    expected: w.expected,
-                    current,
-                });
-            }
-            versions.push(current.unwrap_or(0) + 1);
-        }
-        for (w, &version) in writes.into_iter().zip(&versions) {
-            let value = w.value;
-            state
-                .documents
-                .insert((w.collection, w.id), Versioned { value, version });
-        }
+        let versions = state.check_writes(&writes)?;
+        state.write_all(writes, &versions);
         state.append(events);
+        Ok(versions)
+    }
+}
+
+impl OrderStore for MemoryStore {
+    fn place_order(
+        &self,
+        writes: Vec<DocumentWrite>,
+        commit: &[String],
+        events: Vec<NewEvent>,
+        committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
+    ) -> Result<Vec<u64>> {
+        let mut state = self.lock();
+        let versions = state.check_writes(&writes)?;
+        let mut steps = Vec::with_capacity(commit.len());
+        let mut scratch: FxHashMap<StockKey, StockRecord> = FxHashMap::default();
+        for id in commit {
+            let r = state
+                .reservations
+                .get(id)
+                .cloned()
+                .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
+            let before = match scratch.get(&r.key) {
+                Some(record) => *record,
+                None => state.stock.get(&r.key).copied().unwrap_or_default(),
+            };
+            let mut after = before;
+            after.level = before.level.commit(r.qty)?;
+            after.version += 1;
+            scratch.insert(r.key.clone(), after);
+            steps.push((r, after));
+        }
+        state.write_all(writes, &versions);
+        let mut all = events;
+        for (r, after) in steps {
+            all.push(committed(&r, &after));
+            state.put_stock(&r.key, after, r.qty);
+            state.reservations.remove(&r.id);
+            state.expiry.remove(&(r.expires_at, r.id.clone()));
+        }
+        state.append(all);
         Ok(versions)
     }
 }

@@ -5,10 +5,16 @@
 //! with [`check_all`] and this crate can prove that a broken store fails.
 
 mod catalog;
+mod checkout;
 
 pub use catalog::{
     catalog_behaviour, concurrent_catalog_saves, hostile_text_round_trips,
     reserve_all_adds_up_demand, stock_totals_over_locations,
+};
+pub use checkout::{
+    a_running_key_is_in_progress, checkout_places_one_order, concurrent_checkouts_never_oversell,
+    coupon_limit_holds_under_concurrency, failed_payment_consumes_nothing,
+    one_cart_many_completions_one_order, timeouts_after_success_charge_once,
 };
 
 use std::sync::{Arc, Barrier};
@@ -65,6 +71,13 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     catalog_behaviour(make())?;
     concurrent_catalog_saves(make())?;
     hostile_text_round_trips(make())?;
+    checkout_places_one_order(make())?;
+    failed_payment_consumes_nothing(make())?;
+    concurrent_checkouts_never_oversell(make())?;
+    one_cart_many_completions_one_order(make())?;
+    coupon_limit_holds_under_concurrency(make())?;
+    timeouts_after_success_charge_once(make())?;
+    a_running_key_is_in_progress(make())?;
     Ok(())
 }
 

@@ -1,0 +1,538 @@
+//! Completing a checkout: one order per cart, whatever the retries and
+//! races (the browser and the payment webhook, a double click, a timeout).
+//!
+//! 1. Claim the idempotency key (a document created only if absent). The
+//!    same key again returns the same order, or `checkout_in_progress`
+//!    while the first call runs, or `idempotency_key_reused` for another
+//!    cart. A key whose attempt failed may be used again (the failure
+//!    consumed nothing).
+//! 2. Price the cart with the stored coupon counts; reserve its stock, all
+//!    lines at once (demand added up, kits expanded).
+//! 3. Authorize the grand total with the provider, outside any store
+//!    operation, under a key derived from the cart, its version, the
+//!    idempotency key and the attempt (a retry after a timeout replays the
+//!    same authorization; a losing attempt voids only its own; a new
+//!    attempt after a decline asks afresh).
+//! 4. Place the order in one atomic store step: order (created only if
+//!    absent: one per cart), cart (completed, at the version read), key
+//!    (done), order number counter, coupon counts, stock committed, events.
+//!    Counter and coupon conflicts are retried; a lost race for the order
+//!    returns the winner's order.
+//! 5. Capture under a key derived from the order, retried on a timeout.
+//!
+//! Any failure before step 4 releases the stock and voids the
+//! authorization: a failed payment consumes no coupon use and no stock.
+
+use serde::{Deserialize, Serialize};
+
+use super::cart::PricingSettings;
+use super::Engine;
+use crate::cart::Cart;
+use crate::checkout::{CheckoutCommand, CheckoutState};
+use crate::coupon::CouponUsage;
+use crate::error::{shown, Error, Result};
+use crate::inventory::Reservation;
+use crate::money::Money;
+use crate::order::{Order, OrderPayment, OrderStatus};
+use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway};
+use crate::pricing::{NotAppliedReason, Timestamp};
+use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
+
+const KEYS: &str = "idempotency";
+const ORDERS: &str = "orders";
+const CARTS: &str = "carts";
+const COUPONS: &str = "coupons";
+const SEQUENCES: &str = "sequences";
+
+/// How checkouts complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutOptions {
+    /// The stock location orders draw from.
+    pub location: String,
+    /// How long reservations live if a completion dies half-way.
+    pub reservation_ttl_ms: i64,
+    /// After this long, a key still marked in progress is taken over (its
+    /// process died).
+    pub in_progress_lease_ms: i64,
+    /// Retries of a provider call that timed out (same key each time).
+    pub gateway_retries: u32,
+}
+
+impl Default for CheckoutOptions {
+    fn default() -> Self {
+        CheckoutOptions {
+            location: "main".into(),
+            reservation_ttl_ms: 15 * 60_000,
+            in_progress_lease_ms: 60_000,
+            gateway_retries: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct KeyRecord {
+    cart: String,
+    at: Timestamp,
+    #[serde(flatten)]
+    state: KeyState,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum KeyState {
+    InProgress,
+    Done { order: String },
+    Failed { code: String },
+}
+
+enum Claim {
+    Owned(u64),
+    Replay(Box<Result<Order>>),
+}
+
+/// A coupon's stored usage: (upper-case code, usage, stored version).
+type CouponRow = (String, CouponUsage, Option<u64>);
+
+fn json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value)
+        .map_err(|e| crate::catalog::limits::invalid("document", "json", e.to_string()))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(what: &str, value: serde_json::Value) -> Result<T> {
+    serde_json::from_value(value)
+        .map_err(|e| crate::catalog::limits::invalid(what, "json", e.to_string()))
+}
+
+fn write(
+    collection: &str,
+    id: &str,
+    expected: Option<u64>,
+    value: serde_json::Value,
+) -> DocumentWrite {
+    DocumentWrite {
+        collection: collection.into(),
+        id: id.into(),
+        expected,
+        value,
+    }
+}
+
+impl<S: Store> Engine<S> {
+    /// Completes the checkout of cart `cart_id` under `idempotency_key`,
+    /// paying through `gateway`: exactly one order per cart.
+    ///
+    /// # Errors
+    ///
+    /// `idempotency_key_reused` (the key belongs to another cart),
+    /// `checkout_in_progress`, `invalid_transition` (the cart has no
+    /// shipping choice yet), `insufficient_stock`, `payment_failed`,
+    /// `coupon_usage_limit_reached`, `coupon_customer_limit_reached`,
+    /// `concurrent_modification` (the cart changed meanwhile), the pricing
+    /// kernel's errors. After any error nothing stays reserved or counted.
+    pub fn complete_checkout(
+        &self,
+        cart_id: &str,
+        idempotency_key: &str,
+        gateway: &dyn PaymentGateway,
+        options: &CheckoutOptions,
+    ) -> Result<Order> {
+        crate::catalog::limits::text("checkout", "idempotency_key", idempotency_key, 128)?;
+        let key_version = match self.claim(cart_id, idempotency_key, options)? {
+            Claim::Owned(version) => version,
+            Claim::Replay(result) => return *result,
+        };
+        let result = self.run_checkout(cart_id, idempotency_key, key_version, gateway, options);
+        if let Err(e) = &result {
+            let record = KeyRecord {
+                cart: cart_id.to_owned(),
+                at: self.clock.now(),
+                state: KeyState::Failed {
+                    code: e.code().to_owned(),
+                },
+            };
+            // The claim is ours; failing to mark it leaves it to the lease.
+            if let Ok(value) = json(&record) {
+                let _ =
+                    self.store
+                        .save(KEYS, idempotency_key, Some(key_version), value, Vec::new());
+            }
+        }
+        result
+    }
+
+    /// The order `id`.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_order`.
+    pub fn order(&self, id: &str) -> Result<(Order, u64)> {
+        let doc = self
+            .store
+            .load(ORDERS, id)?
+            .ok_or_else(|| Error::UnknownOrder { id: shown(id) })?;
+        Ok((parse("order", doc.value)?, doc.version))
+    }
+
+    fn claim(&self, cart_id: &str, key: &str, options: &CheckoutOptions) -> Result<Claim> {
+        let now = self.clock.now();
+        let fresh = json(&KeyRecord {
+            cart: cart_id.to_owned(),
+            at: now,
+            state: KeyState::InProgress,
+        })?;
+        for _ in 0..4 {
+            let Some(doc) = self.store.load(KEYS, key)? else {
+                match self.store.save(KEYS, key, None, fresh.clone(), Vec::new()) {
+                    Ok(version) => return Ok(Claim::Owned(version)),
+                    Err(e) if e.code() == "concurrent_modification" => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            let record: KeyRecord = parse("idempotency record", doc.value)?;
+            if record.cart != cart_id {
+                let reused = Error::IdempotencyKeyReused { key: shown(key) };
+                return Ok(Claim::Replay(Box::new(Err(reused))));
+            }
+            let take_over = match &record.state {
+                KeyState::Done { order } => {
+                    return Ok(Claim::Replay(Box::new(self.order(order).map(|(o, _)| o))))
+                }
+                KeyState::InProgress => {
+                    now.0.saturating_sub(record.at.0) >= options.in_progress_lease_ms
+                }
+                KeyState::Failed { .. } => true,
+            };
+            if !take_over {
+                let running = Error::CheckoutInProgress { key: shown(key) };
+                return Ok(Claim::Replay(Box::new(Err(running))));
+            }
+            match self
+                .store
+                .save(KEYS, key, Some(doc.version), fresh.clone(), Vec::new())
+            {
+                Ok(version) => return Ok(Claim::Owned(version)),
+                Err(e) if e.code() == "concurrent_modification" => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        let running = Error::CheckoutInProgress { key: shown(key) };
+        Ok(Claim::Replay(Box::new(Err(running))))
+    }
+
+    fn finish_with(
+        &self,
+        order_id: &str,
+        cart_id: &str,
+        key: &str,
+        key_version: u64,
+    ) -> Result<Order> {
+        let (order, _) = self.order(order_id)?;
+        let record = KeyRecord {
+            cart: cart_id.to_owned(),
+            at: self.clock.now(),
+            state: KeyState::Done {
+                order: order.id.clone(),
+            },
+        };
+        self.store
+            .save(KEYS, key, Some(key_version), json(&record)?, Vec::new())?;
+        Ok(order)
+    }
+
+    fn call(
+        &self,
+        gateway: &dyn PaymentGateway,
+        request: &GatewayRequest,
+        key: &str,
+        retries: u32,
+    ) -> GatewayOutcome {
+        let mut outcome = gateway.call(request, key);
+        for _ in 0..retries {
+            if !matches!(outcome, GatewayOutcome::Unknown { .. }) {
+                break;
+            }
+            outcome = gateway.call(request, key);
+        }
+        outcome
+    }
+
+    /// Stored coupon counts, and the settings with them filled in.
+    fn coupon_state(
+        &self,
+        settings: &PricingSettings,
+    ) -> Result<(PricingSettings, Vec<CouponRow>)> {
+        let mut out = settings.clone();
+        let mut state = Vec::new();
+        for promo in &mut out.promotions {
+            let Some(code) = promo.coupon_code.clone() else {
+                continue;
+            };
+            let id = code.to_ascii_uppercase();
+            let usage = match self.store.load(COUPONS, &id)? {
+                Some(doc) => (
+                    parse::<CouponUsage>("coupon", doc.value)?,
+                    Some(doc.version),
+                ),
+                None => match &promo.coupon_usage {
+                    Some(u) => (u.clone(), None),
+                    None => (CouponUsage::new(code.clone(), None, None), None),
+                },
+            };
+            promo.coupon_usage = Some(usage.0.clone());
+            state.push((id, usage.0, usage.1));
+        }
+        Ok((out, state))
+    }
+
+    fn run_checkout(
+        &self,
+        cart_id: &str,
+        key: &str,
+        key_version: u64,
+        gateway: &dyn PaymentGateway,
+        options: &CheckoutOptions,
+    ) -> Result<Order> {
+        let (cart, cart_version) = self.cart(cart_id)?;
+        let order_id = Order::id_for(cart_id);
+        if cart.checkout == CheckoutState::Completed {
+            return self.finish_with(&order_id, cart_id, key, key_version);
+        }
+        let mut done = cart.clone();
+        let now = self.clock.now();
+        if done.checkout == CheckoutState::ShippingSelected {
+            done.step(CheckoutCommand::StartPayment, now)?;
+        }
+        if done.checkout == CheckoutState::PaymentPending {
+            done.step(CheckoutCommand::PaymentAuthorized, now)?;
+        }
+        done.step(CheckoutCommand::Complete, now)?;
+
+        let (settings, _) = self.pricing()?;
+        let (priced_settings, _) = self.coupon_state(&settings)?;
+        let priced = self.price_with(&cart, &priced_settings)?;
+        // A coupon the shopper entered that is used up is an error, not a
+        // silent full price.
+        for skipped in &priced.promotions_not_applied {
+            let code = || {
+                settings
+                    .promotions
+                    .iter()
+                    .find(|p| p.id == skipped.id)
+                    .and_then(|p| p.coupon_code.clone())
+                    .unwrap_or_default()
+            };
+            match skipped.reason {
+                NotAppliedReason::CouponUsageLimitReached { limit } => {
+                    return Err(Error::CouponUsageLimitReached {
+                        code: code(),
+                        limit,
+                    })
+                }
+                NotAppliedReason::CouponCustomerLimitReached { limit } => {
+                    return Err(Error::CouponCustomerLimitReached {
+                        code: code(),
+                        customer: cart.customer.clone().unwrap_or_default(),
+                        limit,
+                    })
+                }
+                _ => {}
+            }
+        }
+        let items: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
+        let reservations =
+            self.reserve_items(&options.location, &items, options.reservation_ttl_ms)?;
+        let release = |held: &[Reservation]| {
+            for r in held {
+                let _ = self.release(&r.id);
+            }
+        };
+        let amount = priced.grand_total;
+        // One authorization per attempt: a losing attempt voids its own,
+        // never the winner's.
+        let auth_key = format!("auth:{cart_id}:{cart_version}:{key}:{key_version}");
+        let auth = self.call(
+            gateway,
+            &GatewayRequest::Authorize { amount },
+            &auth_key,
+            options.gateway_retries,
+        );
+        let reference = match auth {
+            GatewayOutcome::Approved { reference } => reference,
+            GatewayOutcome::Declined { reason } | GatewayOutcome::Unknown { reason } => {
+                release(&reservations);
+                return Err(Error::PaymentFailed { reason });
+            }
+        };
+        let void = || {
+            let request = GatewayRequest::Void {
+                reference: reference.clone(),
+            };
+            let void_key = format!("void:{cart_id}:{cart_version}:{key}:{key_version}");
+            let _ = self.call(gateway, &request, &void_key, options.gateway_retries);
+        };
+        let used: Vec<String> = priced
+            .promotions_applied
+            .iter()
+            .filter_map(|a| settings.promotions.iter().find(|p| p.id == a.id))
+            .filter_map(|p| p.coupon_code.clone())
+            .collect();
+        let mut placed = None;
+        for _ in 0..64 {
+            match self.try_place(
+                &done,
+                cart_version,
+                key,
+                key_version,
+                &priced,
+                &settings,
+                &used,
+                &reservations,
+                &reference,
+                amount,
+            ) {
+                Ok(order) => {
+                    placed = Some(order);
+                    break;
+                }
+                Err(Error::ConcurrentModification { entity, .. })
+                    if entity.starts_with(SEQUENCES) || entity.starts_with(COUPONS) =>
+                {
+                    continue
+                }
+                Err(Error::ConcurrentModification { entity, .. })
+                    if entity.starts_with(ORDERS) || entity.starts_with(CARTS) =>
+                {
+                    release(&reservations);
+                    void();
+                    if self.store.load(ORDERS, &order_id)?.is_some() {
+                        // Another attempt on this cart won: its order is the answer.
+                        return self.finish_with(&order_id, cart_id, key, key_version);
+                    }
+                    return Err(Error::ConcurrentModification {
+                        entity,
+                        expected: Some(cart_version),
+                        current: None,
+                    });
+                }
+                Err(e) => {
+                    release(&reservations);
+                    void();
+                    return Err(e);
+                }
+            }
+        }
+        let Some(mut order) = placed else {
+            release(&reservations);
+            void();
+            return Err(Error::CheckoutInProgress { key: shown(key) });
+        };
+        let capture = GatewayRequest::Capture {
+            reference: reference.clone(),
+            amount,
+            is_final: true,
+        };
+        if let GatewayOutcome::Approved { .. } = self.call(
+            gateway,
+            &capture,
+            &format!("capture:{}", order.id),
+            options.gateway_retries,
+        ) {
+            order.status = OrderStatus::Paid;
+            order.payment.captured = amount;
+            let event = self.event(EventKind::PaymentCaptured {
+                order: order.id.clone(),
+                amount,
+            });
+            // The capture happened; if this save loses a race the order
+            // document is re-read by whoever reads it next.
+            let _ = self
+                .store
+                .save(ORDERS, &order.id, Some(1), json(&order)?, vec![event]);
+        }
+        Ok(order)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn try_place(
+        &self,
+        done: &Cart,
+        cart_version: u64,
+        key: &str,
+        key_version: u64,
+        priced: &crate::pricing::PriceBreakdown,
+        settings: &PricingSettings,
+        used: &[String],
+        reservations: &[Reservation],
+        reference: &str,
+        amount: Money,
+    ) -> Result<Order> {
+        let now = self.clock.now();
+        let (number, seq_version) = match self.store.load(SEQUENCES, ORDERS)? {
+            Some(doc) => (doc.value["next"].as_u64().unwrap_or(1), Some(doc.version)),
+            None => (1, None),
+        };
+        let (_, coupons) = self.coupon_state(settings)?;
+        let customer = done.customer.clone().unwrap_or_default();
+        let mut writes = Vec::new();
+        for code in used {
+            let id = code.to_ascii_uppercase();
+            if let Some((_, usage, version)) = coupons.iter().find(|(c, _, _)| *c == id) {
+                let mut usage = usage.clone();
+                usage.redeem(&customer, Ok(()))?;
+                writes.push(write(COUPONS, &id, *version, json(&usage)?));
+            }
+        }
+        let order = Order::place(
+            done,
+            priced,
+            number,
+            used.to_vec(),
+            reservations.iter().map(|r| r.id.clone()).collect(),
+            OrderPayment {
+                reference: reference.to_owned(),
+                authorized: amount,
+                captured: Money::zero(amount.currency()),
+            },
+            now,
+        );
+        let record = KeyRecord {
+            cart: done.id.clone(),
+            at: now,
+            state: KeyState::Done {
+                order: order.id.clone(),
+            },
+        };
+        writes.push(write(ORDERS, &order.id, None, json(&order)?));
+        writes.push(write(CARTS, &done.id, Some(cart_version), json(done)?));
+        writes.push(write(KEYS, key, Some(key_version), json(&record)?));
+        writes.push(write(
+            SEQUENCES,
+            ORDERS,
+            seq_version,
+            serde_json::json!({ "next": number + 1 }),
+        ));
+        let events: Vec<NewEvent> = vec![
+            self.event(EventKind::OrderPlaced {
+                order: order.id.clone(),
+                number,
+                cart: done.id.clone(),
+                total: amount,
+            }),
+            self.event(EventKind::CartUpdated {
+                cart: done.id.clone(),
+                version: cart_version + 1,
+                checkout: done.checkout,
+            }),
+        ];
+        let ids: Vec<String> = reservations.iter().map(|r| r.id.clone()).collect();
+        self.store.place_order(writes, &ids, events, &|r, after| {
+            self.event(EventKind::StockCommitted {
+                reservation: r.id.clone(),
+                key: r.key.clone(),
+                qty: r.qty,
+                level: after.level,
+            })
+        })?;
+        Ok(order)
+    }
+}
