@@ -222,3 +222,54 @@ fn revalidation_sees_price_stock_and_status_changes() {
         ]
     );
 }
+
+#[test]
+fn idle_carts_expire_with_an_event_and_the_rest_stay() {
+    let clock = Arc::new(ManualClock::new(Timestamp(0)));
+    let engine = Engine::new(
+        MemoryStore::new(),
+        clock.clone(),
+        Arc::new(SequentialIds::default()),
+    );
+    let (old, _) = engine.create_cart(Currency::EUR, Some("bob")).unwrap();
+    let (done, v) = engine.create_cart(Currency::EUR, None).unwrap();
+    engine
+        .update_cart(&done.id, v, |c, e| {
+            c.step(kassa::checkout::CheckoutCommand::Cancel, e.clock().now())
+                .map(|_| ())
+        })
+        .unwrap();
+    clock.advance(40 * 60_000);
+    let (fresh, _) = engine.create_cart(Currency::EUR, None).unwrap();
+    clock.advance(60_000);
+    let (mut expired, mut after) = (Vec::new(), None);
+    loop {
+        let (page, next) = engine
+            .expire_idle_carts(30 * 60_000, after.as_deref(), 2)
+            .unwrap();
+        expired.extend(page);
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(expired, [old.id.clone()]);
+    assert_eq!(
+        engine.cart(&old.id).unwrap().0.checkout,
+        kassa::checkout::CheckoutState::Expired
+    );
+    assert_eq!(
+        engine.cart(&fresh.id).unwrap().0.checkout,
+        kassa::checkout::CheckoutState::Cart
+    );
+    let abandoned: Vec<Option<String>> = engine
+        .events_since(0, 100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EventKind::CartAbandoned { customer, .. } => Some(customer),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(abandoned, [Some("bob".to_owned())]);
+}

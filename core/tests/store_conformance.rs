@@ -138,6 +138,15 @@ impl DocumentStore for RacyStore {
     fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {
         self.inner.save_all(writes, events)
     }
+
+    fn scan(
+        &self,
+        collection: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Versioned)>> {
+        self.inner.scan(collection, after, limit)
+    }
 }
 
 impl EventLog for RacyStore {

@@ -270,6 +270,61 @@ impl<S: Store> Engine<S> {
         })
     }
 
+    /// Expires carts idle for `idle_ms` or more (not yet completed,
+    /// cancelled or expired), recording a `cart_abandoned` event for each
+    /// (the CRM counts them); looks at up to `limit` carts after the cart
+    /// id `after`. Returns the expired carts and where to continue.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures. A cart changed meanwhile is skipped, not expired.
+    pub fn expire_idle_carts(
+        &self,
+        idle_ms: i64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        let now = self.clock.now();
+        let page = self.store.scan(CARTS, after, limit)?;
+        let next = (page.len() == limit)
+            .then(|| page.last().map(|(id, _)| id.clone()))
+            .flatten();
+        let mut expired = Vec::new();
+        for (id, doc) in page {
+            let mut cart: Cart = from_json("cart", doc.value)?;
+            if cart.checkout.is_terminal() || now.0.saturating_sub(cart.updated_at.0) < idle_ms {
+                continue;
+            }
+            if cart
+                .step(crate::checkout::CheckoutCommand::Expire, now)
+                .is_err()
+            {
+                continue;
+            }
+            let events = vec![
+                self.event(EventKind::CartAbandoned {
+                    cart: id.clone(),
+                    customer: cart.customer.clone(),
+                    lines: cart.lines.len(),
+                }),
+                self.event(EventKind::CartUpdated {
+                    cart: id.clone(),
+                    version: doc.version + 1,
+                    checkout: cart.checkout,
+                }),
+            ];
+            match self
+                .store
+                .save(CARTS, &id, Some(doc.version), to_json(&cart)?, events)
+            {
+                Ok(_) => expired.push(id),
+                Err(e) if e.code() == "concurrent_modification" => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((expired, next))
+    }
+
     /// What changed since each line was shown: prices, availability, stock.
     ///
     /// # Errors

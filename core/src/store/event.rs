@@ -95,6 +95,15 @@ pub enum EventKind {
         /// Its customer (none: a guest).
         customer: Option<String>,
     },
+    /// A cart was left idle past its time and expired.
+    CartAbandoned {
+        /// The cart id.
+        cart: String,
+        /// Its customer (none: a guest).
+        customer: Option<String>,
+        /// Lines it held.
+        lines: usize,
+    },
     /// A cart changed.
     CartUpdated {
         /// The cart id.

@@ -166,6 +166,19 @@ pub trait DocumentStore: Send + Sync {
         events: Vec<NewEvent>,
     ) -> Result<u64>;
 
+    /// Up to `limit` documents of `collection` with ids after `after`
+    /// (none: from the start), in id order: for sweeps and exports.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    fn scan(
+        &self,
+        collection: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Versioned)>>;
+
     /// Saves every write if every expected version holds, and records
     /// `events`, all in one atomic step (an order, its cart and its
     /// idempotency record together). Returns the new versions in order.

@@ -34,7 +34,8 @@ struct State {
     reservations: FxHashMap<String, Reservation>,
     /// (expires_at, id) of open reservations, for sweeping in order.
     expiry: BTreeMap<(Timestamp, String), ()>,
-    documents: FxHashMap<(String, String), Versioned>,
+    /// Ordered, so a collection can be scanned by id.
+    documents: BTreeMap<(String, String), Versioned>,
     /// The outbox; `events[0]` has cursor `discarded + 1`.
     events: std::collections::VecDeque<Event>,
     discarded: u64,
@@ -368,6 +369,27 @@ impl DocumentStore for MemoryStore {
         state.documents.insert(key, Versioned { value, version });
         state.append(events);
         Ok(version)
+    }
+
+    fn scan(
+        &self,
+        collection: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Versioned)>> {
+        use std::ops::Bound;
+        let state = self.lock();
+        let start = match after {
+            Some(id) => Bound::Excluded((collection.to_owned(), id.to_owned())),
+            None => Bound::Included((collection.to_owned(), String::new())),
+        };
+        Ok(state
+            .documents
+            .range((start, Bound::Unbounded))
+            .take_while(|((c, _), _)| c == collection)
+            .take(limit)
+            .map(|((_, id), doc)| (id.clone(), doc.clone()))
+            .collect())
     }
 
     fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {

@@ -205,7 +205,7 @@ pub fn concurrent_checkouts_never_oversell<S: Store + 'static>(store: S) -> Outc
     )
 }
 
-/// The same cart completed 48 times at once under different keys: one
+/// The same cart completed 52 times at once under different keys: one
 /// order, one capture, and every success is that order.
 ///
 /// # Errors
@@ -222,7 +222,7 @@ pub fn one_cart_many_completions_one_order<S: Store + 'static>(store: S) -> Outc
                 (engine.clone(), cart.clone(), gateway.clone(), start.clone());
             thread::spawn(move || {
                 start.wait();
-                (0..12)
+                (0..13)
                     .map(|i| {
                         let key = format!("t{t}-{i}");
                         engine

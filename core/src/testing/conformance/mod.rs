@@ -463,5 +463,21 @@ pub fn documents_save_together<S: Store>(store: S) -> Outcome {
             .save_all(vec![write("d", None, 1), write("d", None, 2)], Vec::new())
             .is_err_and(|e| e.code() == "concurrent_modification"),
         || "one document twice in a batch must be refused".into(),
-    )
+    )?;
+    // Scans go by id, page by page, and stay inside their collection.
+    run(
+        store.save("other", "x", None, json!({}), Vec::new()),
+        "save other",
+    )?;
+    let first = run(store.scan("docs", None, 2), "scan")?;
+    let rest = run(
+        store.scan("docs", first.last().map(|(id, _)| id.as_str()), 10),
+        "scan",
+    )?;
+    let ids: Vec<&str> = first
+        .iter()
+        .chain(&rest)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    ensure(ids == ["a", "b", "c"], || format!("scan gave {ids:?}"))
 }
