@@ -24,7 +24,9 @@ fn shop() -> Engine<MemoryStore> {
         p.variants.push(v);
         engine.create_product(p).expect("product");
         let key = StockKey::new(format!("SKU-{i}"), "main");
-        engine.adjust_stock(&key, 1_000_000_000, "bench").expect("stock");
+        engine
+            .adjust_stock(&key, 1_000_000_000, "bench")
+            .expect("stock");
     }
     engine
         .set_pricing(&PricingSettings::default(), None)
@@ -55,15 +57,18 @@ fn benches(c: &mut Criterion) {
     let engine = shop();
     let gateway = TestGateway::default();
     let mut n = 0u64;
-    c.bench_function("checkout/full (create, 5 lines, address, shipping, pay, complete)", |b| {
-        b.iter(|| {
-            n += 1;
-            if n.is_multiple_of(4096) {
-                let _ = engine.discard_events(u64::MAX);
-            }
-            black_box(checkout(&engine, &gateway, n).is_ok())
-        })
-    });
+    c.bench_function(
+        "checkout/full (create, 5 lines, address, shipping, pay, complete)",
+        |b| {
+            b.iter(|| {
+                n += 1;
+                if n.is_multiple_of(4096) {
+                    let _ = engine.discard_events(u64::MAX);
+                }
+                black_box(checkout(&engine, &gateway, n).is_ok())
+            })
+        },
+    );
 }
 
 criterion_group!(group, benches);

@@ -29,6 +29,7 @@ mod attribute;
 mod category;
 mod collection;
 mod columns;
+mod csv;
 mod facets;
 mod import;
 mod index;
@@ -42,10 +43,8 @@ mod text;
 pub use attribute::{AttributeDef, AttributeKind, AttributeValue};
 pub use category::{Category, CategoryTree};
 pub use collection::{Collection, CollectionCondition, CollectionRule};
-pub use import::{
-    export_csv, export_jsonl, parse_csv, parse_jsonl, ImportGroup, ImportReport, Parsed, RowError,
-    CSV_HEADER,
-};
+pub use csv::{export_csv, parse_csv, CSV_HEADER};
+pub use import::{export_jsonl, parse_jsonl, ImportGroup, ImportReport, Parsed, RowError};
 pub use index::{CatalogIndex, Saved, SkuFacts};
 pub use product::{
     Component, Dimensions, Media, Product, ProductOption, ProductStatus, Relation, RelationKind,
