@@ -357,6 +357,13 @@ pub enum Error {
         key: String,
     },
 
+    /// Another refund of the order is running; retry later.
+    #[error("a refund of order {order:?} is in progress")]
+    RefundInProgress {
+        /// The order (cut to [`SHOWN_VALUE_MAX`] characters).
+        order: String,
+    },
+
     /// A cart id that does not exist.
     #[error("unknown cart {id:?}")]
     UnknownCart {
@@ -426,7 +433,8 @@ impl Error {
             | Error::ConcurrentModification { .. }
             | Error::DuplicateSku { .. }
             | Error::InvalidTransition { .. }
-            | Error::CheckoutInProgress { .. } => ErrorKind::Conflict,
+            | Error::CheckoutInProgress { .. }
+            | Error::RefundInProgress { .. } => ErrorKind::Conflict,
             Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
             Error::UnknownCurrency { .. }
             | Error::InvalidAmount { .. }
@@ -493,6 +501,7 @@ impl Error {
             Error::UnknownCart { .. } => "unknown_cart",
             Error::UnknownOrder { .. } => "unknown_order",
             Error::CheckoutInProgress { .. } => "checkout_in_progress",
+            Error::RefundInProgress { .. } => "refund_in_progress",
         }
     }
 
@@ -538,6 +547,7 @@ impl Error {
         "unknown_cart",
         "unknown_order",
         "checkout_in_progress",
+        "refund_in_progress",
     ];
 }
 
@@ -698,6 +708,7 @@ mod tests {
             Error::UnknownCart { id: s() },
             Error::UnknownOrder { id: s() },
             Error::CheckoutInProgress { key: s() },
+            Error::RefundInProgress { order: s() },
         ]
     }
 

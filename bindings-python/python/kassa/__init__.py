@@ -59,6 +59,7 @@ from .errors import (
     UnknownCartError,
     UnknownOrderError,
     CheckoutInProgressError,
+    RefundInProgressError,
 )
 
 __all__ = [

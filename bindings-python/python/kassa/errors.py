@@ -274,6 +274,12 @@ class CheckoutInProgressError(ConflictError):
     code = "checkout_in_progress"
 
 
+class RefundInProgressError(ConflictError):
+    """Another refund of the order is running; retry later."""
+
+    code = "refund_in_progress"
+
+
 class PaymentFailedError(KassaError):
     """The payment failed; nothing was consumed."""
 
@@ -322,6 +328,7 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         UnknownCartError,
         UnknownOrderError,
         CheckoutInProgressError,
+        RefundInProgressError,
     )
 }
 
@@ -375,4 +382,5 @@ __all__ = [
     "UnknownCartError",
     "UnknownOrderError",
     "CheckoutInProgressError",
+    "RefundInProgressError",
 ]

@@ -34,12 +34,15 @@ pub struct PricingSettings {
     pub shipping_methods: Vec<ShippingMethod>,
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
+pub(super) fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
     serde_json::to_value(value)
         .map_err(|e| crate::catalog::limits::invalid("document", "json", e.to_string()))
 }
 
-fn from_json<T: for<'de> Deserialize<'de>>(what: &str, value: serde_json::Value) -> Result<T> {
+pub(super) fn from_json<T: for<'de> Deserialize<'de>>(
+    what: &str,
+    value: serde_json::Value,
+) -> Result<T> {
     serde_json::from_value(value)
         .map_err(|e| crate::catalog::limits::invalid(what, "json", e.to_string()))
 }

@@ -34,12 +34,12 @@ use crate::error::{shown, Error, Result};
 use crate::inventory::Reservation;
 use crate::money::Money;
 use crate::order::{Order, OrderPayment, OrderStatus};
-use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway};
+use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, PaymentLedger, PaymentOp};
 use crate::pricing::{NotAppliedReason, Timestamp};
 use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
 
 const KEYS: &str = "idempotency";
-const ORDERS: &str = "orders";
+pub(super) const ORDERS: &str = "orders";
 const CARTS: &str = "carts";
 const COUPONS: &str = "coupons";
 const SEQUENCES: &str = "sequences";
@@ -93,15 +93,7 @@ enum Claim {
 /// A coupon's stored usage: (upper-case code, usage, stored version).
 type CouponRow = (String, CouponUsage, Option<u64>);
 
-fn json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(value)
-        .map_err(|e| crate::catalog::limits::invalid("document", "json", e.to_string()))
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(what: &str, value: serde_json::Value) -> Result<T> {
-    serde_json::from_value(value)
-        .map_err(|e| crate::catalog::limits::invalid(what, "json", e.to_string()))
-}
+use super::cart::{from_json as parse, to_json as json};
 
 fn write(
     collection: &str,
@@ -239,7 +231,9 @@ impl<S: Store> Engine<S> {
         Ok(order)
     }
 
-    fn call(
+    /// Calls the provider, retrying under the same key while the outcome
+    /// is unknown (a timeout may have succeeded).
+    pub(super) fn call(
         &self,
         gateway: &dyn PaymentGateway,
         request: &GatewayRequest,
@@ -438,7 +432,11 @@ impl<S: Store> Engine<S> {
             options.gateway_retries,
         ) {
             order.status = OrderStatus::Paid;
-            order.payment.captured = amount;
+            let capture = PaymentOp::Capture {
+                amount,
+                is_final: true,
+            };
+            order.payment.ledger.apply(capture, Some("capture"))?;
             let event = self.event(EventKind::PaymentCaptured {
                 order: order.id.clone(),
                 amount,
@@ -490,8 +488,7 @@ impl<S: Store> Engine<S> {
             reservations.iter().map(|r| r.id.clone()).collect(),
             OrderPayment {
                 reference: reference.to_owned(),
-                authorized: amount,
-                captured: Money::zero(amount.currency()),
+                ledger: PaymentLedger::authorize(amount)?,
             },
             now,
         );

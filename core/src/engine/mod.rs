@@ -7,6 +7,7 @@ mod catalog;
 mod checkout;
 mod clock;
 mod inventory;
+mod refund;
 
 use std::sync::Arc;
 

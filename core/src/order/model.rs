@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cart::{Address, Cart};
 use crate::money::{Currency, Money};
+use crate::payment::PaymentLedger;
 use crate::pricing::{PriceBreakdown, Timestamp};
 
 /// Where an order stands.
@@ -35,15 +36,16 @@ pub struct OrderLine {
     pub total: Money,
 }
 
-/// The payment behind an order.
+/// The payment behind an order: the provider's reference and the ledger
+/// of what was authorized, captured and refunded (the rules of the
+/// scenarios: captures never exceed the authorization, refunds never
+/// exceed the captures).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderPayment {
     /// The provider's reference.
     pub reference: String,
-    /// Authorized.
-    pub authorized: Money,
-    /// Captured so far.
-    pub captured: Money,
+    /// Authorized, captured, refunded, status, and the keys seen.
+    pub ledger: PaymentLedger,
 }
 
 /// A placed order.

@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, Money};
 
 /// Where a payment stands. `Refunded` and `Voided` are terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     /// Authorized, nothing captured.
@@ -43,7 +43,7 @@ impl PaymentStatus {
 }
 
 /// The amounts and status of one payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentState {
     /// What was authorized.
     pub authorized: Money,
@@ -58,7 +58,7 @@ pub struct PaymentState {
 }
 
 /// An operation on a payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum PaymentOp {
     /// Capture `amount`; a final capture releases whatever stays uncaptured.
@@ -127,7 +127,7 @@ pub fn parse_payment_amount(text: &str, currency: Currency) -> Result<Money> {
 /// assert_eq!(err.code(), "invalid_state");
 /// # Ok::<(), kassa::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentLedger {
     state: PaymentState,
     keys: BTreeMap<String, PaymentOp>,

@@ -131,6 +131,13 @@ pub enum EventKind {
         /// The amount captured.
         amount: Money,
     },
+    /// Part of an order's captured payment was refunded.
+    PaymentRefunded {
+        /// The order id.
+        order: String,
+        /// The amount refunded.
+        amount: Money,
+    },
     /// A product was saved for the first time.
     ProductCreated {
         /// The product id.

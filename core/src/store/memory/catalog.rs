@@ -39,13 +39,15 @@ impl CatalogStore for MemoryStore {
         now: Timestamp,
         events: &dyn Fn(&Product, &Saved) -> Vec<NewEvent>,
     ) -> Result<Saved> {
+        // The catalog lock is held until the event is in the outbox, so no
+        // reader sees the product before its event; the state lock only
+        // for the append.
         let mut catalog = self.write_catalog();
-        catalog.check(&product, expected)?;
         let id = product.id.clone();
-        let mut state = self.lock();
         let saved = catalog.save(product, expected, now)?;
         if let Some((stored, _)) = catalog.product(&id) {
-            state.append(events(&stored, &saved));
+            let new_events = events(&stored, &saved);
+            self.lock().append(new_events);
         }
         Ok(saved)
     }

@@ -413,3 +413,97 @@ pub fn a_running_key_is_in_progress<S: Store + 'static>(store: S) -> Outcome {
         format!("the same key during the first call answered {seen:?}")
     })
 }
+
+/// `THREADS` threads refund 7.00 at a time from a 100.00 capture: exactly
+/// 14 refunds go through, the rest are `refund_exceeds_captured`, and the
+/// provider refunded 14 times.
+///
+/// # Errors
+///
+/// The violated property (an over-refund).
+pub fn concurrent_refunds_never_exceed_captured<S: Store + 'static>(store: S) -> Outcome {
+    let engine = Arc::new(shop(store, 10, None)?);
+    let cart = ready_cart(&engine, 5, false)?;
+    let gateway = Arc::new(TestGateway::default());
+    let options = CheckoutOptions::default();
+    let order = run(
+        engine.complete_checkout(&cart, "k1", gateway.as_ref(), &options),
+        "complete",
+    )?;
+    let seven = Money::from_minor_units(700, Currency::EUR);
+    let start = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (engine, gateway, start, id) = (
+                engine.clone(),
+                gateway.clone(),
+                start.clone(),
+                order.id.clone(),
+            );
+            thread::spawn(move || {
+                start.wait();
+                let mut codes = Vec::new();
+                for i in 0..10 {
+                    let key = format!("r{t}-{i}");
+                    let code = loop {
+                        match engine.refund_order(
+                            &id,
+                            seven,
+                            &key,
+                            gateway.as_ref(),
+                            &CheckoutOptions::default(),
+                        ) {
+                            Ok(_) => break "ok".to_owned(),
+                            Err(e) if e.code() == "refund_in_progress" => thread::yield_now(),
+                            Err(e) => break e.code().to_owned(),
+                        }
+                    };
+                    codes.push((key, code));
+                }
+                codes
+            })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for h in handles {
+        codes.extend(
+            h.join()
+                .map_err(|_| "a refunding thread panicked".to_owned())?,
+        );
+    }
+    let ok = codes.iter().filter(|(_, c)| c == "ok").count();
+    let over = codes
+        .iter()
+        .filter(|(_, c)| c == "refund_exceeds_captured")
+        .count();
+    let refunds = gateway
+        .acted()
+        .iter()
+        .filter(|(r, _)| r.op() == "refund")
+        .count();
+    let (after, _) = run(engine.order(&order.id), "order")?;
+    let refunded = after.payment.ledger.state().refunded;
+    ensure(
+        ok == 14 && over == 26 && refunds == 14 && refunded.to_string() == "98.00",
+        || {
+            format!("{ok} refunds, {over} refused, {refunds} at the provider, {refunded} refunded of 100.00")
+        },
+    )?;
+    // A key that went through, sent again, refunds nothing more.
+    let (done, _) = codes
+        .iter()
+        .find(|(_, c)| c == "ok")
+        .ok_or("no refund went through")?;
+    run(
+        engine.refund_order(&order.id, seven, done, gateway.as_ref(), &options),
+        "replay",
+    )?;
+    let again = gateway
+        .acted()
+        .iter()
+        .filter(|(r, _)| r.op() == "refund")
+        .count();
+    ensure(again == 14, || {
+        "a replayed refund key refunded again".into()
+    })
+}

@@ -13,8 +13,9 @@ pub use catalog::{
 };
 pub use checkout::{
     a_running_key_is_in_progress, checkout_places_one_order, concurrent_checkouts_never_oversell,
-    coupon_limit_holds_under_concurrency, failed_payment_consumes_nothing,
-    one_cart_many_completions_one_order, timeouts_after_success_charge_once,
+    concurrent_refunds_never_exceed_captured, coupon_limit_holds_under_concurrency,
+    failed_payment_consumes_nothing, one_cart_many_completions_one_order,
+    timeouts_after_success_charge_once,
 };
 
 use std::sync::{Arc, Barrier};
@@ -78,6 +79,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     coupon_limit_holds_under_concurrency(make())?;
     timeouts_after_success_charge_once(make())?;
     a_running_key_is_in_progress(make())?;
+    concurrent_refunds_never_exceed_captured(make())?;
     Ok(())
 }
 

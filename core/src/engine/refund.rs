@@ -1,0 +1,127 @@
+//! Refunds of an order's captured payment. Refunds of one order run one at
+//! a time (a lock document with a lease), so concurrent refunds can never
+//! together exceed what was captured; the provider is called outside any
+//! store operation, under a key derived from the order and the caller's
+//! idempotency key.
+
+use serde::{Deserialize, Serialize};
+
+use super::cart::{from_json, to_json};
+use super::checkout::ORDERS;
+use super::{CheckoutOptions, Engine};
+use crate::error::{shown, Error, Result};
+use crate::money::Money;
+use crate::order::Order;
+use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, PaymentOp, Replay};
+use crate::pricing::Timestamp;
+use crate::store::{EventKind, Store};
+
+const LOCKS: &str = "locks";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Lock {
+    busy: bool,
+    at: Timestamp,
+}
+
+impl<S: Store> Engine<S> {
+    /// Refunds `amount` of order `order_id`'s captured payment through
+    /// `gateway`. The same `idempotency_key` again returns the order
+    /// without refunding twice.
+    ///
+    /// # Errors
+    ///
+    /// `refund_in_progress` while another refund of the order runs (retry
+    /// later), `refund_exceeds_captured`, `invalid_state`,
+    /// `idempotency_key_reused` (the key was used for another amount),
+    /// `payment_failed` when the provider refuses, `unknown_order`.
+    pub fn refund_order(
+        &self,
+        order_id: &str,
+        amount: Money,
+        idempotency_key: &str,
+        gateway: &dyn PaymentGateway,
+        options: &CheckoutOptions,
+    ) -> Result<Order> {
+        crate::catalog::limits::text("refund", "idempotency_key", idempotency_key, 128)?;
+        let lock = format!("refund:{order_id}");
+        let held = self.take_lock(&lock, order_id, options.in_progress_lease_ms)?;
+        let result = self.refund_locked(order_id, amount, idempotency_key, gateway, options);
+        let free = Lock {
+            busy: false,
+            at: self.clock.now(),
+        };
+        if let Ok(value) = to_json(&free) {
+            // Failing to free it leaves it to the lease.
+            let _ = self.store.save(LOCKS, &lock, Some(held), value, Vec::new());
+        }
+        result
+    }
+
+    fn take_lock(&self, lock: &str, order_id: &str, lease_ms: i64) -> Result<u64> {
+        let now = self.clock.now();
+        let busy = to_json(&Lock {
+            busy: true,
+            at: now,
+        })?;
+        let expected = match self.store.load(LOCKS, lock)? {
+            None => None,
+            Some(doc) => {
+                let held: Lock = from_json("lock", doc.value)?;
+                if held.busy && now.0.saturating_sub(held.at.0) < lease_ms {
+                    return Err(Error::RefundInProgress {
+                        order: shown(order_id),
+                    });
+                }
+                Some(doc.version)
+            }
+        };
+        self.store
+            .save(LOCKS, lock, expected, busy, Vec::new())
+            .map_err(|e| match e {
+                Error::ConcurrentModification { .. } => Error::RefundInProgress {
+                    order: shown(order_id),
+                },
+                other => other,
+            })
+    }
+
+    fn refund_locked(
+        &self,
+        order_id: &str,
+        amount: Money,
+        key: &str,
+        gateway: &dyn PaymentGateway,
+        options: &CheckoutOptions,
+    ) -> Result<Order> {
+        let (mut order, version) = self.order(order_id)?;
+        let mut ledger = order.payment.ledger.clone();
+        if ledger.apply(PaymentOp::Refund { amount }, Some(key))? == Replay::Replayed {
+            return Ok(order);
+        }
+        let request = GatewayRequest::Refund {
+            reference: order.payment.reference.clone(),
+            amount,
+        };
+        let provider_key = format!("refund:{order_id}:{key}");
+        match self.call(gateway, &request, &provider_key, options.gateway_retries) {
+            GatewayOutcome::Approved { .. } => {}
+            GatewayOutcome::Declined { reason } | GatewayOutcome::Unknown { reason } => {
+                return Err(Error::PaymentFailed { reason })
+            }
+        }
+        order.payment.ledger = ledger;
+        let event = self.event(EventKind::PaymentRefunded {
+            order: order.id.clone(),
+            amount,
+        });
+        self.store.save(
+            ORDERS,
+            order_id,
+            Some(version),
+            to_json(&order)?,
+            vec![event],
+        )?;
+        Ok(order)
+    }
+}
