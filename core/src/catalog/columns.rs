@@ -10,6 +10,8 @@
 //! ```text
 //! flags (bit 0 live, bits 1-2 status) | created (2) | id prefix (4)
 //! | label count | variant count | (key, value) per label
+//! | summary: pair count, (name, value) of every variant's options once,
+//!   price count, (currency, low, high) of the lowest price per currency
 //! | per variant: option count, price count, (name, value) per option,
 //!   (currency, low, high) per price
 //! ```
@@ -155,6 +157,33 @@ impl Columns {
         if let Some(n) = self.words.get_mut(at + 7) {
             *n = count(labels);
         }
+        // The summary: every (option, value) pair of any variant, once, and
+        // the lowest price per currency. Queries without variant-level
+        // filters read these instead of walking the variants.
+        let mut union: Vec<[u32; 2]> = Vec::new();
+        let mut lowest: Vec<(u32, i64)> = Vec::new();
+        for v in &product.variants {
+            for (name, value) in v.options.iter() {
+                let pair = [self.interner.intern(name), self.interner.intern(value)];
+                if !union.contains(&pair) {
+                    union.push(pair);
+                }
+            }
+            for price in &v.prices {
+                let (c, units) = (price.currency().ordinal(), price.minor_units());
+                match lowest.iter_mut().find(|(cur, _)| *cur == c) {
+                    Some((_, low)) => *low = (*low).min(units),
+                    None => lowest.push((c, units)),
+                }
+            }
+        }
+        self.words.push(count(union.len()));
+        self.words.extend(union.iter().flatten());
+        self.words.push(count(lowest.len()));
+        for (c, units) in lowest {
+            let units = units as u64;
+            self.words.extend([c, units as u32, (units >> 32) as u32]);
+        }
         for v in &product.variants {
             self.words
                 .extend([count(v.options.len()), count(v.prices.len())]);
@@ -236,9 +265,39 @@ impl<'a> Rec<'a> {
     }
 
     /// The variants, in order, into `out`.
+    /// Where the summary starts.
+    fn summary_at(&self) -> usize {
+        HEADER + self.word(7) as usize * 2
+    }
+
+    /// Every (option, value) pair of any variant, once, flat.
+    pub(crate) fn option_union(&self) -> &'a [u32] {
+        let at = self.summary_at();
+        let n = self.word(at) as usize * 2;
+        self.w.get(at + 1..at + 1 + n).unwrap_or(&[])
+    }
+
+    fn prices_at(&self) -> usize {
+        let at = self.summary_at();
+        at + 1 + self.word(at) as usize * 2
+    }
+
+    /// The lowest price of any variant in `currency`, in minor units.
+    pub(crate) fn lowest_price(&self, currency: Currency) -> Option<i64> {
+        let at = self.prices_at();
+        let n = self.word(at) as usize * 3;
+        let ordinal = currency.ordinal();
+        self.w
+            .get(at + 1..at + 1 + n)?
+            .chunks_exact(3)
+            .find(|c| c[0] == ordinal)
+            .map(|c| (u64::from(c[1]) | (u64::from(c[2]) << 32)) as i64)
+    }
+
     pub(crate) fn variants(&self, out: &mut Vec<VarRec<'a>>) {
         out.clear();
-        let mut at = HEADER + self.word(7) as usize * 2;
+        let prices = self.prices_at();
+        let mut at = prices + 1 + self.word(prices) as usize * 3;
         for _ in 0..self.word(8) {
             let (opts, prices) = (self.word(at) as usize * 2, self.word(at + 1) as usize * 3);
             let start = at + 2;

@@ -288,6 +288,7 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
     let mut seen: Vec<u32> = Vec::new();
     let mut total = 0;
     let needs_product = q.in_stock || q.facets.contains(&Facet::InStock);
+    let whole = plan.options.is_empty() && plan.min.is_none() && plan.max.is_none() && !q.in_stock;
     // Loading a few records ahead lets their cache misses overlap with the
     // work on this one (the loads feed only `ahead`, which nothing waits on).
     let mut ahead = 0u32;
@@ -309,22 +310,34 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
                 continue;
             }
         }
-        rec.variants(&mut vrows);
-        variant_hits.clear();
-        variant_hits.extend((0..vrows.len()).filter(|&i| plan.variant_matches(&vrows[i])));
-        if q.in_stock {
-            let variants = product().map_or(&[][..], |p| &p.variants);
-            variant_hits.retain(|&i| variants.get(i).is_some_and(|v| sellable(v, facts)));
-        }
-        if variant_hits.is_empty() {
-            continue;
-        }
+        // Without variant-level filters every variant matches: the record's
+        // summary (option pairs, lowest prices) answers without walking them.
+        let price = if whole {
+            plan.currency.and_then(|c| rec.lowest_price(c))
+        } else {
+            rec.variants(&mut vrows);
+            variant_hits.clear();
+            variant_hits.extend((0..vrows.len()).filter(|&i| plan.variant_matches(&vrows[i])));
+            if q.in_stock {
+                let variants = product().map_or(&[][..], |p| &p.variants);
+                variant_hits.retain(|&i| variants.get(i).is_some_and(|v| sellable(v, facts)));
+            }
+            if variant_hits.is_empty() {
+                continue;
+            }
+            plan.currency
+                .and_then(|c| variant_hits.iter().filter_map(|&i| vrows[i].price(c)).min())
+        };
         total += 1;
-        let price = plan
-            .currency
-            .and_then(|c| variant_hits.iter().filter_map(|&i| vrows[i].price(c)).min());
         for ((key, facet), count) in plan.facet_keys.iter().zip(&q.facets).zip(counts.iter_mut()) {
             match (key, facet) {
+                (Some(key), Facet::Option(_)) if whole => {
+                    for (n, v) in pairs(rec.option_union()) {
+                        if n == *key {
+                            count.bump(v);
+                        }
+                    }
+                }
                 (Some(key), Facet::Option(_)) => {
                     seen.clear();
                     for &i in &variant_hits {
@@ -345,9 +358,13 @@ pub fn run(index: &CatalogIndex, q: &CatalogQuery, facts: FactsFn<'_>) -> Result
                 }
                 (None, _) if needs_product => {
                     let variants = product().map_or(&[][..], |p| &p.variants);
-                    let any = variant_hits
-                        .iter()
-                        .any(|&i| variants.get(i).is_some_and(|v| sellable(v, facts)));
+                    let any = if whole {
+                        variants.iter().any(|v| sellable(v, facts))
+                    } else {
+                        variant_hits
+                            .iter()
+                            .any(|&i| variants.get(i).is_some_and(|v| sellable(v, facts)))
+                    };
                     count.bump(u32::from(any));
                 }
                 (None, _) => {}
