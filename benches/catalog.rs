@@ -7,10 +7,9 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use kassa::catalog::{CatalogQuery, Facet, Sort};
+use kassa::catalog::CatalogQuery;
 use kassa::engine::Engine;
 use kassa::store::MemoryStore;
-use kassa::Currency;
 use kassa_benches::catalog_fixture;
 
 fn shop(products: usize, per: usize) -> Engine<MemoryStore> {
@@ -18,19 +17,7 @@ fn shop(products: usize, per: usize) -> Engine<MemoryStore> {
 }
 
 fn page(category: &str) -> CatalogQuery {
-    CatalogQuery {
-        category: Some(category.into()),
-        currency: Some(Currency::USD),
-        sort: Sort::PriceAsc,
-        limit: 50,
-        facets: vec![
-            Facet::Attribute("material".into()),
-            Facet::Attribute("fit".into()),
-            Facet::Option("size".into()),
-            Facet::Option("colour".into()),
-        ],
-        ..CatalogQuery::default()
-    }
+    catalog_fixture::category_page(category)
 }
 
 fn catalog(c: &mut Criterion) {

@@ -2,8 +2,8 @@
 //! categories, attributes and prices come from fixed formulas per index.
 
 use kassa::catalog::{
-    AttributeDef, AttributeKind, AttributeValue, Category, Product, ProductOption, ProductStatus,
-    Variant,
+    AttributeDef, AttributeKind, AttributeValue, CatalogQuery, Category, Facet, Product,
+    ProductOption, ProductStatus, Sort, Variant,
 };
 use kassa::engine::Engine;
 use kassa::store::MemoryStore;
@@ -157,4 +157,22 @@ pub fn product(i: usize, variants: usize) -> Product {
         p.variants.push(v);
     }
     p
+}
+
+/// The benchmarked storefront page: `category`, 50 products by price in
+/// USD, with facet counts for both attributes and both options.
+pub fn category_page(category: &str) -> CatalogQuery {
+    CatalogQuery {
+        category: Some(category.into()),
+        currency: Some(Currency::USD),
+        sort: Sort::PriceAsc,
+        limit: 50,
+        facets: vec![
+            Facet::Attribute("material".into()),
+            Facet::Attribute("fit".into()),
+            Facet::Option("size".into()),
+            Facet::Option("colour".into()),
+        ],
+        ..CatalogQuery::default()
+    }
 }

@@ -1,25 +1,10 @@
 //! Runs one catalog query many times over the 1M-variant fixture, for a
 //! profiler: `perf record target/release/examples/profile_catalog root-3`.
 
-use kassa::catalog::{CatalogQuery, Facet, Sort};
-use kassa::Currency;
-
 fn main() -> Result<(), kassa::Error> {
     let category = std::env::args().nth(1).unwrap_or_else(|| "root-3".into());
     let engine = kassa_benches::catalog_fixture::shop(250_000, 4)?;
-    let q = CatalogQuery {
-        category: Some(category),
-        currency: Some(Currency::USD),
-        sort: Sort::PriceAsc,
-        limit: 50,
-        facets: vec![
-            Facet::Attribute("material".into()),
-            Facet::Attribute("fit".into()),
-            Facet::Option("size".into()),
-            Facet::Option("colour".into()),
-        ],
-        ..CatalogQuery::default()
-    };
+    let q = kassa_benches::catalog_fixture::category_page(&category);
     let start = std::time::Instant::now();
     let mut total = 0;
     for _ in 0..1000 {
