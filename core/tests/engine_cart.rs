@@ -273,3 +273,31 @@ fn idle_carts_expire_with_an_event_and_the_rest_stay() {
         .collect();
     assert_eq!(abandoned, [Some("bob".to_owned())]);
 }
+
+#[test]
+fn a_snapshot_goes_to_the_line_that_was_added() {
+    let engine = shop();
+    let (cart, v) = engine.create_cart(Currency::EUR, None).unwrap();
+    let (_, v) = engine
+        .add_to_cart(&cart.id, v, "TEE-M", 1, SortedMap::new())
+        .unwrap();
+    let (mut tee, tv) = engine
+        .product("tee")
+        .map(|(p, v)| ((*p).clone(), v))
+        .unwrap();
+    tee.variants[0].prices = vec![eur("22.00")];
+    engine.update_product(tee, tv).unwrap();
+    let engraved: SortedMap<String> = [("engraving".to_owned(), "A.L.".to_owned())]
+        .into_iter()
+        .collect();
+    let (cart, _) = engine
+        .add_to_cart(&cart.id, v, "TEE-M", 1, engraved)
+        .unwrap();
+    let shown: Vec<String> = cart
+        .lines
+        .iter()
+        .map(|l| l.snapshot.as_ref().unwrap().unit_price.to_string())
+        .collect();
+    // The plain line keeps the price it was shown at; the engraved one has today's.
+    assert_eq!(shown, ["20.00", "22.00"]);
+}

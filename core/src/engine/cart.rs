@@ -170,8 +170,13 @@ impl<S: Store> Engine<S> {
                 })?;
             let now = engine.clock.now();
             let line_id = engine.ids.next_id("line");
-            cart.add_line(&line_id, sku, qty, attributes, now)?;
-            if let Some(line) = cart.lines.iter_mut().find(|l| l.sku == sku) {
+            cart.add_line(&line_id, sku, qty, attributes.clone(), now)?;
+            // The line added or grown: same SKU and same attributes.
+            let added = cart
+                .lines
+                .iter_mut()
+                .find(|l| l.sku == sku && l.attributes == attributes);
+            if let Some(line) = added {
                 line.snapshot = Some(LineSnapshot {
                     unit_price,
                     name: product.name.clone(),
