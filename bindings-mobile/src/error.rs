@@ -1,7 +1,7 @@
 //! The small, stable error set of the mobile bindings, mapped in one place.
 //!
 //! Kotlin gets `KassaException.InvalidInput`, `NotFound`, `Conflict` and
-//! `PaymentFailed` (the core's `ErrorKind`), each carrying the core's stable
+//! `PaymentFailed` and `Storage` (the core's `ErrorKind`), each carrying the core's stable
 //! `code` ("invalid_amount") and a `detail` message that names the
 //! offending value.
 
@@ -40,6 +40,15 @@ pub enum KassaError {
         /// What the provider said.
         detail: String,
     },
+    /// The storage backend failed or refused the database; nothing was
+    /// written.
+    #[error("{code}: {detail}")]
+    Storage {
+        /// The core's stable snake_case code.
+        code: String,
+        /// What the backend reported.
+        detail: String,
+    },
 }
 
 impl From<kassa::Error> for KassaError {
@@ -50,6 +59,7 @@ impl From<kassa::Error> for KassaError {
             kassa::ErrorKind::NotFound => KassaError::NotFound { code, detail },
             kassa::ErrorKind::Conflict => KassaError::Conflict { code, detail },
             kassa::ErrorKind::PaymentFailed => KassaError::PaymentFailed { code, detail },
+            kassa::ErrorKind::Storage => KassaError::Storage { code, detail },
         }
     }
 }

@@ -364,6 +364,25 @@ pub enum Error {
         order: String,
     },
 
+    /// The storage backend failed (I/O, a locked or corrupt database, a
+    /// lost connection). Nothing was written by the failed operation.
+    #[error("storage failure: {reason}")]
+    Storage {
+        /// What the backend reported.
+        reason: String,
+    },
+
+    /// The database was written by a newer Kassa (its schema version is
+    /// higher than this build knows); it is not opened, so nothing newer
+    /// is damaged.
+    #[error("database schema version {found} is newer than this build supports ({supported})")]
+    SchemaTooNew {
+        /// The schema version in the database.
+        found: u64,
+        /// The newest version this build knows.
+        supported: u64,
+    },
+
     /// A cart id that does not exist.
     #[error("unknown cart {id:?}")]
     UnknownCart {
@@ -401,6 +420,9 @@ pub enum ErrorKind {
     Conflict,
     /// The payment provider declined or failed; nothing was consumed.
     PaymentFailed,
+    /// The storage backend failed or refused the database; retry later or
+    /// fix the deployment. Nothing was written.
+    Storage,
 }
 
 impl Error {
@@ -436,6 +458,7 @@ impl Error {
             | Error::CheckoutInProgress { .. }
             | Error::RefundInProgress { .. } => ErrorKind::Conflict,
             Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
+            Error::Storage { .. } | Error::SchemaTooNew { .. } => ErrorKind::Storage,
             Error::UnknownCurrency { .. }
             | Error::InvalidAmount { .. }
             | Error::InvalidAmountPrecision { .. }
@@ -502,6 +525,8 @@ impl Error {
             Error::UnknownOrder { .. } => "unknown_order",
             Error::CheckoutInProgress { .. } => "checkout_in_progress",
             Error::RefundInProgress { .. } => "refund_in_progress",
+            Error::Storage { .. } => "storage_error",
+            Error::SchemaTooNew { .. } => "schema_too_new",
         }
     }
 
@@ -548,6 +573,8 @@ impl Error {
         "unknown_order",
         "checkout_in_progress",
         "refund_in_progress",
+        "storage_error",
+        "schema_too_new",
     ];
 }
 
@@ -709,6 +736,11 @@ mod tests {
             Error::UnknownOrder { id: s() },
             Error::CheckoutInProgress { key: s() },
             Error::RefundInProgress { order: s() },
+            Error::Storage { reason: s() },
+            Error::SchemaTooNew {
+                found: 3,
+                supported: 2,
+            },
         ]
     }
 

@@ -60,6 +60,8 @@ from .errors import (
     UnknownOrderError,
     CheckoutInProgressError,
     RefundInProgressError,
+    SchemaTooNewError,
+    StorageError,
 )
 
 __all__ = [

@@ -280,6 +280,18 @@ class RefundInProgressError(ConflictError):
     code = "refund_in_progress"
 
 
+class StorageError(KassaError):
+    """The storage backend failed or refused the database; nothing was written."""
+
+    code = "storage_error"
+
+
+class SchemaTooNewError(StorageError):
+    """The database was written by a newer Kassa; it was not opened."""
+
+    code = "schema_too_new"
+
+
 class PaymentFailedError(KassaError):
     """The payment failed; nothing was consumed."""
 
@@ -329,6 +341,8 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         UnknownOrderError,
         CheckoutInProgressError,
         RefundInProgressError,
+        StorageError,
+        SchemaTooNewError,
     )
 }
 
@@ -383,4 +397,6 @@ __all__ = [
     "UnknownOrderError",
     "CheckoutInProgressError",
     "RefundInProgressError",
+    "StorageError",
+    "SchemaTooNewError",
 ]

@@ -83,6 +83,12 @@ impl CategoryTree {
         Ok(())
     }
 
+    /// Puts a category back exactly as a store wrote it, without checks
+    /// (its parent may be restored after it).
+    pub fn restore(&mut self, category: Category) {
+        self.nodes.insert(category.id.clone(), category);
+    }
+
     /// Moves `id` under `parent` (none: to the root) at `position`.
     ///
     /// # Errors

@@ -10,7 +10,9 @@ use rustc_hash::FxHashMap;
 
 use super::columns::Columns;
 use super::text::{Field, TextIndex};
-use super::{attribute, fold, AttributeDef, CategoryTree, Collection, CollectionRule, Product};
+use super::{
+    attribute, fold, AttributeDef, Category, CategoryTree, Collection, CollectionRule, Product,
+};
 use crate::error::{shown, Error, Result};
 use crate::pricing::Timestamp;
 
@@ -136,6 +138,18 @@ impl CatalogIndex {
     /// `invalid_field`; `invalid_attribute` when a product's value would no
     /// longer fit.
     pub fn define_attribute(&mut self, def: AttributeDef) -> Result<()> {
+        self.check_attribute(&def)?;
+        self.attributes.insert(def.code.clone(), def);
+        Ok(())
+    }
+
+    /// Checks `def` could be defined (see [`CatalogIndex::define_attribute`])
+    /// without changing anything.
+    ///
+    /// # Errors
+    ///
+    /// As [`CatalogIndex::define_attribute`].
+    pub fn check_attribute(&self, def: &AttributeDef) -> Result<()> {
         def.validate()?;
         for entry in self.slots.iter().flatten() {
             if let Some(value) = entry.product.attributes.get(&def.code) {
@@ -148,7 +162,6 @@ impl CatalogIndex {
                 })?;
             }
         }
-        self.attributes.insert(def.code.clone(), def);
         Ok(())
     }
 
@@ -209,26 +222,74 @@ impl CatalogIndex {
         now: Timestamp,
     ) -> Result<Saved> {
         self.check(&product, expected)?;
-        let old = self.by_id.get(product.id.as_str()).copied();
-        let created = old.is_none();
-        if let Some(slot) = old {
-            if let Some(entry) = self.slots.get_mut(slot as usize).and_then(Option::take) {
-                product.created_at = entry.product.created_at;
-                for v in &entry.product.variants {
-                    self.by_sku.remove(v.sku.as_str());
-                }
-                self.columns.kill(slot);
-                self.dead += 1;
+        let created = match self.unplace(&product.id) {
+            Some(old) => {
+                product.created_at = old.created_at;
+                false
             }
-        } else {
-            product.created_at = Some(product.created_at.unwrap_or(now));
-        }
+            None => {
+                product.created_at = Some(product.created_at.unwrap_or(now));
+                true
+            }
+        };
         let version = expected.unwrap_or(0) + 1;
         self.place(Arc::new(product), version);
+        self.maybe_compact();
+        Ok(Saved { version, created })
+    }
+
+    /// Puts `product` at `version` exactly as a store read it back,
+    /// replacing any earlier version, without the checks of
+    /// [`CatalogIndex::save`]: the store checked them when it wrote the
+    /// product. For stores whose index is a cache of their tables (SQLite,
+    /// PostgreSQL), refreshed in write order when another process changed
+    /// the catalog.
+    pub fn restore(&mut self, product: Product, version: u64) {
+        self.unplace(&product.id);
+        self.place(Arc::new(product), version);
+        self.maybe_compact();
+    }
+
+    /// Puts a stored category back as it was written (see
+    /// [`CatalogIndex::restore`]); its parent may arrive later.
+    pub fn restore_category(&mut self, category: Category) {
+        self.categories.restore(category);
+    }
+
+    /// Puts a stored collection back as it was written.
+    pub fn restore_collection(&mut self, collection: Collection) {
+        self.collections.insert(collection.id.clone(), collection);
+    }
+
+    /// Puts a stored attribute definition back as it was written.
+    pub fn restore_attribute(&mut self, def: AttributeDef) {
+        self.attributes.insert(def.code.clone(), def);
+    }
+
+    /// Takes product `id` out of the indexes (its slot becomes dead) and
+    /// returns it.
+    fn unplace(&mut self, id: &str) -> Option<Arc<Product>> {
+        let slot = self.by_id.get(id).copied()?;
+        let entry = self.slots.get_mut(slot as usize).and_then(Option::take)?;
+        for v in &entry.product.variants {
+            // A SKU may already belong to a later save of another product.
+            if self
+                .by_sku
+                .get(v.sku.as_str())
+                .is_some_and(|&(s, _)| s == slot)
+            {
+                self.by_sku.remove(v.sku.as_str());
+            }
+        }
+        self.columns.kill(slot);
+        self.dead += 1;
+        Some(entry.product)
+    }
+
+    fn maybe_compact(&mut self) {
         if self.dead > 1024 && self.dead > self.by_id.len() {
             self.compact();
         }
-        Ok(Saved { version, created })
     }
 
     /// Appends a live entry in a new slot and indexes it.

@@ -1,0 +1,209 @@
+//! Versioned documents (carts, orders, idempotency records, counters) and
+//! order placement.
+//!
+//! A save is `INSERT` for a new document and `UPDATE ... WHERE version = ?`
+//! for an existing one, rows affected checked, in the transaction that
+//! appends its events.
+
+use kassa::inventory::{Reservation, StockRecord};
+use kassa::store::{DocumentStore, DocumentWrite, NewEvent, OrderStore, Versioned};
+use kassa::{Error, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+
+use crate::conn::sql;
+use crate::events::append;
+use crate::inventory::{read_reservation, settle_in};
+use crate::SqliteStore;
+
+fn shown(value: &str) -> String {
+    value.chars().take(kassa::error::SHOWN_VALUE_MAX).collect()
+}
+
+fn version_of(conn: &Connection, collection: &str, id: &str) -> Result<Option<u64>> {
+    conn.prepare_cached("SELECT version FROM documents WHERE collection = ?1 AND id = ?2")
+        .map_err(sql)?
+        .query_row([collection, id], |r| r.get::<_, i64>(0))
+        .optional()
+        .map_err(sql)
+        .map(|v| v.map(|v| u64::try_from(v).unwrap_or(0)))
+}
+
+fn stale(collection: &str, id: &str, expected: Option<u64>, current: Option<u64>) -> Error {
+    Error::ConcurrentModification {
+        entity: format!("{collection}/{}", shown(id)),
+        expected,
+        current,
+    }
+}
+
+/// Writes one document if its stored version is `expected`; returns the
+/// new version.
+fn put(
+    conn: &Connection,
+    collection: &str,
+    id: &str,
+    expected: Option<u64>,
+    value: &Value,
+) -> Result<u64> {
+    let body = serde_json::to_string(value).map_err(|e| Error::Storage {
+        reason: format!("cannot encode {collection}/{}: {e}", shown(id)),
+    })?;
+    let new_version = expected.unwrap_or(0) + 1;
+    let v = i64::try_from(new_version).unwrap_or(i64::MAX);
+    let written = match expected {
+        None => conn
+            .prepare_cached(
+                "INSERT INTO documents (collection, id, version, body) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (collection, id) DO NOTHING",
+            )
+            .map_err(sql)?
+            .execute(params![collection, id, v, body]),
+        Some(old) => conn
+            .prepare_cached(
+                "UPDATE documents SET version = ?3, body = ?4 \
+                 WHERE collection = ?1 AND id = ?2 AND version = ?5",
+            )
+            .map_err(sql)?
+            .execute(params![
+                collection,
+                id,
+                v,
+                body,
+                i64::try_from(old).unwrap_or(i64::MAX)
+            ]),
+    }
+    .map_err(sql)?;
+    if written == 1 {
+        Ok(new_version)
+    } else {
+        Err(stale(
+            collection,
+            id,
+            expected,
+            version_of(conn, collection, id)?,
+        ))
+    }
+}
+
+fn put_all(conn: &Connection, writes: &[DocumentWrite]) -> Result<Vec<u64>> {
+    writes
+        .iter()
+        .map(|w| put(conn, &w.collection, &w.id, w.expected, &w.value))
+        .collect()
+}
+
+fn decode(collection: &str, id: &str, body: &str) -> Result<Value> {
+    serde_json::from_str(body).map_err(|e| Error::Storage {
+        reason: format!("document {collection}/{} is unreadable: {e}", shown(id)),
+    })
+}
+
+impl DocumentStore for SqliteStore {
+    fn load(&self, collection: &str, id: &str) -> Result<Option<Versioned>> {
+        self.db.read(|conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT version, body FROM documents WHERE collection = ?1 AND id = ?2",
+                )
+                .map_err(sql)?
+                .query_row([collection, id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()
+                .map_err(sql)?;
+            row.map(|(version, body)| {
+                Ok(Versioned {
+                    value: decode(collection, id, &body)?,
+                    version: u64::try_from(version).unwrap_or(0),
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn save(
+        &self,
+        collection: &str,
+        id: &str,
+        expected: Option<u64>,
+        value: Value,
+        events: Vec<NewEvent>,
+    ) -> Result<u64> {
+        self.db.write(|tx| {
+            let version = put(tx, collection, id, expected, &value)?;
+            append(tx, events.clone())?;
+            Ok(version)
+        })
+    }
+
+    fn scan(
+        &self,
+        collection: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Versioned)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.db.read(|conn| {
+            let mut select = conn
+                .prepare_cached(
+                    "SELECT id, version, body FROM documents \
+                     WHERE collection = ?1 AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3",
+                )
+                .map_err(sql)?;
+            let rows = select
+                .query_map(params![collection, after, limit], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(sql)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, version, body) = row.map_err(sql)?;
+                let value = decode(collection, &id, &body)?;
+                out.push((
+                    id,
+                    Versioned {
+                        value,
+                        version: u64::try_from(version).unwrap_or(0),
+                    },
+                ));
+            }
+            Ok(out)
+        })
+    }
+
+    fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {
+        self.db.write(|tx| {
+            let versions = put_all(tx, &writes)?;
+            append(tx, events.clone())?;
+            Ok(versions)
+        })
+    }
+}
+
+impl OrderStore for SqliteStore {
+    fn place_order(
+        &self,
+        writes: Vec<DocumentWrite>,
+        commit: &[String],
+        events: Vec<NewEvent>,
+        committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
+    ) -> Result<Vec<u64>> {
+        self.db.write(|tx| {
+            let versions = put_all(tx, &writes)?;
+            let mut all = events.clone();
+            for id in commit {
+                let r = read_reservation(tx, id)?
+                    .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
+                let (_, after) = settle_in(tx, &r, true)?;
+                all.push(committed(&r, &after));
+            }
+            append(tx, all)?;
+            Ok(versions)
+        })
+    }
+}
