@@ -1013,6 +1013,18 @@ enum KassaError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          * What the provider said.
          */detail: String
     )
+    /**
+     * The storage backend failed or refused the database; nothing was
+     * written.
+     */
+    case Storage(
+        /**
+         * The core's stable snake_case code.
+         */code: String, 
+        /**
+         * What the backend reported.
+         */detail: String
+    )
 
     
 
@@ -1058,6 +1070,10 @@ public struct FfiConverterTypeKassaError: FfiConverterRustBuffer {
             code: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
+        case 5: return .Storage(
+            code: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -1090,6 +1106,12 @@ public struct FfiConverterTypeKassaError: FfiConverterRustBuffer {
         
         case let .PaymentFailed(code,detail):
             writeInt(&buf, Int32(4))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .Storage(code,detail):
+            writeInt(&buf, Int32(5))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             

@@ -5,3 +5,4 @@
 //! reservation), versioning and outbox order.
 
 pub mod conformance;
+pub mod fixtures;

@@ -5,16 +5,13 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use super::{engine, ensure, run, Outcome, THREADS};
-use crate::cart::Address;
-use crate::catalog::{Product, ProductStatus, SortedMap, Variant};
-use crate::coupon::CouponUsage;
-use crate::engine::{CheckoutOptions, Engine, PricingSettings};
+use crate::engine::{CheckoutOptions, Engine};
 use crate::inventory::StockKey;
-use crate::money::{Currency, Money, Rate};
+use crate::money::{Currency, Money};
 use crate::order::OrderStatus;
 use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, Script, TestGateway};
-use crate::pricing::{Action, Promotion};
 use crate::store::{EventKind, Store};
+use crate::testing::fixtures::{ready_cart, tee_shop};
 
 fn shop<S: Store>(
     store: S,
@@ -22,55 +19,8 @@ fn shop<S: Store>(
     coupon_limit: Option<u64>,
 ) -> std::result::Result<Engine<S>, String> {
     let engine = engine(store);
-    let mut tee = Product::new("tee", "Tee");
-    tee.status = ProductStatus::Active;
-    let mut v = Variant::new("TEE");
-    v.prices = vec![Money::from_minor_units(2000, Currency::EUR)];
-    tee.variants.push(v);
-    run(engine.create_product(tee), "create product")?;
-    run(
-        engine.adjust_stock(&StockKey::new("TEE", "main"), units, "delivery"),
-        "stock",
-    )?;
-    let rate = run(Rate::parse("0.10"), "rate")?;
-    let mut promo = Promotion::new("save-10", 1, Action::OrderPercent { value: rate });
-    promo.coupon_code = Some("SAVE10".into());
-    promo.coupon_usage = Some(CouponUsage::new("SAVE10", coupon_limit, None));
-    let settings = PricingSettings {
-        promotions: vec![promo],
-        ..PricingSettings::default()
-    };
-    run(engine.set_pricing(&settings, None), "pricing")?;
+    tee_shop(&engine, units, coupon_limit)?;
     Ok(engine)
-}
-
-/// A cart with `qty` tees, an address and a shipping choice; `coupon` enters SAVE10.
-fn ready_cart<S: Store>(
-    engine: &Engine<S>,
-    qty: u64,
-    coupon: bool,
-) -> std::result::Result<String, String> {
-    let (cart, v) = run(
-        engine.create_cart(Currency::EUR, Some("alice")),
-        "create cart",
-    )?;
-    let (_, v) = run(
-        engine.add_to_cart(&cart.id, v, "TEE", qty, SortedMap::new()),
-        "add",
-    )?;
-    let address = Address::new("Alice", "1 Main St", "Berlin", "DE");
-    run(
-        engine.update_cart(&cart.id, v, |c, e| {
-            let now = e.clock().now();
-            c.set_shipping_address(address, now)?;
-            if coupon {
-                c.add_coupon("SAVE10", now)?;
-            }
-            c.select_shipping("pickup", now)
-        }),
-        "address and shipping",
-    )?;
-    Ok(cart.id)
 }
 
 fn level<S: Store>(

@@ -51,7 +51,7 @@ fn ensure(condition: bool, what: impl FnOnce() -> String) -> Outcome {
     }
 }
 
-fn run<T>(result: crate::Result<T>, what: &str) -> std::result::Result<T, String> {
+pub(crate) fn run<T>(result: crate::Result<T>, what: &str) -> std::result::Result<T, String> {
     result.map_err(|e| format!("{what}: unexpected error {}: {e}", e.code()))
 }
 

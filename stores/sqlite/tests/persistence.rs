@@ -1,0 +1,312 @@
+//! What only a file can show: state survives reopening, several stores on
+//! one file (as several processes would) see each other's writes and never
+//! oversell together, and bad files are refused with typed errors.
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use kassa::catalog::{
+    AttributeDef, AttributeKind, CatalogQuery, Category, Collection, CollectionRule, Product,
+    ProductStatus, Variant,
+};
+use kassa::engine::{CheckoutOptions, Engine, ManualClock, NodeIds};
+use kassa::inventory::StockKey;
+use kassa::money::{Currency, Money};
+use kassa::payment::TestGateway;
+use kassa::pricing::Timestamp;
+use kassa::store::DocumentStore;
+use kassa::testing::fixtures::{ready_cart, tee_shop};
+use kassa_sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use serde_json::json;
+
+fn engine(path: &std::path::Path, node: &str) -> Engine<SqliteStore> {
+    Engine::new(
+        SqliteStore::open(path).unwrap(),
+        Arc::new(ManualClock::new(Timestamp(1_000))),
+        Arc::new(NodeIds::new(node)),
+    )
+}
+
+fn product(id: &str, sku: &str, cents: i64) -> Product {
+    let mut p = Product::new(id, format!("Product {id}"));
+    p.status = ProductStatus::Active;
+    let mut v = Variant::new(sku);
+    v.prices = vec![Money::from_minor_units(cents, Currency::EUR)];
+    p.variants.push(v);
+    p
+}
+
+#[test]
+fn everything_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let key = StockKey::new("TEE", "main");
+    let (order, cursor, reservation) = {
+        let e = engine(&path, "a");
+        e.put_category(Category {
+            id: "apparel".into(),
+            name: "Apparel".into(),
+            parent: None,
+            position: 0,
+        })
+        .unwrap();
+        e.define_attribute(AttributeDef::new("fabric", "Fabric", AttributeKind::Text))
+            .unwrap();
+        e.put_collection(Collection {
+            id: "picks".into(),
+            name: "Picks".into(),
+            rule: CollectionRule::Manual {
+                products: vec!["tee".into()],
+            },
+        })
+        .unwrap();
+        tee_shop(&e, 10, Some(5)).unwrap();
+        let cart = ready_cart(&e, 2, true).unwrap();
+        let order = e
+            .complete_checkout(
+                &cart,
+                "k1",
+                &TestGateway::default(),
+                &CheckoutOptions::default(),
+            )
+            .unwrap();
+        let held = e.reserve(&key, 3, 60_000).unwrap();
+        let cursor = e.events_since(0, 10_000).unwrap().last().unwrap().cursor;
+        (order, cursor, held.id)
+    };
+    let e = engine(&path, "b");
+    assert_eq!(e.order(&order.id).unwrap().0, order);
+    let level = e.stock(&key).unwrap().unwrap().level;
+    assert_eq!((level.on_hand, level.committed, level.reserved), (10, 2, 3));
+    assert_eq!(e.categories().unwrap()[0].name, "Apparel");
+    assert_eq!(e.collection("picks").unwrap().name, "Picks");
+    assert_eq!(e.product_by_sku("TEE").unwrap().0.id, "tee");
+    let page = e.query(&CatalogQuery::default()).unwrap();
+    assert_eq!(page.total, 1);
+    // The outbox continues after the last cursor, and ids from the new node
+    // never collide with the old ones.
+    e.release(&reservation).unwrap();
+    let next = e.events_since(cursor, 10).unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].cursor, cursor + 1);
+    // The same key replays the stored order after the reopen.
+    let again = e
+        .complete_checkout(
+            &order.cart,
+            "k1",
+            &TestGateway::default(),
+            &CheckoutOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(again, order);
+}
+
+#[test]
+fn cursors_are_never_reused_after_discarding_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let last = {
+        let e = engine(&path, "a");
+        let key = StockKey::new("TEE", "main");
+        for _ in 0..5 {
+            e.adjust_stock(&key, 1, "count").unwrap();
+        }
+        let last = e.events_since(0, 100).unwrap().last().unwrap().cursor;
+        e.discard_events(last).unwrap();
+        assert!(e.events_since(0, 100).unwrap().is_empty());
+        last
+    };
+    let e = engine(&path, "b");
+    e.adjust_stock(&StockKey::new("TEE", "main"), 1, "count")
+        .unwrap();
+    let events = e.events_since(0, 100).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].cursor, last + 1);
+}
+
+#[test]
+fn two_stores_on_one_file_see_each_others_catalog_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let a = engine(&path, "a");
+    let b = engine(&path, "b");
+    a.create_product(product("p1", "SKU-1", 1000)).unwrap();
+    // B's index catches up before it reads.
+    let (seen, version) = b.product("p1").unwrap();
+    assert_eq!((seen.name.as_str(), version), ("Product p1", 1));
+    let mut renamed = (*seen).clone();
+    renamed.name = "Renamed".into();
+    b.update_product(renamed, 1).unwrap();
+    // A's stale update loses; its SKU check sees B's products.
+    let mut stale = product("p1", "SKU-1", 1000);
+    stale.name = "Stale".into();
+    assert_eq!(
+        a.update_product(stale, 1).unwrap_err().code(),
+        "concurrent_modification"
+    );
+    b.create_product(product("p2", "SKU-2", 500)).unwrap();
+    assert_eq!(
+        a.create_product(product("p3", "SKU-2", 700))
+            .unwrap_err()
+            .code(),
+        "duplicate_sku"
+    );
+    assert_eq!(a.product("p1").unwrap().0.name, "Renamed");
+    let page = a.query(&CatalogQuery::default()).unwrap();
+    assert_eq!(page.total, 2);
+    // A SKU moved from one product to another is found on its new owner.
+    let (p2, v2) = a.product("p2").unwrap();
+    let mut dropped = (*p2).clone();
+    dropped.variants[0].sku = "SKU-2B".into();
+    a.update_product(dropped, v2).unwrap();
+    b.create_product(product("p4", "SKU-2", 900)).unwrap();
+    assert_eq!(a.product_by_sku("SKU-2").unwrap().0.id, "p4");
+    assert_eq!(a.product_by_sku("SKU-2B").unwrap().0.id, "p2");
+}
+
+#[test]
+fn two_stores_on_one_file_never_oversell_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let engines = [Arc::new(engine(&path, "a")), Arc::new(engine(&path, "b"))];
+    let key = StockKey::new("TEE", "main");
+    engines[0].adjust_stock(&key, 50, "delivery").unwrap();
+    let threads = 8;
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let e = Arc::clone(&engines[t % 2]);
+            let barrier = Arc::clone(&barrier);
+            let key = key.clone();
+            thread::spawn(move || {
+                barrier.wait();
+                (0..20)
+                    .filter(|_| e.reserve(&key, 1, 60_000).is_ok())
+                    .count()
+            })
+        })
+        .collect();
+    let won: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(won, 50);
+    let level = engines[1].stock(&key).unwrap().unwrap().level;
+    assert_eq!((level.reserved, level.available()), (50, 0));
+}
+
+#[test]
+fn every_engine_opened_on_a_file_gets_its_own_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let first = SqliteStore::open(&path).unwrap().allocate_node().unwrap();
+    let second = SqliteStore::open(&path).unwrap().allocate_node().unwrap();
+    assert_eq!((first, second), (1, 2));
+    let e = kassa_sqlite::open(&path).unwrap();
+    let key = StockKey::new("TEE", "main");
+    e.adjust_stock(&key, 1, "count").unwrap();
+    let held = e.reserve(&key, 1, 60_000).unwrap();
+    assert!(held.id.starts_with("res_n3_"), "{}", held.id);
+}
+
+#[test]
+fn a_file_from_a_newer_build_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    drop(SqliteStore::open(&path).unwrap());
+    // A newer build migrated the file past what this one knows.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE kassa_schema SET version = version + 1", [])
+        .unwrap();
+    drop(conn);
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert_eq!(err.code(), "schema_too_new");
+    assert_eq!(err.kind(), kassa::ErrorKind::Storage);
+    assert!(err
+        .to_string()
+        .contains(&format!("{}", kassa_sqlite::SCHEMA_VERSION + 1)));
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_a_storage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "not a database, just some words ".repeat(100)).unwrap();
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert_eq!(err.code(), "storage_error");
+    assert!(err.to_string().contains("sqlite"), "{err}");
+}
+
+#[test]
+fn hostile_text_in_documents_and_stock_keys_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_with(
+        dir.path().join("shop.db"),
+        SqliteOptions {
+            synchronous: Synchronous::Full,
+            ..SqliteOptions::default()
+        },
+    )
+    .unwrap();
+    let hostile = [
+        "'); DROP TABLE documents;--",
+        "quote \" and ' and `",
+        "nul \0 byte",
+        "rtl \u{202E}override",
+        "emoji 🦀 𝄞 4-byte",
+    ];
+    for (i, text) in hostile.iter().enumerate() {
+        let id = format!("{text}-{i}");
+        store
+            .save("notes", &id, None, json!({ "text": text }), Vec::new())
+            .unwrap();
+        let back = store.load("notes", &id).unwrap().unwrap();
+        assert_eq!(back.value["text"].as_str(), Some(*text));
+    }
+    let scanned = store.scan("notes", None, 100).unwrap();
+    assert_eq!(scanned.len(), hostile.len());
+    let e = Engine::new(
+        store,
+        Arc::new(ManualClock::new(Timestamp(0))),
+        Arc::new(NodeIds::new("h")),
+    );
+    for text in hostile {
+        let key = StockKey::new(text, text);
+        e.adjust_stock(&key, 3, text).unwrap();
+        assert_eq!(e.stock(&key).unwrap().unwrap().level.on_hand, 3);
+    }
+    // No statement was built from a value: every table is still there.
+    let conn = rusqlite::Connection::open(dir.path().join("shop.db")).unwrap();
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN \
+             ('documents', 'stock', 'events', 'products', 'reservations')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 5);
+}
+
+#[test]
+fn expired_reservations_are_swept_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp(0)));
+    let e = Engine::new(
+        SqliteStore::open(dir.path().join("shop.db")).unwrap(),
+        clock.clone(),
+        Arc::new(NodeIds::new("s")),
+    );
+    let key = StockKey::new("TEE", "main");
+    e.adjust_stock(&key, 10, "delivery").unwrap();
+    let short = e.reserve(&key, 2, 1_000).unwrap();
+    let long = e.reserve(&key, 3, 60_000).unwrap();
+    clock.advance(999);
+    assert_eq!(e.sweep_expired(100).unwrap(), 0);
+    clock.advance(1);
+    assert_eq!(e.sweep_expired(100).unwrap(), 1);
+    assert_eq!(
+        e.release(&short.id).unwrap_err().code(),
+        "unknown_reservation"
+    );
+    assert_eq!(e.stock(&key).unwrap().unwrap().level.reserved, 3);
+    e.commit(&long.id).unwrap();
+    assert_eq!(e.stock_total("TEE").unwrap().sold, 3);
+}
