@@ -186,13 +186,18 @@ pub(crate) fn read_reservation(conn: &Connection, id: &str) -> Result<Option<Res
         .map_err(sql)
 }
 
-fn insert_reservation(conn: &Connection, r: &Reservation) -> Result<()> {
+fn check_new_reservation(conn: &Connection, r: &Reservation) -> Result<()> {
     if read_reservation(conn, &r.id)?.is_some() {
         return Err(Error::InvalidStockOperation {
             operation: "reserve",
             reason: format!("reservation id {:?} is already in use", shown(&r.id)),
         });
     }
+    Ok(())
+}
+
+/// Stores `r` (after the level accepted it, so its quantity is valid).
+fn insert_reservation(conn: &Connection, r: &Reservation) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO reservations (id, sku, location, qty, expires_at) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -274,10 +279,11 @@ impl InventoryStore for SqliteStore {
         self.db.write(|tx| {
             let before =
                 read_stock(tx, &reservation.key)?.ok_or_else(|| unknown_stock(&reservation.key))?;
-            insert_reservation(tx, reservation)?;
+            check_new_reservation(tx, reservation)?;
             let mut after = before;
             after.level = before.level.reserve(reservation.qty, before.policy)?;
             after.version += 1;
+            insert_reservation(tx, reservation)?;
             put_stock(tx, &reservation.key, Some(&before), &after, 0)?;
             append(tx, events(&before, &after))?;
             Ok(after)
@@ -294,12 +300,11 @@ impl InventoryStore for SqliteStore {
             // one key see each other's units; `start` keeps what each key
             // had, for the error message.
             let mut start: HashMap<&StockKey, i64> = HashMap::new();
-            let mut afters = Vec::with_capacity(reservations.len());
-            let mut new_events = Vec::new();
+            let mut steps = Vec::with_capacity(reservations.len());
             for r in reservations {
                 let before = read_stock(tx, &r.key)?.ok_or_else(|| unknown_stock(&r.key))?;
                 start.entry(&r.key).or_insert(before.level.available());
-                insert_reservation(tx, r)?;
+                check_new_reservation(tx, r)?;
                 let mut after = before;
                 after.level = before
                     .level
@@ -315,11 +320,17 @@ impl InventoryStore for SqliteStore {
                         other => other,
                     })?;
                 after.version += 1;
+                insert_reservation(tx, r)?;
                 put_stock(tx, &r.key, Some(&before), &after, 0)?;
-                new_events.extend(events(r, &before, &after));
-                afters.push(after);
+                steps.push((before, after));
+            }
+            // Events only once every reservation passed (they take ids).
+            let mut new_events = Vec::new();
+            for (r, (before, after)) in reservations.iter().zip(&steps) {
+                new_events.extend(events(r, before, after));
             }
             append(tx, new_events)?;
+            let afters = steps.into_iter().map(|(_, after)| after).collect();
             Ok(afters)
         })
     }

@@ -59,7 +59,12 @@ fn run_and_kill(path: &std::path::Path, delay_ms: u64) -> Vec<(String, u64)> {
         Some(Ok(line)) if line == "ready" => {}
         other => {
             let mut err = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
             panic!("the writer did not start: {other:?} {err}");
         }
     }
@@ -69,7 +74,9 @@ fn run_and_kill(path: &std::path::Path, delay_ms: u64) -> Vec<(String, u64)> {
             .filter_map(|line| {
                 let mut parts = line.split(' ');
                 match (parts.next(), parts.next(), parts.next()) {
-                    (Some("order"), Some(id), Some(qty)) => Some((id.to_owned(), qty.parse().ok()?)),
+                    (Some("order"), Some(id), Some(qty)) => {
+                        Some((id.to_owned(), qty.parse().ok()?))
+                    }
                     _ => None,
                 }
             })
@@ -118,7 +125,11 @@ fn check(path: &std::path::Path, reported: &[(String, u64)], kill: usize) {
         .into_iter()
         .filter(|(id, _)| e.cart(id).unwrap().0.checkout == CheckoutState::Completed)
         .count();
-    assert_eq!(completed, orders.len(), "kill {kill}: a completed cart without its order");
+    assert_eq!(
+        completed,
+        orders.len(),
+        "kill {kill}: a completed cart without its order"
+    );
     let key = StockKey::new("TEE", "main");
     let level = e.stock(&key).unwrap().unwrap().level;
     let open: u64 = e
@@ -129,8 +140,14 @@ fn check(path: &std::path::Path, reported: &[(String, u64)], kill: usize) {
         .map(|r| r.qty)
         .sum();
     assert_eq!(level.on_hand, UNITS, "kill {kill}");
-    assert_eq!(level.committed, ordered as i64, "kill {kill}: committed vs orders");
-    assert_eq!(level.reserved, open as i64, "kill {kill}: reserved vs open reservations");
+    assert_eq!(
+        level.committed, ordered as i64,
+        "kill {kill}: committed vs orders"
+    );
+    assert_eq!(
+        level.reserved, open as i64,
+        "kill {kill}: reserved vs open reservations"
+    );
     assert_eq!(
         level.available(),
         UNITS - level.committed - level.reserved,
@@ -162,6 +179,10 @@ fn killed_writers_lose_no_committed_order_and_leave_nothing_half_written() {
     // Reservations of checkouts cut short expire and are swept.
     let e = engine(&path);
     e.sweep_expired(usize::MAX).unwrap();
-    let level = e.stock(&StockKey::new("TEE", "main")).unwrap().unwrap().level;
+    let level = e
+        .stock(&StockKey::new("TEE", "main"))
+        .unwrap()
+        .unwrap()
+        .level;
     assert_eq!(level.reserved, 0);
 }
