@@ -23,7 +23,7 @@ use kassa::catalog::{
 use kassa::pricing::Timestamp;
 use kassa::store::{CatalogChange, CatalogStore, NewEvent};
 use kassa::{Error, Result};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use crate::conn::sql;
 use crate::events::append;
@@ -164,7 +164,9 @@ fn write_product(
 fn read_facts(conn: &Connection, sku: &str) -> Result<SkuFacts> {
     let row = conn
         .prepare_cached(
-            "SELECT available, unlimited_locations, locations, sold FROM sku_totals WHERE sku = ?1",
+            "SELECT coalesce(sum(on_hand - reserved - committed - unavailable), 0), \
+             coalesce(sum(unlimited), 0), count(*), coalesce(sum(sold), 0) \
+             FROM stock WHERE sku = ?1",
         )
         .map_err(sql)?
         .query_row([sku], |r| {
@@ -175,9 +177,8 @@ fn read_facts(conn: &Connection, sku: &str) -> Result<SkuFacts> {
                 sold: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
             })
         })
-        .optional()
         .map_err(sql)?;
-    Ok(row.unwrap_or_default())
+    Ok(row)
 }
 
 impl SqliteStore {

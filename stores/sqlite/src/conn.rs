@@ -177,5 +177,7 @@ fn connect(path: &Path, options: &SqliteOptions) -> rusqlite::Result<Connection>
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
     conn.pragma_update(None, "synchronous", options.synchronous.pragma())?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Statement journals and sorts stay in memory instead of temp files.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }

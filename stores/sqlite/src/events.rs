@@ -1,6 +1,9 @@
 //! The outbox: `events`, appended in the transaction of the change that
-//! records them. `cursor` is `AUTOINCREMENT`, so it follows commit order
-//! (one writer at a time) and is never reused after events are discarded.
+//! records them. `cursor` is the rowid, so it follows commit order (one
+//! writer at a time). Discarding never deletes the newest row (SQLite gives
+//! the next event the largest rowid + 1, so a cursor is never reused) and
+//! records how far it went in `counters`; reads start after that point.
+//! This costs no extra page per append, unlike `AUTOINCREMENT`.
 
 use kassa::pricing::Timestamp;
 use kassa::store::{Event, EventKind, EventLog, NewEvent};
@@ -34,7 +37,8 @@ impl EventLog for SqliteStore {
         self.db.read(|conn| {
             let mut select = conn
                 .prepare_cached(
-                    "SELECT cursor, id, at, kind FROM events WHERE cursor > ?1 \
+                    "SELECT cursor, id, at, kind FROM events WHERE cursor > max(?1, \
+                     (SELECT value FROM counters WHERE name = 'events_discarded')) \
                      ORDER BY cursor LIMIT ?2",
                 )
                 .map_err(sql)?;
@@ -69,10 +73,21 @@ impl EventLog for SqliteStore {
     fn discard_events(&self, cursor: u64) -> Result<()> {
         let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
         self.db.write(|tx| {
-            tx.prepare_cached("DELETE FROM events WHERE cursor <= ?1")
-                .map_err(sql)?
-                .execute([cursor])
-                .map_err(sql)?;
+            tx.prepare_cached(
+                "UPDATE counters SET value = max(value, \
+                 min(?1, (SELECT coalesce(max(cursor), 0) FROM events))) \
+                 WHERE name = 'events_discarded'",
+            )
+            .map_err(sql)?
+            .execute([cursor])
+            .map_err(sql)?;
+            tx.prepare_cached(
+                "DELETE FROM events WHERE cursor <= ?1 \
+                 AND cursor < (SELECT max(cursor) FROM events)",
+            )
+            .map_err(sql)?
+            .execute([cursor])
+            .map_err(sql)?;
             Ok(())
         })
     }

@@ -1,4 +1,6 @@
-//! Stock: one row per (SKU, location), reservations, per-SKU totals.
+//! Stock: one row per (SKU, location), and reservations. The catalog's
+//! per-SKU facts are a sum over the SKU's rows (a range of the primary key),
+//! so a stock write touches one row and no totals table.
 //!
 //! Every operation runs in one `BEGIN IMMEDIATE` transaction: read the row,
 //! apply the core's pure transition ([`kassa::inventory::StockLevel`]), and
@@ -85,8 +87,9 @@ fn unlimited(record: &StockRecord) -> i64 {
     i64::from(!matches!(record.policy, StockPolicy::Deny))
 }
 
-/// Writes `after` over `before` (none: a new row) and keeps the per-SKU
-/// totals in step; `sold` units were committed by this write.
+/// Writes `after` over `before` (none: a new row); `sold` units were
+/// committed by this write (the row keeps the running count the catalog's
+/// best-selling sort reads).
 pub(crate) fn put_stock(
     conn: &Connection,
     key: &StockKey,
@@ -100,8 +103,8 @@ pub(crate) fn put_stock(
         Some(b) => conn
             .prepare_cached(
                 "UPDATE stock SET on_hand = ?3, reserved = ?4, committed = ?5, unavailable = ?6, \
-                 policy = ?7, low_stock_threshold = ?8, version = ?9 \
-                 WHERE sku = ?1 AND location = ?2 AND version = ?10",
+                 policy = ?7, low_stock_threshold = ?8, version = ?9, unlimited = ?10, \
+                 sold = sold + ?11 WHERE sku = ?1 AND location = ?2 AND version = ?12",
             )
             .map_err(sql)?
             .execute(params![
@@ -114,12 +117,15 @@ pub(crate) fn put_stock(
                 policy,
                 after.low_stock_threshold,
                 signed(after.version),
+                unlimited(after),
+                signed(sold),
                 signed(b.version)
             ]),
         None => conn
             .prepare_cached(
                 "INSERT INTO stock (sku, location, on_hand, reserved, committed, unavailable, \
-                 policy, low_stock_threshold, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 policy, low_stock_threshold, version, unlimited, sold) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .map_err(sql)?
             .execute(params![
@@ -131,7 +137,9 @@ pub(crate) fn put_stock(
                 l.unavailable,
                 policy,
                 after.low_stock_threshold,
-                signed(after.version)
+                signed(after.version),
+                unlimited(after),
+                signed(sold)
             ]),
     }
     .map_err(sql)?;
@@ -144,30 +152,6 @@ pub(crate) fn put_stock(
             ),
         });
     }
-    let (available, unlimited_delta, locations) = match before {
-        Some(b) => (
-            after.level.available() - b.level.available(),
-            unlimited(after) - unlimited(b),
-            0,
-        ),
-        None => (after.level.available(), unlimited(after), 1),
-    };
-    conn.prepare_cached(
-        "INSERT INTO sku_totals (sku, available, unlimited_locations, locations, sold) \
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sku) DO UPDATE SET \
-         available = available + excluded.available, \
-         unlimited_locations = unlimited_locations + excluded.unlimited_locations, \
-         locations = locations + excluded.locations, sold = sold + excluded.sold",
-    )
-    .map_err(sql)?
-    .execute(params![
-        key.sku,
-        available,
-        unlimited_delta,
-        locations,
-        signed(sold)
-    ])
-    .map_err(sql)?;
     Ok(())
 }
 

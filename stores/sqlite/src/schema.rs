@@ -25,14 +25,9 @@ const MIGRATIONS: &[&str] = &[
         policy TEXT NOT NULL,
         low_stock_threshold INTEGER,
         version INTEGER NOT NULL,
+        unlimited INTEGER NOT NULL,
+        sold INTEGER NOT NULL,
         PRIMARY KEY (sku, location)
-    ) WITHOUT ROWID;
-    CREATE TABLE sku_totals (
-        sku TEXT PRIMARY KEY,
-        available INTEGER NOT NULL,
-        unlimited_locations INTEGER NOT NULL,
-        locations INTEGER NOT NULL,
-        sold INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE TABLE reservations (
         id TEXT PRIMARY KEY,
@@ -50,7 +45,7 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (collection, id)
     ) WITHOUT ROWID;
     CREATE TABLE events (
-        cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+        cursor INTEGER PRIMARY KEY,
         id TEXT NOT NULL,
         at INTEGER NOT NULL,
         kind TEXT NOT NULL
@@ -78,7 +73,8 @@ const MIGRATIONS: &[&str] = &[
         name TEXT PRIMARY KEY,
         value INTEGER NOT NULL
     ) WITHOUT ROWID;
-    INSERT INTO counters (name, value) VALUES ('catalog_seq', 0), ('node', 0);
+    INSERT INTO counters (name, value)
+        VALUES ('catalog_seq', 0), ('node', 0), ('events_discarded', 0);
     ",
 ];
 

@@ -1,0 +1,195 @@
+//! Per-operation cost on the SQLite store (a diagnostic for sqlite_store).
+use kassa::inventory::StockKey;
+use kassa::store::DocumentStore;
+use kassa_sqlite::SqliteStore;
+use std::time::Instant;
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::var_os("PHASES").is_some() {
+        return phases();
+    }
+    let dir = tempfile::tempdir()?;
+    let engine = kassa_sqlite::open(dir.path().join("m.db"))?;
+    let key = StockKey::new("A", "main");
+    let n = 10_000;
+    let t = Instant::now();
+    for _ in 0..n {
+        engine.adjust_stock(&key, 1, "x")?;
+    }
+    println!(
+        "adjust_stock: {:.1} us",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    let t = Instant::now();
+    for _ in 0..n {
+        engine.stock(&key)?;
+    }
+    println!(
+        "stock read: {:.1} us",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    let store: &SqliteStore = engine.store();
+    let body = serde_json::json!({"lines": (0..5).map(|i| serde_json::json!({"sku": format!("SKU-{i}"), "qty": i, "price": "10.00"})).collect::<Vec<_>>()});
+    let t = Instant::now();
+    let mut v = None;
+    for _ in 0..n {
+        v = Some(store.save("carts", "c1", v, body.clone(), Vec::new())?);
+    }
+    println!(
+        "doc save: {:.1} us",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    let t = Instant::now();
+    for i in 0..n {
+        let ev = kassa::store::NewEvent {
+            id: format!("e{i}"),
+            at: kassa::pricing::Timestamp(0),
+            kind: kassa::store::EventKind::CartCreated {
+                cart: "c".into(),
+                customer: None,
+            },
+        };
+        v = Some(store.save("carts", "c1", v, body.clone(), vec![ev])?);
+    }
+    println!(
+        "doc save + 1 event: {:.1} us",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    let t = Instant::now();
+    for _ in 0..n {
+        store.load("carts", "c1")?;
+    }
+    println!(
+        "doc load: {:.1} us",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    let t = Instant::now();
+    for _ in 0..n {
+        store.save("carts", "c1", v, body.clone(), Vec::new())?;
+        v = v.map(|x| x + 1);
+        store.load("carts", "c1")?;
+    }
+    println!(
+        "doc save+load: {:.1} us",
+        t.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    Ok(())
+}
+
+#[allow(dead_code)]
+pub fn phases() -> Result<(), Box<dyn std::error::Error>> {
+    use kassa::cart::Address;
+    use kassa::catalog::{Product, ProductStatus, SortedMap, Variant};
+    use kassa::engine::{CheckoutOptions, PricingSettings};
+    use kassa::payment::TestGateway;
+    use kassa::{Currency, Money};
+    let dir = tempfile::tempdir()?;
+    let engine = kassa_sqlite::open(dir.path().join("p.db"))?;
+    for i in 0..5 {
+        let mut p = Product::new(format!("p{i}"), format!("Product {i}"));
+        p.status = ProductStatus::Active;
+        let mut v = Variant::new(format!("SKU-{i}"));
+        v.prices = vec![Money::from_minor_units(1000 + 250 * i, Currency::USD)];
+        p.variants.push(v);
+        engine.create_product(p)?;
+        engine.adjust_stock(
+            &StockKey::new(format!("SKU-{i}"), "main"),
+            1_000_000_000,
+            "bench",
+        )?;
+    }
+    engine.set_pricing(&PricingSettings::default(), None)?;
+    let gateway = TestGateway::default();
+    let mut t = [0f64; 5];
+    let n = 1000;
+    for _ in 0..n {
+        let s = Instant::now();
+        let (cart, mut v) = engine.create_cart(Currency::USD, Some("bench"))?;
+        t[0] += s.elapsed().as_secs_f64();
+        let s = Instant::now();
+        for i in 0..5u64 {
+            v = engine
+                .add_to_cart(
+                    &cart.id,
+                    v,
+                    &format!("SKU-{i}"),
+                    1 + i % 2,
+                    SortedMap::new(),
+                )?
+                .1;
+        }
+        t[1] += s.elapsed().as_secs_f64();
+        let s = Instant::now();
+        engine.update_cart(&cart.id, v, |c, e| {
+            let now = e.clock().now();
+            c.set_shipping_address(Address::new("Ada", "1 Main St", "Springfield", "US"), now)?;
+            c.select_shipping("pickup", now)
+        })?;
+        t[2] += s.elapsed().as_secs_f64();
+        let s = Instant::now();
+        engine.complete_checkout(&cart.id, &cart.id, &gateway, &CheckoutOptions::default())?;
+        t[3] += s.elapsed().as_secs_f64();
+    }
+    sizes(&dir.path().join("p.db"))?;
+    let (cart, mut v) = engine.create_cart(Currency::USD, Some("bench"))?;
+    let s = Instant::now();
+    for _ in 0..n {
+        engine.product_by_sku("SKU-1")?;
+    }
+    println!(
+        "product_by_sku {:.1} us",
+        s.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    let s = Instant::now();
+    for _ in 0..n {
+        engine.cart(&cart.id)?;
+    }
+    println!(
+        "cart load {:.1} us",
+        s.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    let s = Instant::now();
+    for _ in 0..n {
+        v = engine.update_cart(&cart.id, v, |_, _| Ok(()))?.1;
+    }
+    println!(
+        "update_cart noop {:.1} us",
+        s.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    let s = Instant::now();
+    for _ in 0..n {
+        engine.pricing()?;
+    }
+    println!(
+        "pricing load {:.1} us",
+        s.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    println!(
+        "create {:.0} us, 5 adds {:.0} us, address {:.0} us, complete {:.0} us",
+        t[0] * 1e6 / n as f64,
+        t[1] * 1e6 / n as f64,
+        t[2] * 1e6 / n as f64,
+        t[3] * 1e6 / n as f64
+    );
+    Ok(())
+}
+#[allow(dead_code)]
+fn sizes(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let store = SqliteStore::open(path)?;
+    for c in [
+        "carts",
+        "orders",
+        "idempotency",
+        "settings",
+        "coupons",
+        "sequences",
+    ] {
+        if let Some((id, d)) = store.scan(c, None, 1)?.into_iter().next() {
+            println!(
+                "{c}/{id}: {} bytes v{}",
+                serde_json::to_string(&d.value)?.len(),
+                d.version
+            );
+        }
+    }
+    Ok(())
+}
