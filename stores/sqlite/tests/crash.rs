@@ -11,12 +11,11 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use kassa::checkout::CheckoutState;
 use kassa::engine::{Engine, ManualClock, NodeIds};
 use kassa::inventory::StockKey;
 use kassa::pricing::Timestamp;
-use kassa::store::{DocumentStore, InventoryStore};
 use kassa::testing::fixtures::tee_shop;
+use kassa::testing::invariants::orders_match_stock;
 use kassa_sqlite::SqliteStore;
 
 const UNITS: i64 = 10_000_000;
@@ -88,72 +87,10 @@ fn run_and_kill(path: &std::path::Path, delay_ms: u64) -> Vec<(String, u64)> {
     reader.join().unwrap()
 }
 
-/// Every document of `collection`.
-fn all(store: &SqliteStore, collection: &str) -> Vec<(String, serde_json::Value)> {
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = store.scan(collection, after.as_deref(), 500).unwrap();
-        let Some((last, _)) = page.last() else { break };
-        after = Some(last.clone());
-        out.extend(page.into_iter().map(|(id, d)| (id, d.value)));
-    }
-    out
-}
-
 fn check(path: &std::path::Path, reported: &[(String, u64)], kill: usize) {
-    let e = engine(path);
-    for (id, qty) in reported {
-        let (order, _) = e
-            .order(id)
-            .unwrap_or_else(|err| panic!("kill {kill}: reported order {id} is lost: {err}"));
-        assert_eq!(order.lines.iter().map(|l| l.qty).sum::<u64>(), *qty);
+    if let Err(violation) = orders_match_stock(&engine(path), reported, UNITS) {
+        panic!("after kill {kill}: {violation}");
     }
-    let orders = all(e.store(), "orders");
-    let mut ordered = 0u64;
-    for (id, _) in &orders {
-        let (order, _) = e.order(id).unwrap();
-        let (cart, _) = e.cart(&order.cart).unwrap();
-        assert_eq!(
-            cart.checkout,
-            CheckoutState::Completed,
-            "kill {kill}: order {id} without its completed cart"
-        );
-        ordered += order.lines.iter().map(|l| l.qty).sum::<u64>();
-    }
-    let completed = all(e.store(), "carts")
-        .into_iter()
-        .filter(|(id, _)| e.cart(id).unwrap().0.checkout == CheckoutState::Completed)
-        .count();
-    assert_eq!(
-        completed,
-        orders.len(),
-        "kill {kill}: a completed cart without its order"
-    );
-    let key = StockKey::new("TEE", "main");
-    let level = e.stock(&key).unwrap().unwrap().level;
-    let open: u64 = e
-        .store()
-        .expired(FAR_FUTURE, usize::MAX)
-        .unwrap()
-        .iter()
-        .map(|r| r.qty)
-        .sum();
-    assert_eq!(level.on_hand, UNITS, "kill {kill}");
-    assert_eq!(
-        level.committed, ordered as i64,
-        "kill {kill}: committed vs orders"
-    );
-    assert_eq!(
-        level.reserved, open as i64,
-        "kill {kill}: reserved vs open reservations"
-    );
-    assert_eq!(
-        level.available(),
-        UNITS - level.committed - level.reserved,
-        "kill {kill}"
-    );
-    assert_eq!(e.stock_total("TEE").unwrap().sold, ordered, "kill {kill}");
 }
 
 #[test]

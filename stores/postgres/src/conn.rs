@@ -1,0 +1,237 @@
+//! The connection pool, transactions with bounded retries, and statement
+//! caching.
+//!
+//! Connections come from an `r2d2` pool; each carries its own cache of
+//! prepared statements (a statement is parsed once per connection, then
+//! only bound and executed: one round trip). Writes run in `READ
+//! COMMITTED` transactions that lock what they decide on (`SELECT ... FOR
+//! UPDATE`, conditional `UPDATE`s); a deadlock or serialization failure
+//! rolls back and retries the whole operation a bounded number of times.
+
+use std::collections::HashMap;
+
+use kassa::{Error, Result};
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
+
+/// Attempts of a write that hit a deadlock or serialization failure.
+const RETRIES: u32 = 8;
+
+pub(crate) fn pg(err: postgres::Error) -> Error {
+    let reason = match err.as_db_error() {
+        Some(db) => format!("postgres {}: {}", db.code().code(), db.message()),
+        None => format!("postgres: {err}"),
+    };
+    Error::Storage { reason }
+}
+
+fn retryable(err: &postgres::Error) -> bool {
+    matches!(
+        err.code(),
+        Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+    )
+}
+
+/// A pooled connection and its prepared statements.
+pub(crate) struct Conn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("statements", &self.statements.len())
+            .finish()
+    }
+}
+
+/// Opens connections for the pool.
+#[derive(Debug)]
+pub(crate) struct Manager {
+    pub(crate) config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> std::result::Result<Conn, postgres::Error> {
+        Ok(Conn {
+            client: self.config.connect(NoTls)?,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> std::result::Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+/// One transaction, with the connection's statement cache.
+pub(crate) struct Tx<'a> {
+    tx: Transaction<'a>,
+    statements: &'a mut HashMap<&'static str, Statement>,
+    /// Set when a statement failed in a way a retry can fix.
+    retry: bool,
+}
+
+impl Tx<'_> {
+    fn statement(&mut self, sql: &'static str) -> Result<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql).map_err(pg)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    fn fail(&mut self, err: postgres::Error) -> Error {
+        self.retry |= retryable(&err);
+        pg(err)
+    }
+
+    /// Marks the operation as worth retrying (a lost insert race).
+    pub(crate) fn retry_later(&mut self) {
+        self.retry = true;
+    }
+
+    pub(crate) fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64> {
+        let s = self.statement(sql)?;
+        self.tx.execute(&s, params).map_err(|e| self.fail(e))
+    }
+
+    pub(crate) fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>> {
+        let s = self.statement(sql)?;
+        self.tx.query(&s, params).map_err(|e| self.fail(e))
+    }
+
+    pub(crate) fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>> {
+        let s = self.statement(sql)?;
+        self.tx.query_opt(&s, params).map_err(|e| self.fail(e))
+    }
+
+    pub(crate) fn query_one(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row> {
+        let s = self.statement(sql)?;
+        self.tx.query_one(&s, params).map_err(|e| self.fail(e))
+    }
+
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
+        self.tx.batch_execute(sql).map_err(|e| self.fail(e))
+    }
+}
+
+/// The pool.
+#[derive(Debug)]
+pub(crate) struct Db {
+    pool: r2d2::Pool<Manager>,
+}
+
+fn pool_error(err: r2d2::Error) -> Error {
+    Error::Storage {
+        reason: format!("postgres pool: {err}"),
+    }
+}
+
+impl Db {
+    pub(crate) fn new(pool: r2d2::Pool<Manager>) -> Db {
+        Db { pool }
+    }
+
+    /// Runs `work` in one transaction: committed when it returns `Ok`,
+    /// rolled back when it returns `Err`; retried (from the start) after
+    /// a deadlock or serialization failure, so `work` must not have
+    /// effects outside the transaction.
+    pub(crate) fn write<T>(&self, mut work: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut conn = self.pool.get().map_err(pool_error)?;
+            let Conn { client, statements } = &mut *conn;
+            let tx = match client.transaction() {
+                Ok(tx) => tx,
+                // A connection the server closed (restart, terminated
+                // backend) fails at BEGIN, before anything was sent: the
+                // pool drops it and another one is taken.
+                Err(_) if attempt < RETRIES => continue,
+                Err(e) => return Err(pg(e)),
+            };
+            let mut tx = Tx {
+                tx,
+                statements,
+                retry: false,
+            };
+            match work(&mut tx) {
+                Ok(value) => match tx.tx.commit() {
+                    Ok(()) => return Ok(value),
+                    Err(e) if retryable(&e) && attempt < RETRIES => continue,
+                    Err(e) => return Err(pg(e)),
+                },
+                Err(e) => {
+                    let retry = tx.retry;
+                    drop(tx);
+                    if retry && attempt < RETRIES {
+                        std::thread::sleep(std::time::Duration::from_micros(
+                            200 * u64::from(attempt),
+                        ));
+                        continue;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Runs `work` in one read-only `REPEATABLE READ` transaction: one
+    /// consistent snapshot.
+    pub(crate) fn read<T>(&self, work: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut conn = self.pool.get().map_err(pool_error)?;
+            let Conn { client, statements } = &mut *conn;
+            let begun = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start();
+            match begun {
+                Ok(tx) => {
+                    let mut tx = Tx {
+                        tx,
+                        statements,
+                        retry: false,
+                    };
+                    let value = work(&mut tx)?;
+                    tx.tx.commit().map_err(pg)?;
+                    return Ok(value);
+                }
+                // A connection the server closed fails at BEGIN; the pool
+                // drops it and another one is taken.
+                Err(_) if attempt < RETRIES => continue,
+                Err(e) => return Err(pg(e)),
+            }
+        }
+    }
+}

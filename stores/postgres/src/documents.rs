@@ -1,0 +1,200 @@
+//! Versioned documents and order placement.
+//!
+//! A save is `INSERT ... ON CONFLICT DO NOTHING` for a new document and
+//! `UPDATE ... WHERE version = ?` for an existing one, rows affected
+//! checked: under `READ COMMITTED` a concurrent writer of the same row
+//! waits for the first and then finds the version moved.
+
+use kassa::inventory::{Reservation, StockRecord};
+use kassa::store::{DocumentStore, DocumentWrite, NewEvent, OrderStore, Versioned};
+use kassa::{Error, Result};
+use serde_json::Value;
+
+use crate::conn::Tx;
+use crate::events::append;
+use crate::inventory::{lock_in_order, settle_taken, take_reservation};
+use crate::{shown, text, PostgresStore};
+
+fn version_of(tx: &mut Tx<'_>, collection: &str, id: &str) -> Result<Option<u64>> {
+    Ok(tx
+        .query_opt(
+            "SELECT version FROM documents WHERE collection = $1 AND id = $2",
+            &[&collection.as_bytes(), &id.as_bytes()],
+        )?
+        .map(|r| u64::try_from(r.get::<_, i64>(0)).unwrap_or(0)))
+}
+
+fn put(
+    tx: &mut Tx<'_>,
+    collection: &str,
+    id: &str,
+    expected: Option<u64>,
+    value: &Value,
+) -> Result<u64> {
+    let body = serde_json::to_string(value).map_err(|e| Error::Storage {
+        reason: format!("cannot encode {collection}/{}: {e}", shown(id)),
+    })?;
+    let new_version = expected.unwrap_or(0) + 1;
+    let v = i64::try_from(new_version).unwrap_or(i64::MAX);
+    let (c, i) = (collection.as_bytes(), id.as_bytes());
+    let written = match expected {
+        None => tx.execute(
+            "INSERT INTO documents (collection, id, version, body) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+            &[&c, &i, &v, &body],
+        )?,
+        Some(old) => tx.execute(
+            "UPDATE documents SET version = $3, body = $4 \
+             WHERE collection = $1 AND id = $2 AND version = $5",
+            &[&c, &i, &v, &body, &i64::try_from(old).unwrap_or(i64::MAX)],
+        )?,
+    };
+    if written == 1 {
+        Ok(new_version)
+    } else {
+        Err(Error::ConcurrentModification {
+            entity: format!("{collection}/{}", shown(id)),
+            expected,
+            current: version_of(tx, collection, id)?,
+        })
+    }
+}
+
+fn put_all(tx: &mut Tx<'_>, writes: &[DocumentWrite]) -> Result<Vec<u64>> {
+    writes
+        .iter()
+        .map(|w| put(tx, &w.collection, &w.id, w.expected, &w.value))
+        .collect()
+}
+
+fn decode(collection: &str, id: &str, body: &str) -> Result<Value> {
+    serde_json::from_str(body).map_err(|e| Error::Storage {
+        reason: format!("document {collection}/{} is unreadable: {e}", shown(id)),
+    })
+}
+
+impl DocumentStore for PostgresStore {
+    fn load(&self, collection: &str, id: &str) -> Result<Option<Versioned>> {
+        self.db.read(|tx| {
+            let row = tx.query_opt(
+                "SELECT version, body FROM documents WHERE collection = $1 AND id = $2",
+                &[&collection.as_bytes(), &id.as_bytes()],
+            )?;
+            row.map(|r| {
+                Ok(Versioned {
+                    value: decode(collection, id, r.get(1))?,
+                    version: u64::try_from(r.get::<_, i64>(0)).unwrap_or(0),
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn save(
+        &self,
+        collection: &str,
+        id: &str,
+        expected: Option<u64>,
+        value: Value,
+        events: Vec<NewEvent>,
+    ) -> Result<u64> {
+        self.db.write(|tx| {
+            let version = put(tx, collection, id, expected, &value)?;
+            append(tx, events.clone())?;
+            Ok(version)
+        })
+    }
+
+    fn scan(
+        &self,
+        collection: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, Versioned)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.map(str::as_bytes);
+        self.db.read(|tx| {
+            tx.query(
+                "SELECT id, version, body FROM documents WHERE collection = $1 \
+                 AND ($2::BYTEA IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                &[&collection.as_bytes(), &after, &limit],
+            )?
+            .iter()
+            .map(|r| {
+                let id = text(r.get(0))?;
+                let value = decode(collection, &id, r.get(2))?;
+                Ok((
+                    id,
+                    Versioned {
+                        value,
+                        version: u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+                    },
+                ))
+            })
+            .collect()
+        })
+    }
+
+    fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {
+        self.db.write(|tx| {
+            let versions = put_all(tx, &writes)?;
+            append(tx, events.clone())?;
+            Ok(versions)
+        })
+    }
+}
+
+/// The last line of defence against a second order for one cart: a unique
+/// key on the cart of every order written.
+fn one_order_per_cart(tx: &mut Tx<'_>, writes: &[DocumentWrite]) -> Result<()> {
+    for w in writes
+        .iter()
+        .filter(|w| w.collection == "orders" && w.expected.is_none())
+    {
+        let Some(cart) = w.value.get("cart").and_then(Value::as_str) else {
+            continue;
+        };
+        let inserted = tx.execute(
+            "INSERT INTO order_carts (cart, order_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&cart.as_bytes(), &w.id.as_bytes()],
+        )?;
+        if inserted != 1 {
+            return Err(Error::ConcurrentModification {
+                entity: format!("orders/cart={}", shown(cart)),
+                expected: None,
+                current: Some(1),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl OrderStore for PostgresStore {
+    fn place_order(
+        &self,
+        writes: Vec<DocumentWrite>,
+        commit: &[String],
+        events: Vec<NewEvent>,
+        committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
+    ) -> Result<Vec<u64>> {
+        self.db.write(|tx| {
+            let versions = put_all(tx, &writes)?;
+            one_order_per_cart(tx, &writes)?;
+            let mut taken = Vec::with_capacity(commit.len());
+            for id in commit {
+                taken.push(
+                    take_reservation(tx, id)?
+                        .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?,
+                );
+            }
+            lock_in_order(tx, taken.iter().map(|r| &r.key))?;
+            let mut all = events.clone();
+            for r in &taken {
+                let (_, after) = settle_taken(tx, r, true)?;
+                all.push(committed(r, &after));
+            }
+            append(tx, all)?;
+            Ok(versions)
+        })
+    }
+}

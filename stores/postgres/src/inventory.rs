@@ -1,0 +1,371 @@
+//! Stock rows and reservations.
+//!
+//! Every operation locks the stock rows it decides on (`SELECT ... FOR
+//! UPDATE`, several rows always in key order, so two multi-line
+//! reservations cannot deadlock), applies the core's pure transition, and
+//! writes back with `UPDATE ... WHERE version = ?`. A reservation is
+//! claimed by deleting it (`DELETE ... RETURNING`), so two settles of one
+//! reservation cannot both win.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kassa::inventory::{Reservation, StockKey, StockLevel, StockPolicy, StockRecord};
+use kassa::pricing::Timestamp;
+use kassa::store::{apply_change, EventsFor, InventoryStore, NewEvent, StockChange};
+use kassa::{Error, Result};
+use postgres::Row;
+
+use crate::conn::Tx;
+use crate::events::append;
+use crate::{shown, text, PostgresStore};
+
+type SettleEvents<'a> =
+    &'a (dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync);
+
+fn count(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn signed(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn record(row: &Row) -> Result<StockRecord> {
+    let policy: String = row.get(4);
+    Ok(StockRecord {
+        level: StockLevel {
+            on_hand: row.get(0),
+            reserved: row.get(1),
+            committed: row.get(2),
+            unavailable: row.get(3),
+        },
+        policy: serde_json::from_str(&policy).map_err(|e| Error::Storage {
+            reason: format!("unreadable stock policy {policy:?}: {e}"),
+        })?,
+        low_stock_threshold: row.get(5),
+        version: count(row.get(6)),
+    })
+}
+
+/// The stock row of `key`; `lock` takes its row lock until the commit.
+pub(crate) fn read_stock(
+    tx: &mut Tx<'_>,
+    key: &StockKey,
+    lock: bool,
+) -> Result<Option<StockRecord>> {
+    let params: [&(dyn postgres::types::ToSql + Sync); 2] =
+        [&key.sku.as_bytes(), &key.location.as_bytes()];
+    let row = if lock {
+        tx.query_opt(
+            "SELECT on_hand, reserved, committed, unavailable, policy, low_stock_threshold, \
+             version FROM stock WHERE sku = $1 AND location = $2 FOR UPDATE",
+            &params,
+        )?
+    } else {
+        tx.query_opt(
+            "SELECT on_hand, reserved, committed, unavailable, policy, low_stock_threshold, \
+             version FROM stock WHERE sku = $1 AND location = $2",
+            &params,
+        )?
+    };
+    row.as_ref().map(record).transpose()
+}
+
+/// Locks the rows of `keys` in key order (missing rows lock nothing).
+pub(crate) fn lock_in_order<'k>(
+    tx: &mut Tx<'_>,
+    keys: impl IntoIterator<Item = &'k StockKey>,
+) -> Result<()> {
+    let sorted: BTreeSet<&StockKey> = keys.into_iter().collect();
+    for key in sorted {
+        read_stock(tx, key, true)?;
+    }
+    Ok(())
+}
+
+fn unlimited(record: &StockRecord) -> i64 {
+    i64::from(!matches!(record.policy, StockPolicy::Deny))
+}
+
+/// Writes `after` over `before` (none: a new row); `sold` units were
+/// committed by this write.
+pub(crate) fn put_stock(
+    tx: &mut Tx<'_>,
+    key: &StockKey,
+    before: Option<&StockRecord>,
+    after: &StockRecord,
+    sold: u64,
+) -> Result<()> {
+    let policy = serde_json::to_string(&after.policy).map_err(|e| Error::Storage {
+        reason: format!("cannot encode stock policy: {e}"),
+    })?;
+    let l = after.level;
+    let (version, unlimited, sold) = (signed(after.version), unlimited(after), signed(sold));
+    let (sku, location) = (key.sku.as_bytes(), key.location.as_bytes());
+    let written = match before {
+        Some(b) => tx.execute(
+            "UPDATE stock SET on_hand = $3, reserved = $4, committed = $5, unavailable = $6, \
+             policy = $7, low_stock_threshold = $8, version = $9, unlimited = $10, \
+             sold = sold + $11 WHERE sku = $1 AND location = $2 AND version = $12",
+            &[
+                &sku,
+                &location,
+                &l.on_hand,
+                &l.reserved,
+                &l.committed,
+                &l.unavailable,
+                &policy,
+                &after.low_stock_threshold,
+                &version,
+                &unlimited,
+                &sold,
+                &signed(b.version),
+            ],
+        )?,
+        None => tx.execute(
+            "INSERT INTO stock (sku, location, on_hand, reserved, committed, unavailable, \
+             policy, low_stock_threshold, version, unlimited, sold) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+            &[
+                &sku,
+                &location,
+                &l.on_hand,
+                &l.reserved,
+                &l.committed,
+                &l.unavailable,
+                &policy,
+                &after.low_stock_threshold,
+                &version,
+                &unlimited,
+                &sold,
+            ],
+        )?,
+    };
+    if written != 1 {
+        // Another transaction created or changed the row first: start over.
+        tx.retry_later();
+        return Err(Error::Storage {
+            reason: format!(
+                "stock row {:?}@{:?} changed under its transaction",
+                shown(&key.sku),
+                shown(&key.location)
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn reservation(id: &str, row: &Row) -> Result<Reservation> {
+    Ok(Reservation {
+        id: id.to_owned(),
+        key: StockKey::new(text(row.get(0))?, text(row.get(1))?),
+        qty: count(row.get(2)),
+        expires_at: Timestamp(row.get(3)),
+    })
+}
+
+/// Removes reservation `id` and returns it (none: not open).
+pub(crate) fn take_reservation(tx: &mut Tx<'_>, id: &str) -> Result<Option<Reservation>> {
+    tx.query_opt(
+        "DELETE FROM reservations WHERE id = $1 RETURNING sku, location, qty, expires_at",
+        &[&id.as_bytes()],
+    )?
+    .map(|row| reservation(id, &row))
+    .transpose()
+}
+
+fn unknown_stock(key: &StockKey) -> Error {
+    Error::UnknownStock {
+        sku: shown(&key.sku),
+        location: shown(&key.location),
+    }
+}
+
+/// Commits (or releases) the taken reservation `r`.
+pub(crate) fn settle_taken(
+    tx: &mut Tx<'_>,
+    r: &Reservation,
+    commit: bool,
+) -> Result<(StockRecord, StockRecord)> {
+    let before = read_stock(tx, &r.key, true)?.ok_or_else(|| unknown_stock(&r.key))?;
+    let mut after = before;
+    after.level = if commit {
+        before.level.commit(r.qty)?
+    } else {
+        before.level.release(r.qty)?
+    };
+    after.version += 1;
+    put_stock(
+        tx,
+        &r.key,
+        Some(&before),
+        &after,
+        if commit { r.qty } else { 0 },
+    )?;
+    Ok((before, after))
+}
+
+fn reservation_in_use(tx: &mut Tx<'_>, r: &Reservation) -> Result<()> {
+    let found = tx.query_opt(
+        "SELECT 1 FROM reservations WHERE id = $1",
+        &[&r.id.as_bytes()],
+    )?;
+    match found {
+        Some(_) => Err(Error::InvalidStockOperation {
+            operation: "reserve",
+            reason: format!("reservation id {:?} is already in use", shown(&r.id)),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn insert_reservation(tx: &mut Tx<'_>, r: &Reservation) -> Result<()> {
+    let written = tx.execute(
+        "INSERT INTO reservations (id, sku, location, qty, expires_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        &[
+            &r.id.as_bytes(),
+            &r.key.sku.as_bytes(),
+            &r.key.location.as_bytes(),
+            &signed(r.qty),
+            &r.expires_at.0,
+        ],
+    )?;
+    if written != 1 {
+        return Err(Error::InvalidStockOperation {
+            operation: "reserve",
+            reason: format!("reservation id {:?} is already in use", shown(&r.id)),
+        });
+    }
+    Ok(())
+}
+
+impl InventoryStore for PostgresStore {
+    fn stock(&self, key: &StockKey) -> Result<Option<StockRecord>> {
+        self.db.read(|tx| read_stock(tx, key, false))
+    }
+
+    fn apply_stock(
+        &self,
+        key: &StockKey,
+        change: &StockChange,
+        events: EventsFor<'_>,
+    ) -> Result<StockRecord> {
+        self.db.write(|tx| {
+            let before = read_stock(tx, key, true)?;
+            let after = apply_change(before.as_ref(), change)?;
+            let new_events = events(&before.unwrap_or_default(), &after);
+            put_stock(tx, key, before.as_ref(), &after, 0)?;
+            append(tx, new_events)?;
+            Ok(after)
+        })
+    }
+
+    fn reserve(&self, reservation: &Reservation, events: EventsFor<'_>) -> Result<StockRecord> {
+        self.db.write(|tx| {
+            let before = read_stock(tx, &reservation.key, true)?
+                .ok_or_else(|| unknown_stock(&reservation.key))?;
+            reservation_in_use(tx, reservation)?;
+            let mut after = before;
+            after.level = before.level.reserve(reservation.qty, before.policy)?;
+            after.version += 1;
+            insert_reservation(tx, reservation)?;
+            put_stock(tx, &reservation.key, Some(&before), &after, 0)?;
+            append(tx, events(&before, &after))?;
+            Ok(after)
+        })
+    }
+
+    fn reserve_all(
+        &self,
+        reservations: &[Reservation],
+        events: SettleEvents<'_>,
+    ) -> Result<Vec<StockRecord>> {
+        self.db.write(|tx| {
+            lock_in_order(tx, reservations.iter().map(|r| &r.key))?;
+            // Applied in order on copies, so two lines on one key add up.
+            let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord)> = BTreeMap::new();
+            let mut steps = Vec::with_capacity(reservations.len());
+            for (i, r) in reservations.iter().enumerate() {
+                if reservations[..i].iter().any(|o| o.id == r.id) {
+                    return Err(Error::InvalidStockOperation {
+                        operation: "reserve",
+                        reason: format!("reservation id {:?} is already in use", shown(&r.id)),
+                    });
+                }
+                reservation_in_use(tx, r)?;
+                let before = match current.get(&r.key) {
+                    Some((_, now)) => *now,
+                    None => {
+                        let stored =
+                            read_stock(tx, &r.key, false)?.ok_or_else(|| unknown_stock(&r.key))?;
+                        current.insert(&r.key, (stored, stored));
+                        stored
+                    }
+                };
+                let mut after = before;
+                after.level = before
+                    .level
+                    .reserve(r.qty, before.policy)
+                    .map_err(|e| match e {
+                        Error::InsufficientStock { .. } => Error::InsufficientStock {
+                            requested: reservations
+                                .iter()
+                                .filter(|o| o.key == r.key)
+                                .fold(0u64, |sum, o| sum.saturating_add(o.qty)),
+                            available: current
+                                .get(&r.key)
+                                .map_or(0, |(stored, _)| stored.level.available()),
+                        },
+                        other => other,
+                    })?;
+                after.version += 1;
+                if let Some(entry) = current.get_mut(&r.key) {
+                    entry.1 = after;
+                }
+                steps.push((before, after));
+            }
+            for r in reservations {
+                insert_reservation(tx, r)?;
+            }
+            for (key, (stored, now)) in &current {
+                put_stock(tx, key, Some(stored), now, 0)?;
+            }
+            let mut new_events = Vec::new();
+            for (r, (before, after)) in reservations.iter().zip(&steps) {
+                new_events.extend(events(r, before, after));
+            }
+            append(tx, new_events)?;
+            Ok(steps.into_iter().map(|(_, after)| after).collect())
+        })
+    }
+
+    fn settle(
+        &self,
+        id: &str,
+        commit: bool,
+        events: SettleEvents<'_>,
+    ) -> Result<(Reservation, StockRecord)> {
+        self.db.write(|tx| {
+            let r = take_reservation(tx, id)?
+                .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
+            let (before, after) = settle_taken(tx, &r, commit)?;
+            append(tx, events(&r, &before, &after))?;
+            Ok((r, after))
+        })
+    }
+
+    fn expired(&self, now: Timestamp, limit: usize) -> Result<Vec<Reservation>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.db.read(|tx| {
+            tx.query(
+                "SELECT sku, location, qty, expires_at, id FROM reservations \
+                 WHERE expires_at <= $1 ORDER BY expires_at, id LIMIT $2",
+                &[&now.0, &limit],
+            )?
+            .iter()
+            .map(|row| reservation(&text(row.get(4))?, row))
+            .collect()
+        })
+    }
+}
