@@ -2,20 +2,18 @@
 //! one file (as several processes would) see each other's writes and never
 //! oversell together, and bad files are refused with typed errors.
 
-use std::sync::{Arc, Barrier};
-use std::thread;
+use std::sync::Arc;
 
 use kassa::catalog::{
-    AttributeDef, AttributeKind, CatalogQuery, Category, Collection, CollectionRule, Product,
-    ProductStatus, Variant,
+    AttributeDef, AttributeKind, CatalogQuery, Category, Collection, CollectionRule,
 };
 use kassa::engine::{CheckoutOptions, Engine, ManualClock, NodeIds};
 use kassa::inventory::StockKey;
-use kassa::money::{Currency, Money};
 use kassa::payment::TestGateway;
 use kassa::pricing::Timestamp;
 use kassa::store::DocumentStore;
 use kassa::testing::fixtures::{ready_cart, tee_shop};
+use kassa::testing::shared;
 use kassa_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use serde_json::json;
 
@@ -25,15 +23,6 @@ fn engine(path: &std::path::Path, node: &str) -> Engine<SqliteStore> {
         Arc::new(ManualClock::new(Timestamp(1_000))),
         Arc::new(NodeIds::new(node)),
     )
-}
-
-fn product(id: &str, sku: &str, cents: i64) -> Product {
-    let mut p = Product::new(id, format!("Product {id}"));
-    p.status = ProductStatus::Active;
-    let mut v = Variant::new(sku);
-    v.prices = vec![Money::from_minor_units(cents, Currency::EUR)];
-    p.variants.push(v);
-    p
 }
 
 #[test]
@@ -128,68 +117,16 @@ fn cursors_are_never_reused_after_discarding_and_reopening() {
 fn two_stores_on_one_file_see_each_others_catalog_writes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.db");
-    let a = engine(&path, "a");
-    let b = engine(&path, "b");
-    a.create_product(product("p1", "SKU-1", 1000)).unwrap();
-    // B's index catches up before it reads.
-    let (seen, version) = b.product("p1").unwrap();
-    assert_eq!((seen.name.as_str(), version), ("Product p1", 1));
-    let mut renamed = (*seen).clone();
-    renamed.name = "Renamed".into();
-    b.update_product(renamed, 1).unwrap();
-    // A's stale update loses; its SKU check sees B's products.
-    let mut stale = product("p1", "SKU-1", 1000);
-    stale.name = "Stale".into();
-    assert_eq!(
-        a.update_product(stale, 1).unwrap_err().code(),
-        "concurrent_modification"
-    );
-    b.create_product(product("p2", "SKU-2", 500)).unwrap();
-    assert_eq!(
-        a.create_product(product("p3", "SKU-2", 700))
-            .unwrap_err()
-            .code(),
-        "duplicate_sku"
-    );
-    assert_eq!(a.product("p1").unwrap().0.name, "Renamed");
-    let page = a.query(&CatalogQuery::default()).unwrap();
-    assert_eq!(page.total, 2);
-    // A SKU moved from one product to another is found on its new owner.
-    let (p2, v2) = a.product("p2").unwrap();
-    let mut dropped = (*p2).clone();
-    dropped.variants[0].sku = "SKU-2B".into();
-    a.update_product(dropped, v2).unwrap();
-    b.create_product(product("p4", "SKU-2", 900)).unwrap();
-    assert_eq!(a.product_by_sku("SKU-2").unwrap().0.id, "p4");
-    assert_eq!(a.product_by_sku("SKU-2B").unwrap().0.id, "p2");
+    let open = || SqliteStore::open(&path).unwrap();
+    shared::both_see_the_catalog(open(), open()).unwrap();
 }
 
 #[test]
 fn two_stores_on_one_file_never_oversell_together() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.db");
-    let engines = [Arc::new(engine(&path, "a")), Arc::new(engine(&path, "b"))];
-    let key = StockKey::new("TEE", "main");
-    engines[0].adjust_stock(&key, 50, "delivery").unwrap();
-    let threads = 8;
-    let barrier = Arc::new(Barrier::new(threads));
-    let handles: Vec<_> = (0..threads)
-        .map(|t| {
-            let e = Arc::clone(&engines[t % 2]);
-            let barrier = Arc::clone(&barrier);
-            let key = key.clone();
-            thread::spawn(move || {
-                barrier.wait();
-                (0..20)
-                    .filter(|_| e.reserve(&key, 1, 60_000).is_ok())
-                    .count()
-            })
-        })
-        .collect();
-    let won: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
-    assert_eq!(won, 50);
-    let level = engines[1].stock(&key).unwrap().unwrap().level;
-    assert_eq!((level.reserved, level.available()), (50, 0));
+    let open = || SqliteStore::open(&path).unwrap();
+    shared::together_never_oversell(open(), open()).unwrap();
 }
 
 #[test]

@@ -43,7 +43,7 @@ fn engine<S: Store>(store: S) -> Engine<S> {
     )
 }
 
-fn ensure(condition: bool, what: impl FnOnce() -> String) -> Outcome {
+pub(crate) fn ensure(condition: bool, what: impl FnOnce() -> String) -> Outcome {
     if condition {
         Ok(())
     } else {

@@ -1,0 +1,130 @@
+//! Checks for two stores on one database, as two processes or two app
+//! servers would open it: each must see the other's catalog writes, and
+//! together they must never oversell. Each check takes two freshly opened
+//! stores on the same, empty database.
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use super::conformance::{ensure, run, Outcome};
+use crate::catalog::{CatalogQuery, Product, ProductStatus, Variant};
+use crate::engine::{Engine, ManualClock, NodeIds};
+use crate::inventory::StockKey;
+use crate::money::{Currency, Money};
+use crate::pricing::Timestamp;
+use crate::store::Store;
+
+fn engine<S: Store>(store: S, node: &str) -> Engine<S> {
+    Engine::new(
+        store,
+        Arc::new(ManualClock::new(Timestamp(1_000))),
+        Arc::new(NodeIds::new(node)),
+    )
+}
+
+fn product(id: &str, sku: &str, cents: i64) -> Product {
+    let mut p = Product::new(id, format!("Product {id}"));
+    p.status = ProductStatus::Active;
+    let mut v = Variant::new(sku);
+    v.prices = vec![Money::from_minor_units(cents, Currency::EUR)];
+    p.variants.push(v);
+    p
+}
+
+fn code<T>(result: crate::Result<T>) -> String {
+    match result {
+        Ok(_) => "ok".into(),
+        Err(e) => e.code().into(),
+    }
+}
+
+/// A product saved through one store is read, updated and checked
+/// against (stale versions, duplicate SKUs, SKUs moving between products)
+/// through the other.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn both_see_the_catalog<S: Store>(first: S, second: S) -> Outcome {
+    let (a, b) = (engine(first, "a"), engine(second, "b"));
+    run(a.create_product(product("p1", "SKU-1", 1000)), "create p1")?;
+    let (seen, version) = run(b.product("p1"), "b reads p1")?;
+    ensure(version == 1 && seen.name == "Product p1", || {
+        format!("b read {:?} at version {version}", seen.name)
+    })?;
+    let mut renamed = (*seen).clone();
+    renamed.name = "Renamed".into();
+    run(b.update_product(renamed, 1), "b renames p1")?;
+    let mut stale = product("p1", "SKU-1", 1000);
+    stale.name = "Stale".into();
+    let got = code(a.update_product(stale, 1));
+    ensure(got == "concurrent_modification", || {
+        format!("a stale update through a must be concurrent_modification, got {got}")
+    })?;
+    run(b.create_product(product("p2", "SKU-2", 500)), "create p2")?;
+    let got = code(a.create_product(product("p3", "SKU-2", 700)));
+    ensure(got == "duplicate_sku", || {
+        format!("a SKU taken through b must be duplicate_sku through a, got {got}")
+    })?;
+    let name = run(a.product("p1"), "a reads p1")?.0.name.clone();
+    ensure(name == "Renamed", || format!("a reads p1 as {name:?}"))?;
+    let total = run(a.query(&CatalogQuery::default()), "query")?.total;
+    ensure(total == 2, || {
+        format!("a's catalog query found {total} products")
+    })?;
+    let (p2, v2) = run(a.product("p2"), "a reads p2")?;
+    let mut moved = (*p2).clone();
+    moved.variants[0].sku = "SKU-2B".into();
+    run(a.update_product(moved, v2), "a renames the SKU of p2")?;
+    run(
+        b.create_product(product("p4", "SKU-2", 900)),
+        "b reuses SKU-2",
+    )?;
+    let owner = run(a.product_by_sku("SKU-2"), "SKU-2")?.0.id.clone();
+    let other = run(a.product_by_sku("SKU-2B"), "SKU-2B")?.0.id.clone();
+    ensure(owner == "p4" && other == "p2", || {
+        format!("SKU-2 belongs to {owner}, SKU-2B to {other}")
+    })
+}
+
+/// Eight threads, half on each store, reserve one unit at a time from 50:
+/// exactly 50 succeed.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn together_never_oversell<S: Store + 'static>(first: S, second: S) -> Outcome {
+    let engines = [Arc::new(engine(first, "a")), Arc::new(engine(second, "b"))];
+    let key = StockKey::new("TEE", "main");
+    run(engines[0].adjust_stock(&key, 50, "delivery"), "stock")?;
+    let threads = 8;
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let e = Arc::clone(&engines[t % 2]);
+            let barrier = Arc::clone(&barrier);
+            let key = key.clone();
+            thread::spawn(move || {
+                barrier.wait();
+                (0..20)
+                    .filter(|_| e.reserve(&key, 1, 60_000).is_ok())
+                    .count()
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for h in handles {
+        won += h
+            .join()
+            .map_err(|_| "a reserving thread panicked".to_owned())?;
+    }
+    ensure(won == 50, || {
+        format!("{won} reservations of 1 out of 50 units")
+    })?;
+    let level = run(engines[1].stock(&key), "stock")?
+        .ok_or("the stock record vanished")?
+        .level;
+    ensure((level.reserved, level.available()) == (50, 0), || {
+        format!("level after the race: {level:?}")
+    })
+}

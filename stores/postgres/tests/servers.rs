@@ -1,0 +1,173 @@
+//! What only a shared database can show: several servers on one schema
+//! see each other's writes and never oversell together, migrations run
+//! once when servers start at once, and bad databases and settings are
+//! refused with typed errors.
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use kassa::engine::{Engine, ManualClock, NodeIds};
+use kassa::inventory::StockKey;
+use kassa::pricing::Timestamp;
+use kassa::store::DocumentStore;
+use kassa::testing::shared;
+use kassa_postgres::{PostgresOptions, PostgresStore, SCHEMA_VERSION};
+use serde_json::json;
+
+#[test]
+fn two_servers_see_each_others_catalog_writes() {
+    let Some(url) = common::url("postgres servers") else {
+        return;
+    };
+    let schemas = common::Schemas::new(url);
+    let schema = schemas.name();
+    shared::both_see_the_catalog(schemas.store_in(&schema), schemas.store_in(&schema)).unwrap();
+}
+
+#[test]
+fn two_servers_never_oversell_together() {
+    let Some(url) = common::url("postgres servers") else {
+        return;
+    };
+    let schemas = common::Schemas::new(url);
+    let schema = schemas.name();
+    shared::together_never_oversell(schemas.store_in(&schema), schemas.store_in(&schema)).unwrap();
+}
+
+#[test]
+fn servers_starting_at_once_migrate_exactly_once() {
+    let Some(url) = common::url("postgres servers") else {
+        return;
+    };
+    let schemas = Arc::new(common::Schemas::new(url));
+    let schema = schemas.name();
+    let barrier = Arc::new(Barrier::new(6));
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let (schemas, schema, barrier) =
+                (Arc::clone(&schemas), schema.clone(), Arc::clone(&barrier));
+            thread::spawn(move || {
+                barrier.wait();
+                schemas.store_in(&schema).schema_version().unwrap()
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), SCHEMA_VERSION);
+    }
+    let mut client = schemas.client();
+    let rows = client
+        .query_one(&format!("SELECT count(*) FROM {schema}.kassa_schema"), &[])
+        .unwrap()
+        .get::<_, i64>(0);
+    assert_eq!(rows, 1);
+    let counters = client
+        .query_one(&format!("SELECT count(*) FROM {schema}.counters"), &[])
+        .unwrap()
+        .get::<_, i64>(0);
+    assert_eq!(counters, 3, "the seed rows were inserted once");
+}
+
+#[test]
+fn a_database_from_a_newer_build_is_refused() {
+    let Some(url) = common::url("postgres servers") else {
+        return;
+    };
+    let schemas = common::Schemas::new(url);
+    let schema = schemas.name();
+    drop(schemas.store_in(&schema));
+    schemas
+        .client()
+        .batch_execute(&format!(
+            "UPDATE {schema}.kassa_schema SET version = version + 1"
+        ))
+        .unwrap();
+    let err = PostgresStore::connect_with(
+        &schemas.url,
+        PostgresOptions {
+            schema: schema.clone(),
+            ..PostgresOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "schema_too_new");
+    assert_eq!(err.kind(), kassa::ErrorKind::Storage);
+}
+
+#[test]
+fn bad_settings_and_unreachable_servers_are_typed_errors() {
+    let Some(url) = common::url("postgres servers") else {
+        return;
+    };
+    for bad in ["Shop", "a;drop schema public", "", "1x"] {
+        let err = PostgresStore::connect_with(
+            &url,
+            PostgresOptions {
+                schema: bad.into(),
+                ..PostgresOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "invalid_field", "{bad:?}");
+    }
+    let err = PostgresStore::connect_with(
+        "host=127.0.0.1 port=1 user=nobody dbname=none connect_timeout=2",
+        PostgresOptions {
+            connection_timeout: std::time::Duration::from_secs(2),
+            ..PostgresOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "storage_error");
+}
+
+#[test]
+fn hostile_text_in_documents_and_stock_keys_round_trips() {
+    let Some(url) = common::url("postgres servers") else {
+        return;
+    };
+    let schemas = common::Schemas::new(url);
+    let store = schemas.store();
+    let hostile = [
+        "'); DROP TABLE documents;--",
+        "quote \" and ' and `",
+        "nul \0 byte",
+        "rtl \u{202E}override",
+        "emoji 🦀 𝄞 4-byte",
+    ];
+    for (i, text) in hostile.iter().enumerate() {
+        let id = format!("{text}-{i}");
+        store
+            .save("notes", &id, None, json!({ "text": text }), Vec::new())
+            .unwrap();
+        let back = store.load("notes", &id).unwrap().unwrap();
+        assert_eq!(back.value["text"].as_str(), Some(*text));
+    }
+    assert_eq!(store.scan("notes", None, 100).unwrap().len(), hostile.len());
+    let e = Engine::new(
+        store,
+        Arc::new(ManualClock::new(Timestamp(0))),
+        Arc::new(NodeIds::new("h")),
+    );
+    for text in hostile {
+        let key = StockKey::new(text, text);
+        e.adjust_stock(&key, 3, text).unwrap();
+        assert_eq!(e.stock(&key).unwrap().unwrap().level.on_hand, 3);
+    }
+    let events = e.events_since(0, 100).unwrap();
+    assert_eq!(events.len(), hostile.len());
+}
+
+#[test]
+fn every_server_gets_its_own_node_and_ids() {
+    let Some(url) = common::url("postgres servers") else {
+        return;
+    };
+    let schemas = common::Schemas::new(url);
+    let schema = schemas.name();
+    let a = schemas.store_in(&schema).allocate_node().unwrap();
+    let b = schemas.store_in(&schema).allocate_node().unwrap();
+    assert_eq!((a, b), (1, 2));
+}
