@@ -1,6 +1,7 @@
 //! The engine's inventory operations.
 
 use super::Engine;
+use crate::catalog::limits;
 use crate::catalog::SkuFacts;
 use crate::error::Result;
 use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
@@ -8,6 +9,19 @@ use crate::pricing::Timestamp;
 use crate::store::{EventKind, NewEvent, StockChange, Store};
 
 /// A `low_stock` event when `available` crosses the threshold downwards.
+/// A key that creates a record must fit the catalog's limits (a SKU of at
+/// most [`limits::MAX_SKU_BYTES`], a location id of at most
+/// [`limits::MAX_ID_BYTES`]), checked before any store sees it.
+fn check_key(key: &StockKey) -> Result<()> {
+    limits::text("stock", "sku", &key.sku, limits::MAX_SKU_BYTES)?;
+    limits::text("stock", "location", &key.location, limits::MAX_ID_BYTES)
+}
+
+/// A reason is kept in the event; at most [`limits::MAX_NAME_BYTES`].
+fn check_reason(reason: &str) -> Result<()> {
+    limits::optional_text("stock", "reason", reason, limits::MAX_NAME_BYTES)
+}
+
 fn low_stock(key: &StockKey, before: &StockRecord, after: &StockRecord) -> Option<EventKind> {
     let threshold = after.low_stock_threshold?;
     let (was, is) = (before.level.available(), after.level.available());
@@ -36,13 +50,15 @@ impl<S: Store> Engine<S> {
     ///
     /// # Errors
     ///
-    /// Storage failures.
+    /// `invalid_field` for an empty or oversized SKU or location (see
+    /// [`limits`]); storage failures.
     pub fn configure_stock(
         &self,
         key: &StockKey,
         policy: StockPolicy,
         low_stock_threshold: Option<i64>,
     ) -> Result<StockRecord> {
+        check_key(key)?;
         let change = StockChange::Configure {
             policy,
             low_stock_threshold,
@@ -60,7 +76,9 @@ impl<S: Store> Engine<S> {
     ///
     /// # Errors
     ///
-    /// `invalid_stock_operation` when on hand would fall below what is held.
+    /// `invalid_stock_operation` when on hand would fall below what is held;
+    /// `invalid_field` for an empty or oversized SKU or location, or a
+    /// reason over [`limits::MAX_NAME_BYTES`] (nothing reaches the store).
     ///
     /// # Examples
     ///
@@ -77,6 +95,8 @@ impl<S: Store> Engine<S> {
     /// # Ok::<(), kassa::Error>(())
     /// ```
     pub fn adjust_stock(&self, key: &StockKey, delta: i64, reason: &str) -> Result<StockRecord> {
+        check_key(key)?;
+        check_reason(reason)?;
         self.store
             .apply_stock(key, &StockChange::Adjust { delta }, &|before, after| {
                 let kind = EventKind::StockAdjusted {
@@ -97,6 +117,7 @@ impl<S: Store> Engine<S> {
     /// `invalid_stock_operation` when fewer units are available (or
     /// unavailable, to return).
     pub fn set_aside(&self, key: &StockKey, delta: i64, reason: &str) -> Result<StockRecord> {
+        check_reason(reason)?;
         self.store
             .apply_stock(key, &StockChange::SetAside { delta }, &|before, after| {
                 let kind = EventKind::StockSetAside {

@@ -72,6 +72,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     catalog_behaviour(make())?;
     concurrent_catalog_saves(make())?;
     hostile_text_round_trips(make())?;
+    oversized_values_never_reach_the_store(make())?;
     checkout_places_one_order(make())?;
     failed_payment_consumes_nothing(make())?;
     concurrent_checkouts_never_oversell(make())?;
@@ -81,6 +82,48 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     a_running_key_is_in_progress(make())?;
     concurrent_refunds_never_exceed_captured(make())?;
     Ok(())
+}
+
+/// A 10 MB SKU, location or reason is refused with `invalid_field`
+/// before the store sees it: no record, no event.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn oversized_values_never_reach_the_store<S: Store>(store: S) -> Outcome {
+    let engine = engine(store);
+    let huge = "x".repeat(10 * 1024 * 1024);
+    let attempts = [
+        (StockKey::new(huge.as_str(), "main"), "delivery"),
+        (StockKey::new("TEE", huge.as_str()), "delivery"),
+        (StockKey::new("TEE", "main"), huge.as_str()),
+        (StockKey::new("", "main"), "delivery"),
+    ];
+    for (key, reason) in &attempts {
+        let refused = engine.adjust_stock(key, 1, reason);
+        ensure(
+            refused.as_ref().is_err_and(|e| e.code() == "invalid_field"),
+            || format!("an oversized or empty stock value must be invalid_field, got {refused:?}"),
+        )?;
+        ensure(run(engine.stock(key), "stock")?.is_none(), || {
+            "a refused stock value must write nothing".into()
+        })?;
+    }
+    let err = engine
+        .configure_stock(
+            &StockKey::new(huge.as_str(), "main"),
+            StockPolicy::Deny,
+            None,
+        )
+        .err()
+        .map(|e| e.code());
+    ensure(err == Some("invalid_field"), || {
+        format!("configure_stock with a 10 MB SKU gave {err:?}")
+    })?;
+    let events = run(engine.events_since(0, 10), "events")?;
+    ensure(events.is_empty(), || {
+        format!("refused values recorded {} events", events.len())
+    })
 }
 
 /// Configure, adjust, reserve, release, commit, fulfil: levels, identity,
