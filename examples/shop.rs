@@ -1,14 +1,16 @@
-//! The catalog half of the demo: a small shop imported from CSV (one row
-//! refused, with its reason), a faceted category page, a text search, a kit
-//! reserved from its components, a guest cart merged at login and checked
-//! out (a capture that times out after succeeding charges once), and the
-//! events the engine recorded.
+//! The catalog half of the demo, on a SQLite file: a small shop imported
+//! from CSV (one row refused, with its reason), a faceted category page, a
+//! text search, a kit reserved from its components, a guest cart merged at
+//! login and checked out (a capture that times out after succeeding charges
+//! once), the events the engine recorded, and the file reopened with the
+//! order still in it.
 
 use kassa::cart::{merge, Address, MergeStrategy};
 use kassa::catalog::{AttributeDef, AttributeKind, CatalogQuery, Category, Facet, Sort, SortedMap};
 use kassa::engine::{CheckoutOptions, Engine};
 use kassa::inventory::StockKey;
 use kassa::payment::{Script, TestGateway};
+use kassa::store::Store;
 use kassa::{Currency, Result};
 
 const CATALOG: &str = "\
@@ -21,10 +23,21 @@ linen,Linen Shirt,active,shirts,summer,material=linen,LIN-M,size=M,59.00 USD,
 duo,Tee Duo,active,tees,gift,material=cotton,DUO-M,size=M,35.00 USD,TEE-M=2
 ";
 
-/// Runs the catalog demo.
+/// Runs the catalog demo in a fresh SQLite file under the system's
+/// temporary directory, removed afterwards.
 pub fn run() -> Result<()> {
-    println!("== Catalog");
-    let shop = Engine::in_memory();
+    let dir = std::env::temp_dir().join(format!("kassa-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| kassa::Error::Storage {
+        reason: format!("cannot create {}: {e}", dir.display()),
+    })?;
+    let result = run_in(&dir.join("shop.db"));
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn run_in(path: &std::path::Path) -> Result<()> {
+    println!("== Catalog (a SQLite file: {})", path.display());
+    let shop = kassa_sqlite::open(path)?;
     shop.put_category(category("apparel", None))?;
     for leaf in ["tees", "polos", "shirts"] {
         shop.put_category(category(leaf, Some("apparel")))?;
@@ -85,7 +98,7 @@ pub fn run() -> Result<()> {
     if let Err(e) = refused {
         println!("2 more TEE-M -> error {}: {e}", e.code());
     }
-    checkout(&shop)?;
+    let order = checkout(&shop)?;
 
     let events = shop.events_since(0, 100)?;
     let kinds: Vec<String> = events
@@ -102,11 +115,23 @@ pub fn run() -> Result<()> {
         events.len(),
         kinds.join(", ")
     );
+
+    // Another process (here: a second open) finds everything on disk.
+    drop(shop);
+    let reopened = kassa_sqlite::open(path)?;
+    let (stored, _) = reopened.order(&order)?;
+    println!(
+        "reopened the file: order #{} ({} USD) is there, TEE-S has {} available",
+        stored.number,
+        stored.grand_total,
+        reopened.stock_total("TEE-S")?.available
+    );
     Ok(())
 }
 
-/// A guest fills a cart, logs in (merged into the customer's cart), pays.
-fn checkout(shop: &Engine<kassa::store::MemoryStore>) -> Result<()> {
+/// A guest fills a cart, logs in (merged into the customer's cart), pays;
+/// returns the order id.
+fn checkout<S: Store>(shop: &Engine<S>) -> Result<String> {
     let (guest, v) = shop.create_cart(Currency::USD, None)?;
     shop.add_to_cart(&guest.id, v, "LIN-M", 1, SortedMap::new())?;
     let (mine, v) = shop.create_cart(Currency::USD, Some("ada"))?;
@@ -145,7 +170,7 @@ fn checkout(shop: &Engine<kassa::store::MemoryStore>) -> Result<()> {
         again == order,
         gateway.acted().len()
     );
-    Ok(())
+    Ok(order.id)
 }
 
 fn category(id: &str, parent: Option<&str>) -> Category {
