@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use super::Engine;
 use crate::catalog::{
-    self, AttributeDef, CatalogPage, CatalogQuery, Category, Collection, ImportReport, Parsed,
-    Product, RowError, Saved,
+    self, AttributeDef, CatalogPage, CatalogQuery, Category, Collection, ImportGroup, ImportReport,
+    Parsed, Product, RowError, Saved,
 };
 use crate::error::{shown, Error, Result};
-use crate::store::{CatalogChange, EventKind, Store};
+use crate::store::{CatalogChange, EventKind, NewEvent, Store};
 
 impl<S: Store> Engine<S> {
     /// Defines (or redefines) a product attribute.
@@ -124,21 +124,25 @@ impl<S: Store> Engine<S> {
     fn save_product(&self, product: Product, expected: Option<u64>) -> Result<Saved> {
         self.store
             .save_product(product, expected, self.clock.now(), &|p, saved| {
-                let (product, version, status) = (p.id.clone(), saved.version, p.status);
-                vec![self.event(if saved.created {
-                    EventKind::ProductCreated {
-                        product,
-                        version,
-                        status,
-                    }
-                } else {
-                    EventKind::ProductUpdated {
-                        product,
-                        version,
-                        status,
-                    }
-                })]
+                self.product_events(p, saved)
             })
+    }
+
+    fn product_events(&self, p: &Product, saved: &Saved) -> Vec<NewEvent> {
+        let (product, version, status) = (p.id.clone(), saved.version, p.status);
+        vec![self.event(if saved.created {
+            EventKind::ProductCreated {
+                product,
+                version,
+                status,
+            }
+        } else {
+            EventKind::ProductUpdated {
+                product,
+                version,
+                status,
+            }
+        })]
     }
 
     /// The product `id` and its version.
@@ -210,48 +214,104 @@ impl<S: Store> Engine<S> {
     /// Saves each parsed product; a row whose variant is at fault is
     /// dropped and its product retried without it, so one bad row never
     /// takes good rows down with it, and a refused row changes nothing.
+    /// Products go to the store in batches ([`CatalogStore::save_products`]),
+    /// in file order: a refusal ends its batch, the refused product is
+    /// retried alone, and the next batch starts after it.
     fn import(&self, parsed: Parsed) -> ImportReport {
+        const BATCH: usize = 512;
         let mut report = ImportReport {
             errors: parsed.errors,
             ..ImportReport::default()
         };
-        for group in parsed.groups {
-            let (mut product, mut rows) = (group.product, group.rows);
-            loop {
-                let expected = match self.store.product(&product.id) {
-                    Ok(current) => current.map(|(_, v)| v),
-                    Err(e) => {
-                        fail_all(&mut report, &rows, &product.id, &e);
-                        break;
-                    }
-                };
-                match self.save_product(product.clone(), expected) {
-                    Ok(_) => {
-                        report.products += 1;
-                        report.rows += rows.len();
-                        break;
-                    }
-                    Err(e) => match culprit(&product, &e) {
-                        Some(i) if product.variants.len() > 1 && i < rows.len() => {
-                            report.errors.push(RowError::new(
-                                rows[i],
-                                Some(&product.id),
-                                "row",
-                                &e,
-                            ));
-                            product.variants.remove(i);
-                            rows.remove(i);
-                        }
-                        _ => {
-                            fail_all(&mut report, &rows, &product.id, &e);
-                            break;
-                        }
-                    },
+        let mut groups = parsed.groups.into_iter().peekable();
+        while groups.peek().is_some() {
+            // A batch of consecutive groups with distinct ids and their
+            // stored versions.
+            let mut batch: Vec<(Product, Vec<usize>)> = Vec::new();
+            let mut versions = Vec::new();
+            while batch.len() < BATCH {
+                let Some(next) = groups.peek() else { break };
+                if batch.iter().any(|(p, _)| p.id == next.product.id) {
+                    break;
                 }
+                let Some(group) = groups.next() else { break };
+                match self.store.product(&group.product.id) {
+                    Ok(current) => {
+                        versions.push(current.map(|(_, v)| v));
+                        batch.push((group.product, group.rows));
+                    }
+                    Err(e) => fail_all(&mut report, &group.rows, &group.product.id, &e),
+                }
+            }
+            let items = batch
+                .iter()
+                .zip(&versions)
+                .map(|((p, _), v)| (p.clone(), *v))
+                .collect();
+            let (saved, refusal) = self
+                .store
+                .save_products(items, self.clock.now(), &|p, s| self.product_events(p, s));
+            let mut rest = batch.into_iter();
+            for (_, rows) in rest.by_ref().take(saved) {
+                report.products += 1;
+                report.rows += rows.len();
+            }
+            if let (Some(e), Some((product, rows))) = (refusal, rest.next()) {
+                self.import_one(&mut report, product, rows, e);
+            }
+            // Groups after the refusal go back to the front of the queue.
+            let remaining: Vec<ImportGroup> = rest
+                .map(|(product, rows)| ImportGroup { product, rows })
+                .collect();
+            if !remaining.is_empty() {
+                let tail: Vec<ImportGroup> = remaining.into_iter().chain(groups).collect();
+                groups = tail.into_iter().peekable();
             }
         }
         report.errors.sort_by_key(|e| e.row);
         report
+    }
+
+    /// Retries one refused product without its culprit variants until it
+    /// is saved or refused as a whole.
+    fn import_one(
+        &self,
+        report: &mut ImportReport,
+        mut product: Product,
+        mut rows: Vec<usize>,
+        first: Error,
+    ) {
+        let mut error = first;
+        loop {
+            match culprit(&product, &error) {
+                Some(i) if product.variants.len() > 1 && i < rows.len() => {
+                    report
+                        .errors
+                        .push(RowError::new(rows[i], Some(&product.id), "row", &error));
+                    product.variants.remove(i);
+                    rows.remove(i);
+                }
+                _ => {
+                    fail_all(report, &rows, &product.id, &error);
+                    return;
+                }
+            }
+            let expected = match self.store.product(&product.id) {
+                Ok(current) => current.map(|(_, v)| v),
+                Err(e) => {
+                    fail_all(report, &rows, &product.id, &e);
+                    return;
+                }
+            };
+            match self.save_product(product.clone(), expected) {
+                Ok(_) => {
+                    report.products += 1;
+                    report.rows += rows.len();
+                    return;
+                }
+                Err(e) => error = e,
+            }
+        }
     }
 
     /// Writes every product as JSON Lines.

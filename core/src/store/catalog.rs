@@ -67,6 +67,32 @@ pub trait CatalogStore: Send + Sync {
         events: &dyn Fn(&Product, &Saved) -> Vec<NewEvent>,
     ) -> Result<Saved>;
 
+    /// Saves `products` in order, each as [`CatalogStore::save_product`]
+    /// would (checked against the ones before it), stopping at the first
+    /// one refused: those before it are saved, it and the rest are not.
+    /// Returns how many were saved and the refusal, if any. A store may
+    /// write the saved ones in one atomic step (bulk loads); the default
+    /// saves them one by one.
+    ///
+    /// # Errors
+    ///
+    /// The refusal is returned with the count, not as `Err`.
+    fn save_products(
+        &self,
+        products: Vec<(Product, Option<u64>)>,
+        now: Timestamp,
+        events: &dyn Fn(&Product, &Saved) -> Vec<NewEvent>,
+    ) -> (usize, Option<crate::Error>) {
+        let mut saved = 0;
+        for (product, expected) in products {
+            if let Err(e) = self.save_product(product, expected, now, events) {
+                return (saved, Some(e));
+            }
+            saved += 1;
+        }
+        (saved, None)
+    }
+
     /// Applies `change` and records `events`, atomically.
     ///
     /// # Errors

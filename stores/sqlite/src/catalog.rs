@@ -238,6 +238,64 @@ impl CatalogStore for SqliteStore {
         Ok(saved)
     }
 
+    /// One transaction for the whole batch (one `catalog_seq` for all of
+    /// it). The index takes each product as it is written, so later ones are
+    /// checked against it; if the transaction fails, the index is rebuilt
+    /// from the file.
+    fn save_products(
+        &self,
+        products: Vec<(Product, Option<u64>)>,
+        now: Timestamp,
+        events: &dyn Fn(&Product, &Saved) -> Vec<NewEvent>,
+    ) -> (usize, Option<Error>) {
+        let mut cache = self.write_cache();
+        let mut dirty = false;
+        let outcome = self.db.write(|tx| {
+            if dirty {
+                *cache = CachedCatalog::default();
+            }
+            refresh(&mut cache, tx)?;
+            dirty = true;
+            let seq = next_seq(tx)?;
+            let (mut saved, mut refusal, mut new_events) = (0, None, Vec::new());
+            for (product, expected) in &products {
+                if let Err(e) = cache.index.check(product, *expected) {
+                    refusal = Some(e);
+                    break;
+                }
+                let mut product = product.clone();
+                let old = cache.index.product(&product.id).map(|(p, _)| p);
+                product.created_at = match &old {
+                    Some(old) => old.created_at,
+                    None => Some(product.created_at.unwrap_or(now)),
+                };
+                let outcome = Saved {
+                    version: expected.unwrap_or(0) + 1,
+                    created: old.is_none(),
+                };
+                write_product(tx, &product, old.as_deref(), outcome.version, seq)?;
+                new_events.extend(events(&product, &outcome));
+                cache.index.restore(product, outcome.version);
+                saved += 1;
+            }
+            append(tx, new_events)?;
+            cache.seq = seq;
+            Ok((saved, refusal))
+        });
+        match outcome {
+            Ok(done) => done,
+            Err(e) => {
+                if dirty {
+                    *cache = CachedCatalog::default();
+                    // If this fails too, the next read retries it: the
+                    // cache is at sequence 0.
+                    let _ = self.db.read(|conn| refresh(&mut cache, conn));
+                }
+                (0, Some(e))
+            }
+        }
+    }
+
     fn change_catalog(&self, change: CatalogChange, events: Vec<NewEvent>) -> Result<()> {
         let mut cache = self.write_cache();
         let (item, seq) = self.db.write(|tx| {

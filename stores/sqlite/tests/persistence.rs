@@ -247,3 +247,70 @@ fn expired_reservations_are_swept_from_the_file() {
     e.commit(&long.id).unwrap();
     assert_eq!(e.stock_total("TEE").unwrap().sold, 3);
 }
+
+/// A CSV of `products` two-variant products where some rows are bad: a SKU
+/// already used by an earlier product, a price with too many decimals, an
+/// unknown category.
+fn messy_csv(products: usize) -> String {
+    let mut csv = String::from(
+        "product_id,name,status,categories,tags,attributes,sku,options,prices,components\n",
+    );
+    let mut row = 0;
+    for p in 0..products {
+        for v in 0..2 {
+            row += 1;
+            let sku = if row % 53 == 0 && p > 10 {
+                format!("SKU-{}-0", p - 7)
+            } else {
+                format!("SKU-{p}-{v}")
+            };
+            let price = if row % 71 == 0 {
+                "1.001 EUR"
+            } else {
+                "12.50 EUR"
+            };
+            let category = if row % 97 == 0 { "nowhere" } else { "" };
+            csv.push_str(&format!(
+                "p{p},Product {p},active,{category},,,{sku},size={v},{price},\n"
+            ));
+        }
+    }
+    csv
+}
+
+#[test]
+fn bulk_import_in_one_transaction_per_batch_matches_the_memory_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = engine(&dir.path().join("shop.db"), "a");
+    let memory = Engine::new(
+        kassa::store::MemoryStore::new(),
+        Arc::new(ManualClock::new(Timestamp(1_000))),
+        Arc::new(NodeIds::new("a")),
+    );
+    let csv = messy_csv(3_000);
+    let from_sqlite = sqlite.import_csv(csv.as_bytes()).unwrap();
+    let from_memory = memory.import_csv(csv.as_bytes()).unwrap();
+    assert!(
+        from_memory.errors.len() > 100,
+        "{}",
+        from_memory.errors.len()
+    );
+    assert!(from_memory.products > 2_500, "{}", from_memory.products);
+    assert_eq!(from_sqlite, from_memory);
+    let export = |e: &dyn Fn(&mut Vec<u8>) -> kassa::Result<()>| {
+        let mut out = Vec::new();
+        e(&mut out).unwrap();
+        out
+    };
+    let a = export(&|out| sqlite.export_jsonl(out));
+    let b = export(&|out| memory.export_jsonl(out));
+    assert_eq!(a, b);
+    // Reopened, the file holds the same catalog.
+    drop(sqlite);
+    let reopened = engine(&dir.path().join("shop.db"), "b");
+    assert_eq!(export(&|out| reopened.export_jsonl(out)), b);
+    assert_eq!(
+        reopened.events_since(0, 100_000).unwrap().len(),
+        memory.events_since(0, 100_000).unwrap().len()
+    );
+}
