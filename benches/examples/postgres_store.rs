@@ -17,12 +17,13 @@ use kassa::engine::{Engine, NodeIds, SystemClock};
 use kassa_benches::store_fixture::{race, stock_shop, throughput, Res};
 use kassa_postgres::{PostgresOptions, PostgresStore};
 
-fn engine(url: &str, schema: &str) -> Res<Engine<PostgresStore>> {
+fn engine(url: &str, schema: &str, synchronous_commit: bool) -> Res<Engine<PostgresStore>> {
     let store = PostgresStore::connect_with(
         url,
         PostgresOptions {
             schema: schema.into(),
             pool_size: 16,
+            synchronous_commit,
             ..PostgresOptions::default()
         },
     )?;
@@ -43,17 +44,21 @@ fn main() -> Res<()> {
         .unwrap_or(4_000);
     let mut schemas = Vec::new();
     let result = (|| -> Res<()> {
-        for threads in [1, 2, 4, 8] {
-            let schema = format!("bench_{}_{threads}", std::process::id());
-            schemas.push(schema.clone());
-            let engine = Arc::new(engine(&url, &schema)?);
-            stock_shop(&*engine, 1_000_000_000)?;
-            let rate = throughput(engine, n, threads)?;
-            println!("checkouts ({threads} client(s)): {n} at {rate:.0}/s");
+        for sync in [true, false] {
+            for threads in [1, 2, 4, 8] {
+                let schema = format!("bench_{}_{threads}_{sync}", std::process::id());
+                schemas.push(schema.clone());
+                let engine = Arc::new(engine(&url, &schema, sync)?);
+                stock_shop(&*engine, 1_000_000_000)?;
+                let rate = throughput(engine, n, threads)?;
+                println!(
+                    "checkouts (synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s"
+                );
+            }
         }
         let schema = format!("bench_{}_race", std::process::id());
         schemas.push(schema.clone());
-        race("postgres", engine(&url, &schema)?)
+        race("postgres", engine(&url, &schema, true)?)
     })();
     let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
     for schema in schemas {

@@ -161,7 +161,7 @@ fn read_facts(tx: &mut Tx<'_>, sku: &str) -> Result<SkuFacts> {
 impl PostgresStore {
     /// The index, brought up to the database's catalog sequence first.
     fn fresh_catalog(&self) -> Result<RwLockReadGuard<'_, CachedCatalog>> {
-        let seq = self.db.read(catalog_seq)?;
+        let seq = self.db.read_one(catalog_seq)?;
         {
             let cache = self.read_cache();
             if cache.seq >= seq {
@@ -330,6 +330,6 @@ impl CatalogStore for PostgresStore {
     }
 
     fn sku_facts(&self, sku: &str) -> Result<SkuFacts> {
-        self.db.read(|tx| read_facts(tx, sku))
+        self.db.read_one(|tx| read_facts(tx, sku))
     }
 }

@@ -73,9 +73,17 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
-/// One transaction, with the connection's statement cache.
+/// Where statements go: an open transaction, or the bare connection
+/// (autocommit: each statement is its own transaction).
+enum Inner<'a> {
+    Tx(Transaction<'a>),
+    Direct(&'a mut Client),
+}
+
+/// One transaction (or one autocommit statement), with the connection's
+/// statement cache.
 pub(crate) struct Tx<'a> {
-    tx: Transaction<'a>,
+    inner: Inner<'a>,
     statements: &'a mut HashMap<&'static str, Statement>,
     /// Set when a statement failed in a way a retry can fix.
     retry: bool,
@@ -86,7 +94,11 @@ impl Tx<'_> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.tx.prepare(sql).map_err(pg)?;
+        let prepared = match &mut self.inner {
+            Inner::Tx(tx) => tx.prepare(sql),
+            Inner::Direct(client) => client.prepare(sql),
+        };
+        let s = prepared.map_err(|e| self.fail(e))?;
         self.statements.insert(sql, s.clone());
         Ok(s)
     }
@@ -107,7 +119,11 @@ impl Tx<'_> {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64> {
         let s = self.statement(sql)?;
-        self.tx.execute(&s, params).map_err(|e| self.fail(e))
+        let done = match &mut self.inner {
+            Inner::Tx(tx) => tx.execute(&s, params),
+            Inner::Direct(client) => client.execute(&s, params),
+        };
+        done.map_err(|e| self.fail(e))
     }
 
     pub(crate) fn query(
@@ -116,7 +132,11 @@ impl Tx<'_> {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>> {
         let s = self.statement(sql)?;
-        self.tx.query(&s, params).map_err(|e| self.fail(e))
+        let done = match &mut self.inner {
+            Inner::Tx(tx) => tx.query(&s, params),
+            Inner::Direct(client) => client.query(&s, params),
+        };
+        done.map_err(|e| self.fail(e))
     }
 
     pub(crate) fn query_opt(
@@ -125,7 +145,11 @@ impl Tx<'_> {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>> {
         let s = self.statement(sql)?;
-        self.tx.query_opt(&s, params).map_err(|e| self.fail(e))
+        let done = match &mut self.inner {
+            Inner::Tx(tx) => tx.query_opt(&s, params),
+            Inner::Direct(client) => client.query_opt(&s, params),
+        };
+        done.map_err(|e| self.fail(e))
     }
 
     pub(crate) fn query_one(
@@ -134,11 +158,26 @@ impl Tx<'_> {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Row> {
         let s = self.statement(sql)?;
-        self.tx.query_one(&s, params).map_err(|e| self.fail(e))
+        let done = match &mut self.inner {
+            Inner::Tx(tx) => tx.query_one(&s, params),
+            Inner::Direct(client) => client.query_one(&s, params),
+        };
+        done.map_err(|e| self.fail(e))
     }
 
     pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
-        self.tx.batch_execute(sql).map_err(|e| self.fail(e))
+        let done = match &mut self.inner {
+            Inner::Tx(tx) => tx.batch_execute(sql),
+            Inner::Direct(client) => client.batch_execute(sql),
+        };
+        done.map_err(|e| self.fail(e))
+    }
+
+    fn commit(self) -> std::result::Result<(), postgres::Error> {
+        match self.inner {
+            Inner::Tx(tx) => tx.commit(),
+            Inner::Direct(_) => Ok(()),
+        }
     }
 }
 
@@ -178,12 +217,12 @@ impl Db {
                 Err(e) => return Err(pg(e)),
             };
             let mut tx = Tx {
-                tx,
+                inner: Inner::Tx(tx),
                 statements,
                 retry: false,
             };
             match work(&mut tx) {
-                Ok(value) => match tx.tx.commit() {
+                Ok(value) => match tx.commit() {
                     Ok(()) => return Ok(value),
                     Err(e) if retryable(&e) && attempt < RETRIES => continue,
                     Err(e) => return Err(pg(e)),
@@ -219,18 +258,43 @@ impl Db {
             match begun {
                 Ok(tx) => {
                     let mut tx = Tx {
-                        tx,
+                        inner: Inner::Tx(tx),
                         statements,
                         retry: false,
                     };
                     let value = work(&mut tx)?;
-                    tx.tx.commit().map_err(pg)?;
+                    tx.commit().map_err(pg)?;
                     return Ok(value);
                 }
                 // A connection the server closed fails at BEGIN; the pool
                 // drops it and another one is taken.
                 Err(_) if attempt < RETRIES => continue,
                 Err(e) => return Err(pg(e)),
+            }
+        }
+    }
+
+    /// Runs `work`, a single read statement, without a transaction around
+    /// it (one round trip instead of three; one statement is one snapshot).
+    /// Retried on a fresh connection if the server closed this one, since a
+    /// read has no effect to repeat.
+    pub(crate) fn read_one<T>(&self, mut work: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut conn = self.pool.get().map_err(pool_error)?;
+            let Conn { client, statements } = &mut *conn;
+            let mut tx = Tx {
+                inner: Inner::Direct(client),
+                statements,
+                retry: false,
+            };
+            let result = work(&mut tx);
+            drop(tx);
+            match result {
+                Ok(value) => return Ok(value),
+                Err(_) if attempt < RETRIES && conn.client.is_closed() => continue,
+                Err(e) => return Err(e),
             }
         }
     }

@@ -75,7 +75,7 @@ fn decode(collection: &str, id: &str, body: &str) -> Result<Value> {
 
 impl DocumentStore for PostgresStore {
     fn load(&self, collection: &str, id: &str) -> Result<Option<Versioned>> {
-        self.db.read(|tx| {
+        self.db.read_one(|tx| {
             let row = tx.query_opt(
                 "SELECT version, body FROM documents WHERE collection = $1 AND id = $2",
                 &[&collection.as_bytes(), &id.as_bytes()],
@@ -113,7 +113,7 @@ impl DocumentStore for PostgresStore {
     ) -> Result<Vec<(String, Versioned)>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let after = after.map(str::as_bytes);
-        self.db.read(|tx| {
+        self.db.read_one(|tx| {
             tx.query(
                 "SELECT id, version, body FROM documents WHERE collection = $1 \
                  AND ($2::BYTEA IS NULL OR id > $2) ORDER BY id LIMIT $3",

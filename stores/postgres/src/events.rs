@@ -12,27 +12,33 @@ use kassa::{Error, Result};
 use crate::conn::Tx;
 use crate::PostgresStore;
 
-/// Appends `events` inside the caller's transaction; call it last.
+/// Appends `events` inside the caller's transaction; call it last. One
+/// statement (one round trip) takes the cursors and inserts every event.
 pub(crate) fn append(tx: &mut Tx<'_>, events: Vec<NewEvent>) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
     let n = i64::try_from(events.len()).unwrap_or(i64::MAX);
-    let last: i64 = tx
-        .query_one(
-            "UPDATE counters SET value = value + $1 WHERE name = 'event_cursor' RETURNING value",
-            &[&n],
-        )?
-        .get(0);
-    for (cursor, e) in (last - n + 1..).zip(events) {
-        let kind = serde_json::to_string(&e.kind).map_err(|err| Error::Storage {
-            reason: format!("cannot encode event {}: {err}", e.id),
-        })?;
-        tx.execute(
-            "INSERT INTO events (cursor, id, at, kind) VALUES ($1, $2, $3, $4)",
-            &[&cursor, &e.id.as_bytes(), &e.at.0, &kind],
-        )?;
+    let mut ids: Vec<&[u8]> = Vec::with_capacity(events.len());
+    let mut ats = Vec::with_capacity(events.len());
+    let mut kinds = Vec::with_capacity(events.len());
+    for e in &events {
+        ids.push(e.id.as_bytes());
+        ats.push(e.at.0);
+        kinds.push(
+            serde_json::to_string(&e.kind).map_err(|err| Error::Storage {
+                reason: format!("cannot encode event {}: {err}", e.id),
+            })?,
+        );
     }
+    tx.execute(
+        "WITH c AS (UPDATE counters SET value = value + $1 \
+         WHERE name = 'event_cursor' RETURNING value) \
+         INSERT INTO events (cursor, id, at, kind) \
+         SELECT c.value - $1 + e.ord, e.id, e.at, e.kind FROM c, \
+         unnest($2::BYTEA[], $3::BIGINT[], $4::TEXT[]) WITH ORDINALITY AS e (id, at, kind, ord)",
+        &[&n, &ids, &ats, &kinds],
+    )?;
     Ok(())
 }
 
@@ -40,7 +46,7 @@ impl EventLog for PostgresStore {
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>> {
         let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.db.read(|tx| {
+        self.db.read_one(|tx| {
             let rows = tx.query(
                 "SELECT cursor, id, at, kind FROM events WHERE cursor > $1 ORDER BY cursor LIMIT $2",
                 &[&cursor, &limit],

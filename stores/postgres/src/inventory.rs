@@ -242,7 +242,7 @@ fn insert_reservation(tx: &mut Tx<'_>, r: &Reservation) -> Result<()> {
 
 impl InventoryStore for PostgresStore {
     fn stock(&self, key: &StockKey) -> Result<Option<StockRecord>> {
-        self.db.read(|tx| read_stock(tx, key, false))
+        self.db.read_one(|tx| read_stock(tx, key, false))
     }
 
     fn apply_stock(
@@ -357,7 +357,7 @@ impl InventoryStore for PostgresStore {
 
     fn expired(&self, now: Timestamp, limit: usize) -> Result<Vec<Reservation>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.db.read(|tx| {
+        self.db.read_one(|tx| {
             tx.query(
                 "SELECT sku, location, qty, expires_at, id FROM reservations \
                  WHERE expires_at <= $1 ORDER BY expires_at, id LIMIT $2",

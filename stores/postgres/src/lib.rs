@@ -64,6 +64,12 @@ pub struct PostgresOptions {
     pub pool_size: u32,
     /// How long an operation waits for a free connection.
     pub connection_timeout: Duration,
+    /// PostgreSQL's `synchronous_commit` for this store's sessions. `true`
+    /// (the default): a commit returns once its WAL is flushed to disk, so
+    /// it survives a server crash. `false`: a commit returns before the
+    /// flush; a server crash may lose the last commits (well under a
+    /// second of them), never part of one, and never corrupts anything.
+    pub synchronous_commit: bool,
 }
 
 impl Default for PostgresOptions {
@@ -72,6 +78,7 @@ impl Default for PostgresOptions {
             schema: "kassa".into(),
             pool_size: 16,
             connection_timeout: Duration::from_secs(10),
+            synchronous_commit: true,
         }
     }
 }
@@ -114,7 +121,15 @@ impl PostgresStore {
             });
         }
         let mut config = postgres::Config::from_str(url).map_err(conn::pg)?;
-        config.options(&format!("-c search_path={}", options.schema));
+        let sync = if options.synchronous_commit {
+            "on"
+        } else {
+            "off"
+        };
+        config.options(&format!(
+            "-c search_path={} -c synchronous_commit={sync}",
+            options.schema
+        ));
         let pool = r2d2::Pool::builder()
             .max_size(options.pool_size)
             .min_idle(Some(0))
@@ -147,7 +162,7 @@ impl PostgresStore {
     ///
     /// `storage_error`.
     pub fn schema_version(&self) -> Result<u64> {
-        self.db.read(|tx| {
+        self.db.read_one(|tx| {
             let v: i64 = tx
                 .query_one("SELECT version FROM kassa_schema", &[])?
                 .get(0);
