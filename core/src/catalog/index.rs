@@ -238,6 +238,35 @@ impl CatalogIndex {
         Ok(Saved { version, created })
     }
 
+    /// Checks `product` against version `expected` and stamps it as
+    /// [`CatalogIndex::save`] would (a new product gets `created_at = now`,
+    /// an update keeps the first one), without changing anything: what a
+    /// store whose index is a cache writes, before it puts the result in
+    /// with [`CatalogIndex::restore`] after its commit. Returns the stamped
+    /// product, the outcome and the version it replaces.
+    ///
+    /// # Errors
+    ///
+    /// As [`CatalogIndex::check`].
+    pub fn prepare_save(
+        &self,
+        mut product: Product,
+        expected: Option<u64>,
+        now: Timestamp,
+    ) -> Result<(Product, Saved, Option<Arc<Product>>)> {
+        self.check(&product, expected)?;
+        let old = self.product(&product.id).map(|(p, _)| p);
+        product.created_at = match &old {
+            Some(old) => old.created_at,
+            None => Some(product.created_at.unwrap_or(now)),
+        };
+        let saved = Saved {
+            version: expected.unwrap_or(0) + 1,
+            created: old.is_none(),
+        };
+        Ok((product, saved, old))
+    }
+
     /// Puts `product` at `version` exactly as a store read it back,
     /// replacing any earlier version, without the checks of
     /// [`CatalogIndex::save`]: the store checked them when it wrote the

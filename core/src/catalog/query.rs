@@ -93,6 +93,14 @@ pub struct CatalogQuery {
     pub cursor: Option<String>,
 }
 
+impl CatalogQuery {
+    /// True when the query reads stock (the availability filter or facet,
+    /// or the best-selling sort): stores fetch stock facts only then.
+    pub fn needs_stock(&self) -> bool {
+        self.in_stock || self.sort == Sort::BestSelling || self.facets.contains(&Facet::InStock)
+    }
+}
+
 /// A product in a result page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductHit {

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use crate::catalog::{
-    AttributeDef, CatalogPage, CatalogQuery, Category, Collection, Product, Saved, SkuFacts,
+    AttributeDef, CatalogIndex, CatalogPage, CatalogQuery, Category, Collection, Product, Saved,
+    SkuFacts,
 };
 use crate::error::Result;
 use crate::pricing::Timestamp;
@@ -29,6 +30,126 @@ pub enum CatalogChange {
     PutCollection(Collection),
     /// Create or replace an attribute definition.
     DefineAttribute(AttributeDef),
+}
+
+/// The one record a [`CatalogChange`] writes, as a SQL store persists it
+/// beside the products (one row per kind and id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogItem {
+    /// A category, with its parent and position.
+    Category(Category),
+    /// A collection.
+    Collection(Collection),
+    /// An attribute definition.
+    Attribute(AttributeDef),
+}
+
+impl CatalogItem {
+    /// The kind stored with the row: `category`, `collection` or `attribute`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CatalogItem::Category(_) => "category",
+            CatalogItem::Collection(_) => "collection",
+            CatalogItem::Attribute(_) => "attribute",
+        }
+    }
+
+    /// Its id (a category or collection id, an attribute code).
+    pub fn id(&self) -> &str {
+        match self {
+            CatalogItem::Category(c) => &c.id,
+            CatalogItem::Collection(c) => &c.id,
+            CatalogItem::Attribute(d) => &d.code,
+        }
+    }
+
+    /// The record as JSON.
+    ///
+    /// # Errors
+    ///
+    /// `storage_error` if it cannot be encoded.
+    pub fn to_json(&self) -> Result<String> {
+        let body = match self {
+            CatalogItem::Category(c) => serde_json::to_string(c),
+            CatalogItem::Collection(c) => serde_json::to_string(c),
+            CatalogItem::Attribute(d) => serde_json::to_string(d),
+        };
+        body.map_err(|e| crate::Error::Storage {
+            reason: format!("cannot encode {} {:?}: {e}", self.kind(), self.id()),
+        })
+    }
+
+    /// A stored record back from its kind and JSON.
+    ///
+    /// # Errors
+    ///
+    /// `storage_error` for an unknown kind or unreadable JSON.
+    pub fn from_json(kind: &str, body: &str) -> Result<CatalogItem> {
+        let unreadable = |e: serde_json::Error| crate::Error::Storage {
+            reason: format!("stored {kind} is unreadable: {e}"),
+        };
+        match kind {
+            "category" => serde_json::from_str(body).map(CatalogItem::Category),
+            "collection" => serde_json::from_str(body).map(CatalogItem::Collection),
+            "attribute" => serde_json::from_str(body).map(CatalogItem::Attribute),
+            other => {
+                return Err(crate::Error::Storage {
+                    reason: format!("unknown catalog item kind {other:?}"),
+                })
+            }
+        }
+        .map_err(unreadable)
+    }
+
+    /// Puts the record into `index` (see [`CatalogIndex::restore`]).
+    pub fn restore_into(self, index: &mut CatalogIndex) {
+        match self {
+            CatalogItem::Category(c) => index.restore_category(c),
+            CatalogItem::Collection(c) => index.restore_collection(c),
+            CatalogItem::Attribute(d) => index.restore_attribute(d),
+        }
+    }
+}
+
+impl CatalogChange {
+    /// Checks this change against `index` (on a copy of what it changes)
+    /// and returns the record it writes, without changing the index.
+    ///
+    /// # Errors
+    ///
+    /// What [`CatalogStore::change_catalog`] refuses.
+    pub fn plan(&self, index: &CatalogIndex) -> Result<CatalogItem> {
+        Ok(match self {
+            CatalogChange::PutCategory(c) => {
+                index.categories().clone().insert(c.clone())?;
+                CatalogItem::Category(c.clone())
+            }
+            CatalogChange::MoveCategory {
+                id,
+                parent,
+                position,
+            } => {
+                let mut tree = index.categories().clone();
+                tree.move_to(id, parent.as_deref(), *position)?;
+                match tree.get(id) {
+                    Some(c) => CatalogItem::Category(c.clone()),
+                    None => {
+                        return Err(crate::Error::UnknownCategory {
+                            id: crate::error::shown(id),
+                        })
+                    }
+                }
+            }
+            CatalogChange::PutCollection(c) => {
+                c.validate()?;
+                CatalogItem::Collection(c.clone())
+            }
+            CatalogChange::DefineAttribute(d) => {
+                index.check_attribute(d)?;
+                CatalogItem::Attribute(d.clone())
+            }
+        })
+    }
 }
 
 /// Catalog persistence. A SQL store implements [`CatalogStore::save_product`]
@@ -142,4 +263,64 @@ pub trait CatalogStore: Send + Sync {
     ///
     /// Storage failures.
     fn sku_facts(&self, sku: &str) -> Result<SkuFacts>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn category(id: &str, parent: Option<&str>) -> Category {
+        Category {
+            id: id.into(),
+            name: id.to_uppercase(),
+            parent: parent.map(Into::into),
+            position: 0,
+        }
+    }
+
+    #[test]
+    fn items_round_trip_through_their_stored_form() {
+        let item = CatalogItem::Category(category("tees", Some("apparel")));
+        let back = CatalogItem::from_json(item.kind(), &item.to_json().unwrap()).unwrap();
+        assert_eq!((back.kind(), back.id()), ("category", "tees"));
+        assert_eq!(back, item);
+        let unknown = CatalogItem::from_json("widget", "{}").unwrap_err();
+        assert_eq!(unknown.code(), "storage_error");
+        let broken = CatalogItem::from_json("category", "{").unwrap_err();
+        assert_eq!(broken.code(), "storage_error");
+    }
+
+    #[test]
+    fn planning_a_change_checks_it_and_changes_nothing() {
+        let mut index = CatalogIndex::default();
+        CatalogItem::Category(category("apparel", None)).restore_into(&mut index);
+        CatalogItem::Category(category("tees", Some("apparel"))).restore_into(&mut index);
+        let moved = CatalogChange::MoveCategory {
+            id: "apparel".into(),
+            parent: Some("tees".into()),
+            position: 0,
+        };
+        assert_eq!(moved.plan(&index).unwrap_err().code(), "category_cycle");
+        let moved = CatalogChange::MoveCategory {
+            id: "tees".into(),
+            parent: None,
+            position: 3,
+        };
+        let planned = moved.plan(&index).unwrap();
+        assert_eq!(
+            planned,
+            CatalogItem::Category(Category {
+                parent: None,
+                position: 3,
+                ..category("tees", None)
+            })
+        );
+        // The index still has the old place until the item is restored.
+        assert_eq!(
+            index.categories().get("tees").unwrap().parent.as_deref(),
+            Some("apparel")
+        );
+        let orphan = CatalogChange::PutCategory(category("socks", Some("nowhere")));
+        assert_eq!(orphan.plan(&index).unwrap_err().code(), "unknown_category");
+    }
 }

@@ -16,7 +16,7 @@ use kassa::catalog::{
     Saved, SkuFacts,
 };
 use kassa::pricing::Timestamp;
-use kassa::store::{CatalogChange, CatalogStore, NewEvent};
+use kassa::store::{CatalogChange, CatalogItem, CatalogStore, NewEvent};
 use kassa::{Error, Result};
 
 use crate::conn::Tx;
@@ -29,10 +29,6 @@ pub(crate) struct CachedCatalog {
     index: CatalogIndex,
     seq: i64,
 }
-
-const CATEGORY: &str = "category";
-const COLLECTION: &str = "collection";
-const ATTRIBUTE: &str = "attribute";
 
 fn encode<T: serde::Serialize>(what: &str, value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::Storage {
@@ -64,16 +60,7 @@ pub(crate) fn refresh(cache: &mut CachedCatalog, tx: &mut Tx<'_>, upto: i64) -> 
         &bounds,
     )? {
         let (kind, body): (String, String) = (row.get(0), row.get(1));
-        match kind.as_str() {
-            CATEGORY => cache.index.restore_category(decode(CATEGORY, &body)?),
-            COLLECTION => cache.index.restore_collection(decode(COLLECTION, &body)?),
-            ATTRIBUTE => cache.index.restore_attribute(decode(ATTRIBUTE, &body)?),
-            other => {
-                return Err(Error::Storage {
-                    reason: format!("unknown catalog item kind {other:?}"),
-                })
-            }
-        }
+        CatalogItem::from_json(&kind, &body)?.restore_into(&mut cache.index);
     }
     for row in tx.query(
         "SELECT version, body FROM products WHERE seq > $1 AND seq <= $2 ORDER BY seq",
@@ -187,12 +174,6 @@ impl PostgresStore {
     }
 }
 
-enum Item {
-    Category(Category),
-    Collection(Collection),
-    Attribute(AttributeDef),
-}
-
 impl CatalogStore for PostgresStore {
     fn product(&self, id: &str) -> Result<Option<(Arc<Product>, u64)>> {
         Ok(self.fresh_catalog()?.index.product(id))
@@ -204,29 +185,21 @@ impl CatalogStore for PostgresStore {
 
     fn save_product(
         &self,
-        mut product: Product,
+        product: Product,
         expected: Option<u64>,
         now: Timestamp,
         events: &dyn Fn(&Product, &Saved) -> Vec<NewEvent>,
     ) -> Result<Saved> {
         let mut cache = self.write_cache();
-        let (saved, seq) = self.db.write(|tx| {
+        let done = self.db.write(|tx| {
             let seq = begin_catalog_write(&mut cache, tx)?;
-            cache.index.check(&product, expected)?;
-            let old = cache.index.product(&product.id).map(|(p, _)| p);
-            product.created_at = match &old {
-                Some(old) => old.created_at,
-                None => Some(product.created_at.unwrap_or(now)),
-            };
-            let saved = Saved {
-                version: expected.unwrap_or(0) + 1,
-                created: old.is_none(),
-            };
-            write_product(tx, &product, old.as_deref(), saved.version, seq)?;
-            append(tx, events(&product, &saved))?;
-            Ok((saved, seq))
+            let (stamped, saved, old) = cache.index.prepare_save(product.clone(), expected, now)?;
+            write_product(tx, &stamped, old.as_deref(), saved.version, seq)?;
+            append(tx, events(&stamped, &saved))?;
+            Ok((stamped, saved, seq))
         })?;
-        cache.index.restore(product, saved.version);
+        let (stamped, saved, seq) = done;
+        cache.index.restore(stamped, saved.version);
         cache.seq = seq;
         Ok(saved)
     }
@@ -235,57 +208,19 @@ impl CatalogStore for PostgresStore {
         let mut cache = self.write_cache();
         let (item, seq) = self.db.write(|tx| {
             let seq = begin_catalog_write(&mut cache, tx)?;
-            let item = match &change {
-                CatalogChange::PutCategory(c) => {
-                    let mut tree = cache.index.categories().clone();
-                    tree.insert(c.clone())?;
-                    Item::Category(c.clone())
-                }
-                CatalogChange::MoveCategory {
-                    id,
-                    parent,
-                    position,
-                } => {
-                    let mut tree = cache.index.categories().clone();
-                    tree.move_to(id, parent.as_deref(), *position)?;
-                    match tree.get(id) {
-                        Some(c) => Item::Category(c.clone()),
-                        None => return Err(Error::UnknownCategory { id: id.clone() }),
-                    }
-                }
-                CatalogChange::PutCollection(c) => {
-                    c.validate()?;
-                    Item::Collection(c.clone())
-                }
-                CatalogChange::DefineAttribute(d) => {
-                    cache.index.check_attribute(d)?;
-                    Item::Attribute(d.clone())
-                }
-            };
-            let (kind, id, body) = match &item {
-                Item::Category(c) => (CATEGORY, &c.id, encode(CATEGORY, c)?),
-                Item::Collection(c) => (COLLECTION, &c.id, encode(COLLECTION, c)?),
-                Item::Attribute(d) => (ATTRIBUTE, &d.code, encode(ATTRIBUTE, d)?),
-            };
-            put_item(tx, kind, id, &body, seq)?;
+            let item = change.plan(&cache.index)?;
+            put_item(tx, item.kind(), item.id(), &item.to_json()?, seq)?;
             append(tx, events.clone())?;
             Ok((item, seq))
         })?;
-        match item {
-            Item::Category(c) => cache.index.restore_category(c),
-            Item::Collection(c) => cache.index.restore_collection(c),
-            Item::Attribute(d) => cache.index.restore_attribute(d),
-        }
+        item.restore_into(&mut cache.index);
         cache.seq = seq;
         Ok(())
     }
 
     fn query_catalog(&self, query: &CatalogQuery) -> Result<CatalogPage> {
         let cache = self.fresh_catalog()?;
-        let needs_stock = query.in_stock
-            || query.sort == catalog::Sort::BestSelling
-            || query.facets.contains(&catalog::Facet::InStock);
-        if !needs_stock {
+        if !query.needs_stock() {
             return catalog::run(&cache.index, query, &|_| SkuFacts::default());
         }
         // One snapshot for every SKU's facts; a failed read is reported

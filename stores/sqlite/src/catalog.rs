@@ -21,7 +21,7 @@ use kassa::catalog::{
     Saved, SkuFacts,
 };
 use kassa::pricing::Timestamp;
-use kassa::store::{CatalogChange, CatalogStore, NewEvent};
+use kassa::store::{CatalogChange, CatalogItem, CatalogStore, NewEvent};
 use kassa::{Error, Result};
 use rusqlite::{params, Connection};
 
@@ -35,10 +35,6 @@ pub(crate) struct CachedCatalog {
     index: CatalogIndex,
     seq: i64,
 }
-
-const CATEGORY: &str = "category";
-const COLLECTION: &str = "collection";
-const ATTRIBUTE: &str = "attribute";
 
 fn encode<T: serde::Serialize>(what: &str, value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::Storage {
@@ -85,16 +81,7 @@ pub(crate) fn refresh(cache: &mut CachedCatalog, conn: &Connection) -> Result<()
             .map_err(sql)?;
         for row in rows {
             let (kind, body) = row.map_err(sql)?;
-            match kind.as_str() {
-                CATEGORY => cache.index.restore_category(decode(CATEGORY, &body)?),
-                COLLECTION => cache.index.restore_collection(decode(COLLECTION, &body)?),
-                ATTRIBUTE => cache.index.restore_attribute(decode(ATTRIBUTE, &body)?),
-                other => {
-                    return Err(Error::Storage {
-                        reason: format!("unknown catalog item kind {other:?}"),
-                    })
-                }
-            }
+            CatalogItem::from_json(&kind, &body)?.restore_into(&mut cache.index);
         }
     }
     let mut products = conn
@@ -210,30 +197,22 @@ impl CatalogStore for SqliteStore {
 
     fn save_product(
         &self,
-        mut product: Product,
+        product: Product,
         expected: Option<u64>,
         now: Timestamp,
         events: &dyn Fn(&Product, &Saved) -> Vec<NewEvent>,
     ) -> Result<Saved> {
         let mut cache = self.write_cache();
-        let (saved, seq) = self.db.write(|tx| {
+        let done = self.db.write(|tx| {
             refresh(&mut cache, tx)?;
-            cache.index.check(&product, expected)?;
-            let old = cache.index.product(&product.id).map(|(p, _)| p);
-            product.created_at = match &old {
-                Some(old) => old.created_at,
-                None => Some(product.created_at.unwrap_or(now)),
-            };
-            let saved = Saved {
-                version: expected.unwrap_or(0) + 1,
-                created: old.is_none(),
-            };
+            let (stamped, saved, old) = cache.index.prepare_save(product.clone(), expected, now)?;
             let seq = next_seq(tx)?;
-            write_product(tx, &product, old.as_deref(), saved.version, seq)?;
-            append(tx, events(&product, &saved))?;
-            Ok((saved, seq))
+            write_product(tx, &stamped, old.as_deref(), saved.version, seq)?;
+            append(tx, events(&stamped, &saved))?;
+            Ok((stamped, saved, seq))
         })?;
-        cache.index.restore(product, saved.version);
+        let (stamped, saved, seq) = done;
+        cache.index.restore(stamped, saved.version);
         cache.seq = seq;
         Ok(saved)
     }
@@ -259,20 +238,14 @@ impl CatalogStore for SqliteStore {
             let seq = next_seq(tx)?;
             let (mut saved, mut refusal, mut new_events) = (0, None, Vec::new());
             for (product, expected) in &products {
-                if let Err(e) = cache.index.check(product, *expected) {
-                    refusal = Some(e);
-                    break;
-                }
-                let mut product = product.clone();
-                let old = cache.index.product(&product.id).map(|(p, _)| p);
-                product.created_at = match &old {
-                    Some(old) => old.created_at,
-                    None => Some(product.created_at.unwrap_or(now)),
-                };
-                let outcome = Saved {
-                    version: expected.unwrap_or(0) + 1,
-                    created: old.is_none(),
-                };
+                let (product, outcome, old) =
+                    match cache.index.prepare_save(product.clone(), *expected, now) {
+                        Ok(prepared) => prepared,
+                        Err(e) => {
+                            refusal = Some(e);
+                            break;
+                        }
+                    };
                 write_product(tx, &product, old.as_deref(), outcome.version, seq)?;
                 new_events.extend(events(&product, &outcome));
                 cache.index.restore(product, outcome.version);
@@ -300,60 +273,21 @@ impl CatalogStore for SqliteStore {
         let mut cache = self.write_cache();
         let (item, seq) = self.db.write(|tx| {
             refresh(&mut cache, tx)?;
-            // Checked on a copy of what changes (the category tree is small),
-            // so the index itself changes only after the commit.
-            let item = match &change {
-                CatalogChange::PutCategory(c) => {
-                    let mut tree = cache.index.categories().clone();
-                    tree.insert(c.clone())?;
-                    Item::Category(c.clone())
-                }
-                CatalogChange::MoveCategory {
-                    id,
-                    parent,
-                    position,
-                } => {
-                    let mut tree = cache.index.categories().clone();
-                    tree.move_to(id, parent.as_deref(), *position)?;
-                    match tree.get(id) {
-                        Some(c) => Item::Category(c.clone()),
-                        None => return Err(Error::UnknownCategory { id: id.clone() }),
-                    }
-                }
-                CatalogChange::PutCollection(c) => {
-                    c.validate()?;
-                    Item::Collection(c.clone())
-                }
-                CatalogChange::DefineAttribute(d) => {
-                    cache.index.check_attribute(d)?;
-                    Item::Attribute(d.clone())
-                }
-            };
+            // Checked on a copy, so the index changes only after the commit.
+            let item = change.plan(&cache.index)?;
             let seq = next_seq(tx)?;
-            let (kind, id, body) = match &item {
-                Item::Category(c) => (CATEGORY, &c.id, encode(CATEGORY, c)?),
-                Item::Collection(c) => (COLLECTION, &c.id, encode(COLLECTION, c)?),
-                Item::Attribute(d) => (ATTRIBUTE, &d.code, encode(ATTRIBUTE, d)?),
-            };
-            put_item(tx, kind, id, &body, seq)?;
+            put_item(tx, item.kind(), item.id(), &item.to_json()?, seq)?;
             append(tx, events.clone())?;
             Ok((item, seq))
         })?;
-        match item {
-            Item::Category(c) => cache.index.restore_category(c),
-            Item::Collection(c) => cache.index.restore_collection(c),
-            Item::Attribute(d) => cache.index.restore_attribute(d),
-        }
+        item.restore_into(&mut cache.index);
         cache.seq = seq;
         Ok(())
     }
 
     fn query_catalog(&self, query: &CatalogQuery) -> Result<CatalogPage> {
         let cache = self.fresh_catalog()?;
-        let needs_stock = query.in_stock
-            || query.sort == catalog::Sort::BestSelling
-            || query.facets.contains(&catalog::Facet::InStock);
-        if !needs_stock {
+        if !query.needs_stock() {
             return catalog::run(&cache.index, query, &|_| SkuFacts::default());
         }
         // Stock facts come from one read snapshot; a failed read is
@@ -399,10 +333,4 @@ impl CatalogStore for SqliteStore {
     fn sku_facts(&self, sku: &str) -> Result<SkuFacts> {
         self.db.read(|conn| read_facts(conn, sku))
     }
-}
-
-enum Item {
-    Category(Category),
-    Collection(Collection),
-    Attribute(AttributeDef),
 }

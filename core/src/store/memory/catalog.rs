@@ -74,10 +74,7 @@ impl CatalogStore for MemoryStore {
         let catalog = self.read_catalog();
         // Stock facts are read under the state lock only when the query
         // needs them (availability filter or facet, best-selling sort).
-        let needs_stock = query.in_stock
-            || query.sort == catalog::Sort::BestSelling
-            || query.facets.contains(&catalog::Facet::InStock);
-        if needs_stock {
+        if query.needs_stock() {
             let state = self.lock();
             catalog::run(&catalog, query, &|sku| state.sku_facts(sku))
         } else {
