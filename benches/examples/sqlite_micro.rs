@@ -1,4 +1,6 @@
-//! Per-operation cost on the SQLite store (a diagnostic for sqlite_store).
+//! Per-operation cost on the SQLite store (a diagnostic for sqlite_store):
+//! `cargo run --release -p kassa-benches --example sqlite_micro`, and with
+//! `PHASES=1` the time of each checkout step.
 use kassa::inventory::StockKey;
 use kassa::store::DocumentStore;
 use kassa_sqlite::SqliteStore;
@@ -75,29 +77,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-#[allow(dead_code)]
-pub fn phases() -> Result<(), Box<dyn std::error::Error>> {
+/// Times each step of the whole checkout (`PHASES=1`), then the cart
+/// operations it is made of, and prints the stored documents' sizes.
+fn phases() -> Result<(), Box<dyn std::error::Error>> {
     use kassa::cart::Address;
-    use kassa::catalog::{Product, ProductStatus, SortedMap, Variant};
-    use kassa::engine::{CheckoutOptions, PricingSettings};
+    use kassa::catalog::SortedMap;
+    use kassa::engine::CheckoutOptions;
     use kassa::payment::TestGateway;
-    use kassa::{Currency, Money};
+    use kassa::Currency;
     let dir = tempfile::tempdir()?;
     let engine = kassa_sqlite::open(dir.path().join("p.db"))?;
-    for i in 0..5 {
-        let mut p = Product::new(format!("p{i}"), format!("Product {i}"));
-        p.status = ProductStatus::Active;
-        let mut v = Variant::new(format!("SKU-{i}"));
-        v.prices = vec![Money::from_minor_units(1000 + 250 * i, Currency::USD)];
-        p.variants.push(v);
-        engine.create_product(p)?;
-        engine.adjust_stock(
-            &StockKey::new(format!("SKU-{i}"), "main"),
-            1_000_000_000,
-            "bench",
-        )?;
-    }
-    engine.set_pricing(&PricingSettings::default(), None)?;
+    kassa_benches::store_fixture::stock_shop(&engine, 1_000_000_000)?;
     let gateway = TestGateway::default();
     let mut t = [0f64; 5];
     let n = 1000;
@@ -172,7 +162,7 @@ pub fn phases() -> Result<(), Box<dyn std::error::Error>> {
     );
     Ok(())
 }
-#[allow(dead_code)]
+/// The size and version of one stored document of each collection.
 fn sizes(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let store = SqliteStore::open(path)?;
     for c in [

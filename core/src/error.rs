@@ -587,8 +587,10 @@ fn cart_line(line: usize) -> String {
     }
 }
 
-/// Cuts a user-supplied value for display in an error message.
-pub(crate) fn shown(value: &str) -> String {
+/// Cuts a user-supplied value for display in an error message (to
+/// [`SHOWN_VALUE_MAX`] characters, with its length when cut). Store crates
+/// use it too, so every message names values the same way.
+pub fn shown(value: &str) -> String {
     match value.char_indices().nth(SHOWN_VALUE_MAX) {
         None => value.to_owned(),
         Some((cut, _)) => format!("{}… ({} bytes)", &value[..cut], value.len()),

@@ -71,16 +71,20 @@ pub(crate) fn read_stock(
     row.as_ref().map(record).transpose()
 }
 
-/// Locks the rows of `keys` in key order (missing rows lock nothing).
+/// Locks the rows of `keys` in key order and returns them as read under
+/// the lock (missing rows lock nothing and are absent).
 pub(crate) fn lock_in_order<'k>(
     tx: &mut Tx<'_>,
     keys: impl IntoIterator<Item = &'k StockKey>,
-) -> Result<()> {
+) -> Result<BTreeMap<&'k StockKey, StockRecord>> {
     let sorted: BTreeSet<&StockKey> = keys.into_iter().collect();
+    let mut locked = BTreeMap::new();
     for key in sorted {
-        read_stock(tx, key, true)?;
+        if let Some(record) = read_stock(tx, key, true)? {
+            locked.insert(key, record);
+        }
     }
-    Ok(())
+    Ok(locked)
 }
 
 fn unlimited(record: &StockRecord) -> i64 {
@@ -282,7 +286,7 @@ impl InventoryStore for PostgresStore {
         events: SettleEvents<'_>,
     ) -> Result<Vec<StockRecord>> {
         self.db.write(|tx| {
-            lock_in_order(tx, reservations.iter().map(|r| &r.key))?;
+            let stored = lock_in_order(tx, reservations.iter().map(|r| &r.key))?;
             // Applied in order on copies, so two lines on one key add up.
             let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord)> = BTreeMap::new();
             let mut steps = Vec::with_capacity(reservations.len());
@@ -297,10 +301,9 @@ impl InventoryStore for PostgresStore {
                 let before = match current.get(&r.key) {
                     Some((_, now)) => *now,
                     None => {
-                        let stored =
-                            read_stock(tx, &r.key, false)?.ok_or_else(|| unknown_stock(&r.key))?;
-                        current.insert(&r.key, (stored, stored));
-                        stored
+                        let record = *stored.get(&r.key).ok_or_else(|| unknown_stock(&r.key))?;
+                        current.insert(&r.key, (record, record));
+                        record
                     }
                 };
                 let mut after = before;

@@ -47,6 +47,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use kassa::engine::{Engine, NodeIds, SystemClock};
+pub(crate) use kassa::error::shown;
 use kassa::{Error, Result};
 
 pub use schema::SCHEMA_VERSION;
@@ -221,9 +222,4 @@ pub(crate) fn text(bytes: Vec<u8>) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| Error::Storage {
         reason: format!("a stored key is not UTF-8: {e}"),
     })
-}
-
-/// A value cut for an error message.
-pub(crate) fn shown(value: &str) -> String {
-    value.chars().take(kassa::error::SHOWN_VALUE_MAX).collect()
 }

@@ -5,6 +5,7 @@
 //! for an existing one, rows affected checked, in the transaction that
 //! appends its events.
 
+use kassa::error::shown;
 use kassa::inventory::{Reservation, StockRecord};
 use kassa::store::{DocumentStore, DocumentWrite, NewEvent, OrderStore, Versioned};
 use kassa::{Error, Result};
@@ -15,10 +16,6 @@ use crate::conn::sql;
 use crate::events::append;
 use crate::inventory::{read_reservation, settle_in};
 use crate::SqliteStore;
-
-fn shown(value: &str) -> String {
-    value.chars().take(kassa::error::SHOWN_VALUE_MAX).collect()
-}
 
 fn version_of(conn: &Connection, collection: &str, id: &str) -> Result<Option<u64>> {
     conn.prepare_cached("SELECT version FROM documents WHERE collection = ?1 AND id = ?2")

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use kassa::error::shown;
 use kassa::inventory::{Reservation, StockKey, StockLevel, StockPolicy, StockRecord};
 use kassa::pricing::Timestamp;
 use kassa::store::{apply_change, EventsFor, InventoryStore, NewEvent, StockChange};
@@ -23,11 +24,6 @@ use crate::SqliteStore;
 
 type SettleEvents<'a> =
     &'a (dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync);
-
-fn shown(value: &str) -> String {
-    let cut: String = value.chars().take(kassa::error::SHOWN_VALUE_MAX).collect();
-    cut
-}
 
 fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
