@@ -73,6 +73,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     concurrent_catalog_saves(make())?;
     hostile_text_round_trips(make())?;
     oversized_values_never_reach_the_store(make())?;
+    hostile_keys_and_documents_round_trip(make())?;
     checkout_places_one_order(make())?;
     failed_payment_consumes_nothing(make())?;
     concurrent_checkouts_never_oversell(make())?;
@@ -82,6 +83,58 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     a_running_key_is_in_progress(make())?;
     concurrent_refunds_never_exceed_captured(make())?;
     Ok(())
+}
+
+/// Document ids and bodies, SKUs, locations and reasons holding SQL,
+/// quotes, a NUL byte, an RTL override and 4-byte UTF-8 come back
+/// byte-identical, and each stock write records its event.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn hostile_keys_and_documents_round_trip<S: Store>(store: S) -> Outcome {
+    let hostile = [
+        "'); DROP TABLE documents;--",
+        "quote \" and ' and `",
+        "nul \0 byte",
+        "rtl \u{202E}override",
+        "emoji 🦀 𝄞 4-byte",
+    ];
+    let engine = engine(store);
+    for (i, text) in hostile.iter().enumerate() {
+        let id = format!("{text}-{i}");
+        run(
+            engine
+                .store()
+                .save("notes", &id, None, json!({ "text": text }), Vec::new()),
+            "save a hostile document",
+        )?;
+        let back = run(engine.store().load("notes", &id), "load")?;
+        ensure(
+            back.as_ref().and_then(|d| d.value["text"].as_str()) == Some(*text),
+            || format!("document {id:?} came back as {back:?}"),
+        )?;
+    }
+    let scanned = run(engine.store().scan("notes", None, 100), "scan")?;
+    ensure(scanned.len() == hostile.len(), || {
+        format!(
+            "scanned {} of {} hostile documents",
+            scanned.len(),
+            hostile.len()
+        )
+    })?;
+    for text in hostile {
+        let key = StockKey::new(text, text);
+        run(engine.adjust_stock(&key, 3, text), "adjust a hostile key")?;
+        let on_hand = run(engine.stock(&key), "stock")?.map(|s| s.level.on_hand);
+        ensure(on_hand == Some(3), || {
+            format!("stock of {text:?} came back as {on_hand:?}")
+        })?;
+    }
+    let events = run(engine.events_since(0, 100), "events")?;
+    ensure(events.len() == hostile.len(), || {
+        format!("{} events for {} stock writes", events.len(), hostile.len())
+    })
 }
 
 /// A 10 MB SKU, location or reason is refused with `invalid_field`
