@@ -371,7 +371,15 @@ impl<S: Store> Engine<S> {
             .filter_map(|p| p.coupon_code.clone())
             .collect();
         let mut placed = None;
-        for _ in 0..64 {
+        for attempt in 0..64u32 {
+            if attempt > 0 {
+                // Another checkout took the order number or a coupon use
+                // first; a store that shares commits between writers shows
+                // it only once that commit lands, so wait a little longer
+                // after each conflict (20 us doubling, at most 5 ms).
+                let micros = 20u64 << attempt.min(8);
+                std::thread::sleep(std::time::Duration::from_micros(micros.min(5_000)));
+            }
             match self.try_place(
                 &done,
                 cart_version,

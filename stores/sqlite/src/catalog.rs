@@ -203,7 +203,7 @@ impl CatalogStore for SqliteStore {
         events: &dyn Fn(&Product, &Saved) -> Vec<NewEvent>,
     ) -> Result<Saved> {
         let mut cache = self.write_cache();
-        let done = self.db.write(|tx| {
+        let done = self.db.write_alone(|tx| {
             refresh(&mut cache, tx)?;
             let (stamped, saved, old) = cache.index.prepare_save(product.clone(), expected, now)?;
             let seq = next_seq(tx)?;
@@ -229,7 +229,7 @@ impl CatalogStore for SqliteStore {
     ) -> (usize, Option<Error>) {
         let mut cache = self.write_cache();
         let mut dirty = false;
-        let outcome = self.db.write(|tx| {
+        let outcome = self.db.write_alone(|tx| {
             if dirty {
                 *cache = CachedCatalog::default();
             }
@@ -271,7 +271,7 @@ impl CatalogStore for SqliteStore {
 
     fn change_catalog(&self, change: CatalogChange, events: Vec<NewEvent>) -> Result<()> {
         let mut cache = self.write_cache();
-        let (item, seq) = self.db.write(|tx| {
+        let (item, seq) = self.db.write_alone(|tx| {
             refresh(&mut cache, tx)?;
             // Checked on a copy, so the index changes only after the commit.
             let item = change.plan(&cache.index)?;

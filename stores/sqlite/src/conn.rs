@@ -2,18 +2,21 @@
 //!
 //! SQLite allows one writer at a time per file; in WAL mode readers never
 //! block it and it never blocks them. So writes go through one connection
-//! behind a mutex (threads of this process queue there instead of spinning
-//! on the file lock), each as a `BEGIN IMMEDIATE` transaction that takes the
-//! file's write lock up front (other processes wait in SQLite's busy
-//! handler, bounded by [`SqliteOptions::busy_timeout`], then a few bounded
-//! retries here). Reads take a connection from a small pool.
+//! (threads of this process queue there instead of spinning on the file
+//! lock, and share commits: [`crate::writer`]), in `BEGIN IMMEDIATE`
+//! transactions that take the file's write lock up front (other processes
+//! wait in SQLite's busy handler, bounded by
+//! [`SqliteOptions::busy_timeout`], then a few bounded retries here). Reads
+//! take a connection from a small pool.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use kassa::{Error, Result};
-use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::writer::{Commit, Writer};
 
 /// How hard SQLite works to make a commit durable (`PRAGMA synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,19 +73,12 @@ pub(crate) fn sql(err: rusqlite::Error) -> Error {
     }
 }
 
-fn busy(err: &rusqlite::Error) -> bool {
-    matches!(
-        err.sqlite_error_code(),
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-    )
-}
-
 /// The file and its connections.
 #[derive(Debug)]
 pub(crate) struct Db {
     path: PathBuf,
     options: SqliteOptions,
-    writer: Mutex<Connection>,
+    writer: Writer,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -91,43 +87,25 @@ impl Db {
         let writer = connect(path, &options).map_err(sql)?;
         Ok(Db {
             path: path.to_owned(),
+            writer: Writer::new(writer, &options),
             options,
-            writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
         })
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
-        // A panic inside a write rolls its transaction back (the guard's
-        // drop), so a poisoned mutex still holds a usable connection.
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Runs `work` in one `BEGIN IMMEDIATE` transaction: committed when it
     /// returns `Ok`, rolled back (nothing written) when it returns `Err`.
-    /// A file locked by another process is retried a bounded number of
-    /// times; `work` may run again, so it must not have effects outside the
-    /// transaction.
-    pub(crate) fn write<T>(
-        &self,
-        mut work: impl FnMut(&rusqlite::Transaction<'_>) -> Result<T>,
-    ) -> Result<T> {
-        let mut conn = self.writer();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-                Ok(tx) => tx,
-                Err(e) if busy(&e) && attempt <= self.options.busy_retries => continue,
-                Err(e) => return Err(sql(e)),
-            };
-            let value = work(&tx)?;
-            match tx.commit() {
-                Ok(()) => return Ok(value),
-                Err(e) if busy(&e) && attempt <= self.options.busy_retries => continue,
-                Err(e) => return Err(sql(e)),
-            }
-        }
+    /// Threads writing at the same time share commits (see
+    /// [`crate::writer`]); the call returns once its change is committed.
+    pub(crate) fn write<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.writer.write(Commit::Shared, work)
+    }
+
+    /// As [`Db::write`], committed before it returns even when other
+    /// threads are queued: for callers that update in-memory state after
+    /// the commit.
+    pub(crate) fn write_alone<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.writer.write(Commit::Alone, work)
     }
 
     /// Runs `work` on a reader connection inside one read transaction, so
@@ -159,7 +137,7 @@ impl Db {
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T>,
     ) -> Result<T> {
-        work(&mut self.writer())
+        self.writer.with_connection(work)
     }
 }
 

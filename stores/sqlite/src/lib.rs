@@ -47,6 +47,7 @@ mod documents;
 mod events;
 mod inventory;
 mod schema;
+mod writer;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};

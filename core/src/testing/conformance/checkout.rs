@@ -147,7 +147,14 @@ pub fn concurrent_checkouts_never_oversell<S: Store + 'static>(store: S) -> Outc
         .count();
     let l = level(&engine)?;
     ensure(ok == 50 && short == 150, || {
-        format!("{ok} orders and {short} insufficient_stock from 200 checkouts on 50 units")
+        let other: Vec<&String> = outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().err())
+            .filter(|c| *c != "insufficient_stock")
+            .collect();
+        format!(
+            "{ok} orders and {short} insufficient_stock from 200 checkouts on 50 units; other errors: {other:?}"
+        )
     })?;
     ensure(
         (l.committed, l.reserved, l.available()) == (50, 0, 0),

@@ -1,0 +1,254 @@
+//! The writer connection, with group commit.
+//!
+//! SQLite runs one write transaction at a time per file, and on a busy
+//! store most of a small write's cost is its commit (the log frames, the
+//! shared-memory locks, the checkpoints). So threads of this process that
+//! queue for the writer share commits: each write runs in a savepoint of
+//! the open transaction (its own changes roll back alone if it fails), and
+//! the thread that finds nobody queued behind it commits for everyone
+//! before it. A caller returns only once the commit that holds its change
+//! has happened, so durability and read-your-writes are exactly as with
+//! one transaction per write; a failed commit fails every write in it.
+//!
+//! A thread that hands over waits on a condition variable. If the commit
+//! it waits for does not come (the committing thread died), it takes the
+//! writer after a short timeout and commits the group itself.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use kassa::{Error, Result};
+use rusqlite::{Connection, ErrorCode};
+
+use crate::conn::{sql, SqliteOptions};
+
+/// Writes committed together at most (bounds a waiting caller's latency).
+const MAX_GROUP: usize = 32;
+/// How long a caller that handed over waits before committing itself.
+const HANDOVER_TIMEOUT: Duration = Duration::from_millis(50);
+
+/// Whether a write may share its commit with the writes queued after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Commit {
+    /// Hand the open transaction over when others are queued.
+    Shared,
+    /// Commit before returning (the caller updates in-memory state after
+    /// the commit and must know it happened).
+    Alone,
+}
+
+#[derive(Debug)]
+struct Slot {
+    conn: Connection,
+    /// The group of the open transaction, if one is open.
+    open: Option<u64>,
+    /// Successful writes in the open transaction.
+    members: usize,
+    next_group: u64,
+}
+
+#[derive(Debug, Default)]
+struct Finished {
+    /// Every group up to this one is committed or failed.
+    upto: u64,
+    /// Recent failed commits: group and reason.
+    failures: VecDeque<(u64, String)>,
+}
+
+/// One writer connection shared by the threads of this process.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    slot: Mutex<Slot>,
+    queued: AtomicUsize,
+    finished: Mutex<Finished>,
+    done: Condvar,
+    busy_retries: u32,
+}
+
+fn busy(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+impl Writer {
+    pub(crate) fn new(conn: Connection, options: &SqliteOptions) -> Writer {
+        Writer {
+            slot: Mutex::new(Slot {
+                conn,
+                open: None,
+                members: 0,
+                next_group: 1,
+            }),
+            queued: AtomicUsize::new(0),
+            finished: Mutex::new(Finished::default()),
+            done: Condvar::new(),
+            busy_retries: options.busy_retries,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        // A panic inside a write rolls its savepoint back (the guard's
+        // drop), so a poisoned mutex still holds a usable connection.
+        self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn finished(&self) -> MutexGuard<'_, Finished> {
+        self.finished.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `work` in a `BEGIN IMMEDIATE` transaction (its own savepoint
+    /// of it): its changes are committed when it returns `Ok` (possibly
+    /// with other threads' writes, see the module documentation) and rolled
+    /// back when it returns `Err`.
+    pub(crate) fn write<T>(
+        &self,
+        commit: Commit,
+        work: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let mut slot = self.lock();
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        let group = match slot.open {
+            Some(group) => group,
+            None => self.begin(&mut slot)?,
+        };
+        let result = {
+            let savepoint = slot.conn.savepoint().map_err(sql)?;
+            let result = work(&savepoint);
+            if result.is_ok() {
+                savepoint.commit().map_err(sql)?;
+            }
+            // Dropped without commit: rolled back to where it began.
+            result
+        };
+        if result.is_ok() {
+            slot.members += 1;
+        }
+        // An I/O error or a full disk can make SQLite roll the whole
+        // transaction back; then the group ends here, failed.
+        let hand_over = commit == Commit::Shared
+            && !slot.conn.is_autocommit()
+            && slot.members < MAX_GROUP
+            && self.queued.load(Ordering::SeqCst) > 0;
+        if !hand_over {
+            let committed = self.finish(&mut slot, group);
+            return committed.and(result);
+        }
+        drop(slot);
+        if result.is_err() {
+            // Nothing of ours is in the group.
+            return result;
+        }
+        self.wait_for(group).and(result)
+    }
+
+    /// Commits whatever transaction is open (before work that manages its
+    /// own, such as a migration), then runs `work` on the connection.
+    pub(crate) fn with_connection<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T>,
+    ) -> Result<T> {
+        let mut slot = self.lock();
+        if let Some(group) = slot.open {
+            self.finish(&mut slot, group)?;
+        }
+        work(&mut slot.conn)
+    }
+
+    fn begin(&self, slot: &mut Slot) -> Result<u64> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match slot.conn.execute_batch("BEGIN IMMEDIATE") {
+                Ok(()) => break,
+                Err(e) if busy(&e) && attempt <= self.busy_retries => continue,
+                Err(e) => return Err(sql(e)),
+            }
+        }
+        let group = slot.next_group;
+        slot.next_group += 1;
+        slot.open = Some(group);
+        slot.members = 0;
+        Ok(group)
+    }
+
+    /// Commits (or, with nothing in it, rolls back) the open transaction of
+    /// `group` and wakes the threads waiting for it.
+    fn finish(&self, slot: &mut Slot, group: u64) -> Result<()> {
+        let outcome = if slot.conn.is_autocommit() {
+            // Nothing open any more: SQLite rolled it back after an error.
+            if slot.members == 0 {
+                Ok(())
+            } else {
+                Err(Error::Storage {
+                    reason: "sqlite rolled the transaction back after an error".into(),
+                })
+            }
+        } else if slot.members == 0 {
+            slot.conn.execute_batch("ROLLBACK").map_err(sql)
+        } else {
+            self.commit(&slot.conn)
+        };
+        slot.open = None;
+        slot.members = 0;
+        let mut finished = self.finished();
+        finished.upto = group;
+        if let Err(e) = &outcome {
+            finished.failures.push_back((group, e.to_string()));
+            while finished.failures.len() > 64 {
+                finished.failures.pop_front();
+            }
+        }
+        drop(finished);
+        self.done.notify_all();
+        outcome
+    }
+
+    fn commit(&self, conn: &Connection) -> Result<()> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // A busy COMMIT leaves the transaction open; it may be retried.
+            match conn.execute_batch("COMMIT") {
+                Ok(()) => return Ok(()),
+                Err(e) if busy(&e) && attempt <= self.busy_retries => continue,
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    return Err(sql(e));
+                }
+            }
+        }
+    }
+
+    /// Waits until `group` is committed; commits it here if its committer
+    /// does not within the timeout.
+    fn wait_for(&self, group: u64) -> Result<()> {
+        let mut finished = self.finished();
+        while finished.upto < group {
+            let (next, timeout) = self
+                .done
+                .wait_timeout(finished, HANDOVER_TIMEOUT)
+                .unwrap_or_else(|p| p.into_inner());
+            finished = next;
+            if timeout.timed_out() && finished.upto < group {
+                drop(finished);
+                let mut slot = self.lock();
+                if slot.open == Some(group) {
+                    self.finish(&mut slot, group)?;
+                }
+                drop(slot);
+                finished = self.finished();
+            }
+        }
+        match finished.failures.iter().find(|(g, _)| *g == group) {
+            Some((_, reason)) => Err(Error::Storage {
+                reason: format!("the commit of this write failed: {reason}"),
+            }),
+            None => Ok(()),
+        }
+    }
+}
