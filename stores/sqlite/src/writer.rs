@@ -139,11 +139,9 @@ impl Writer {
             return committed.and(result);
         }
         drop(slot);
-        if result.is_err() {
-            // Nothing of ours is in the group.
-            return result;
-        }
-        self.wait_for(group).and(result)
+        // A failed write has nothing in the group: no need to wait.
+        let value = result?;
+        self.wait_for(group).map(|()| value)
     }
 
     /// Commits whatever transaction is open (before work that manages its
