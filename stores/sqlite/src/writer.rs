@@ -250,3 +250,93 @@ impl Writer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn open(path: &std::path::Path) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
+            .unwrap();
+        conn.busy_timeout(Duration::from_secs(5)).unwrap();
+        conn
+    }
+
+    #[test]
+    fn shared_commits_keep_every_success_and_no_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let setup = open(&path);
+        setup
+            .execute_batch("CREATE TABLE t (thread INTEGER, n INTEGER)")
+            .unwrap();
+        let writer = Arc::new(Writer::new(open(&path), &SqliteOptions::default()));
+        let handles: Vec<_> = (0..8)
+            .map(|thread| {
+                let writer = Arc::clone(&writer);
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let reader = open(&path);
+                    for n in 0..100 {
+                        let result = writer.write(Commit::Shared, |conn| {
+                            conn.execute("INSERT INTO t VALUES (?1, ?2)", [thread, n])
+                                .map_err(sql)?;
+                            if n % 3 == 0 {
+                                return Err(Error::Storage {
+                                    reason: "refused".into(),
+                                });
+                            }
+                            Ok(n)
+                        });
+                        assert_eq!(result.is_ok(), n % 3 != 0);
+                        // Committed when the call returns: another
+                        // connection sees it (or, for a failure, never does).
+                        let seen: i64 = reader
+                            .query_row(
+                                "SELECT count(*) FROM t WHERE thread = ?1 AND n = ?2",
+                                [thread, n],
+                                |r| r.get(0),
+                            )
+                            .unwrap();
+                        assert_eq!(seen, i64::from(n % 3 != 0), "thread {thread} write {n}");
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let rows: i64 = setup
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 8 * 66);
+        let groups = writer.lock().next_group - 1;
+        assert!(
+            groups < 800,
+            "800 writes in {groups} transactions: none shared"
+        );
+    }
+
+    #[test]
+    fn a_group_left_open_is_committed_by_a_waiting_member() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let setup = open(&path);
+        setup.execute_batch("CREATE TABLE t (n INTEGER)").unwrap();
+        let writer = Writer::new(open(&path), &SqliteOptions::default());
+        // Pretend another thread is queued, so this write hands over; nobody
+        // comes, and the member commits its own group after the timeout.
+        writer.queued.fetch_add(1, Ordering::SeqCst);
+        let done = writer.write(Commit::Shared, |conn| {
+            conn.execute("INSERT INTO t VALUES (1)", []).map_err(sql)
+        });
+        assert_eq!(done.unwrap(), 1);
+        let rows: i64 = setup
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
+        assert!(writer.lock().open.is_none());
+    }
+}
