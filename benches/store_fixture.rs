@@ -105,6 +105,70 @@ pub fn throughput<S: Store + 'static>(
     Ok((per * threads) as f64 / start.elapsed().as_secs_f64())
 }
 
+/// Carts of 5 lines with address and shipping chosen (the shopper's part,
+/// not timed), then `threads` threads completing them all (`complete_checkout`:
+/// claim, price, reserve, pay, place, capture); returns completions per
+/// second.
+///
+/// # Errors
+///
+/// The first failed step.
+pub fn completions<S: Store + 'static>(
+    engine: Arc<Engine<S>>,
+    n: usize,
+    threads: usize,
+) -> Res<f64> {
+    let per = n / threads;
+    let mut carts = Vec::with_capacity(per * threads);
+    for _ in 0..per * threads {
+        let (cart, mut v) = engine.create_cart(Currency::USD, Some("bench"))?;
+        for i in 0..5u64 {
+            v = engine
+                .add_to_cart(
+                    &cart.id,
+                    v,
+                    &format!("SKU-{i}"),
+                    1 + i % 2,
+                    SortedMap::new(),
+                )?
+                .1;
+        }
+        engine.update_cart(&cart.id, v, |c, e| {
+            let now = e.clock().now();
+            c.set_shipping_address(Address::new("Ada", "1 Main St", "Springfield", "US"), now)?;
+            c.select_shipping("pickup", now)
+        })?;
+        carts.push(cart.id);
+    }
+    let barrier = Arc::new(Barrier::new(threads + 1));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let engine = Arc::clone(&engine);
+            let barrier = Arc::clone(&barrier);
+            let mine: Vec<String> = carts.iter().skip(t).step_by(threads).cloned().collect();
+            thread::spawn(move || -> kassa::Result<()> {
+                let gateway = TestGateway::default();
+                barrier.wait();
+                for cart in mine {
+                    engine.complete_checkout(
+                        &cart,
+                        &cart,
+                        &gateway,
+                        &CheckoutOptions::default(),
+                    )?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    barrier.wait();
+    let start = Instant::now();
+    for h in handles {
+        h.join().map_err(|_| "a completing thread panicked")??;
+    }
+    Ok((per * threads) as f64 / start.elapsed().as_secs_f64())
+}
+
 /// 200 checkouts on 8 threads racing for 50 units of `SKU-0`: prints the
 /// outcome and fails unless exactly 50 orders were placed.
 ///

@@ -20,7 +20,7 @@ use kassa::catalog::Product;
 use kassa::engine::{Engine, NodeIds, SystemClock};
 use kassa::store::MemoryStore;
 use kassa_benches::catalog_fixture::{attributes, categories, product};
-use kassa_benches::store_fixture::{race, stock_shop, throughput, Res};
+use kassa_benches::store_fixture::{completions, race, stock_shop, throughput, Res};
 use kassa_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 
 fn open(path: &std::path::Path, synchronous: Synchronous) -> Res<Engine<SqliteStore>> {
@@ -101,6 +101,15 @@ fn throughput_run(dir: &std::path::Path, n: usize, threads: usize, sync: Synchro
     Ok(())
 }
 
+fn completion_run(dir: &std::path::Path, n: usize, threads: usize, sync: Synchronous) -> Res<()> {
+    let path = dir.join(format!("completions-{threads}-{sync:?}.db"));
+    let engine = Arc::new(open(&path, sync)?);
+    stock_shop(&*engine, 1_000_000_000)?;
+    let rate = completions(engine, n, threads)?;
+    println!("complete_checkout only ({sync:?}, {threads} thread(s)): {n} at {rate:.0}/s");
+    Ok(())
+}
+
 fn main() -> Res<()> {
     let n: usize = std::env::args()
         .nth(1)
@@ -110,11 +119,19 @@ fn main() -> Res<()> {
     if std::env::var_os("KASSA_BENCH_ONLY_CHECKOUTS").is_some() {
         return throughput_run(dir.path(), n, 1, Synchronous::Normal);
     }
+    if let Some(threads) = std::env::var_os("KASSA_BENCH_ONLY_COMPLETIONS") {
+        let threads = threads.to_str().and_then(|t| t.parse().ok()).unwrap_or(1);
+        return completion_run(dir.path(), n, threads, Synchronous::Normal);
+    }
     catalog_load(dir.path())?;
     for threads in [1, 2, 4] {
         throughput_run(dir.path(), n, threads, Synchronous::Normal)?;
     }
     throughput_run(dir.path(), n / 4, 1, Synchronous::Full)?;
+    for threads in [1, 2, 4, 8] {
+        completion_run(dir.path(), n, threads, Synchronous::Normal)?;
+    }
+    completion_run(dir.path(), n / 4, 4, Synchronous::Full)?;
     race(
         "sqlite",
         open(&dir.path().join("race.db"), Synchronous::Normal)?,

@@ -226,8 +226,10 @@ impl<S: Store> Engine<S> {
     ) -> Result<PriceBreakdown> {
         let mut book = PriceBook::new();
         let categories = self.store.categories()?;
-        for line in &cart.lines {
-            let Some((product, i)) = self.store.product_by_sku(&line.sku)? else {
+        let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
+        let found = self.store.products_by_skus(&skus)?;
+        for (line, found) in cart.lines.iter().zip(found) {
+            let Some((product, i)) = found else {
                 continue;
             };
             let Some(variant) = product.variants.get(i) else {

@@ -172,6 +172,12 @@ impl<S: Store> Engine<S> {
             at: now,
             state: KeyState::InProgress,
         })?;
+        // A new key is the usual case: try to create it before reading.
+        match self.store.save(KEYS, key, None, fresh.clone(), Vec::new()) {
+            Ok(version) => return Ok(Claim::Owned(version)),
+            Err(e) if e.code() == "concurrent_modification" => {}
+            Err(e) => return Err(e),
+        }
         for _ in 0..4 {
             let Some(doc) = self.store.load(KEYS, key)? else {
                 match self.store.save(KEYS, key, None, fresh.clone(), Vec::new()) {

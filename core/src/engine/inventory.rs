@@ -292,14 +292,16 @@ impl<S: Store> Engine<S> {
             }
             Ok(())
         };
-        for &(sku, qty) in items {
+        let skus: Vec<&str> = items.iter().map(|&(sku, _)| sku).collect();
+        let found = self.store.products_by_skus(&skus)?;
+        for (&(sku, qty), found) in items.iter().zip(found) {
             if qty == 0 {
                 return Err(crate::Error::InvalidQuantity {
                     value: "0".to_owned(),
                     reason: "must be >= 1",
                 });
             }
-            let kit = self.store.product_by_sku(sku)?.and_then(|(p, i)| {
+            let kit = found.and_then(|(p, i)| {
                 let v = p.variants.get(i)?;
                 (!v.components.is_empty()).then(|| v.components.clone())
             });

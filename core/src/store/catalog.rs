@@ -172,6 +172,18 @@ pub trait CatalogStore: Send + Sync {
     /// Storage failures.
     fn product_by_sku(&self, sku: &str) -> Result<Option<(Arc<Product>, usize)>>;
 
+    /// [`CatalogStore::product_by_sku`] for each of `skus`, in order, from
+    /// one view of the catalog: a store that checks its cache against the
+    /// database checks once for all of them (pricing a cart reads every
+    /// line's product).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<(Arc<Product>, usize)>>> {
+        skus.iter().map(|sku| self.product_by_sku(sku)).collect()
+    }
+
     /// Saves `product` if its stored version is `expected` (none: new),
     /// stamping `created_at = now` on a new one, and records
     /// `events(outcome)`, atomically.

@@ -157,5 +157,6 @@ fn connect(path: &Path, options: &SqliteOptions) -> rusqlite::Result<Connection>
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Statement journals and sorts stay in memory instead of temp files.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 8000)?;
     Ok(conn)
 }

@@ -178,6 +178,17 @@ pub fn catalog_behaviour<S: Store>(store: S) -> Outcome {
     )?;
     let (found, index) = run(engine.product_by_sku("TEE-M"), "by sku")?;
     ensure(found.id == "tee" && index == 1, || "SKU lookup".into())?;
+    let many = run(
+        engine.store().products_by_skus(&["NOPE", "TEE-M", "TEE-M"]),
+        "several SKUs",
+    )?;
+    let shape: Vec<Option<(&str, usize)>> = many
+        .iter()
+        .map(|f| f.as_ref().map(|(p, i)| (p.id.as_str(), *i)))
+        .collect();
+    ensure(shape == [None, Some(("tee", 1)), Some(("tee", 1))], || {
+        format!("products_by_skus answers each SKU in order: {shape:?}")
+    })?;
     let page = run(
         engine.query(&CatalogQuery {
             category: Some("apparel".into()),
