@@ -1,7 +1,9 @@
-//! Throughput of the PostgreSQL store: completed checkouts per second
-//! with 1, 2, 4 and 8 concurrent clients (threads of one process sharing
-//! a pool, as one app server would), and 200 concurrent checkouts racing
-//! for 50 units.
+//! Throughput of the PostgreSQL store with 1, 2, 4 and 8 concurrent
+//! clients (threads of one process sharing a pool, as one app server
+//! would): whole shopper checkouts per second (create, 5 lines, address,
+//! complete) and `complete_checkout` alone on prepared carts; then 200
+//! concurrent checkouts racing for 50 units. `KASSA_BENCH_ONLY_COMPLETIONS=1`
+//! runs only the completion figures.
 //!
 //! ```text
 //! scripts/with-postgres cargo run --release -p kassa-benches --example postgres_store -- 4000
@@ -14,7 +16,7 @@
 use std::sync::Arc;
 
 use kassa::engine::{Engine, NodeIds, SystemClock};
-use kassa_benches::store_fixture::{race, stock_shop, throughput, Res};
+use kassa_benches::store_fixture::{completions, race, stock_shop, throughput, Res};
 use kassa_postgres::{PostgresOptions, PostgresStore};
 
 fn engine(url: &str, schema: &str, synchronous_commit: bool) -> Res<Engine<PostgresStore>> {
@@ -44,22 +46,40 @@ fn main() -> Res<()> {
         .unwrap_or(4_000);
     let mut schemas = Vec::new();
     let result = (|| -> Res<()> {
-        for sync in [true, false] {
-            for threads in [1, 2, 4, 8] {
-                let schema = format!("bench_{}_{threads}_{sync}", std::process::id());
+        let only_completions = std::env::var_os("KASSA_BENCH_ONLY_COMPLETIONS").is_some();
+        let clients: Vec<usize> = match std::env::var("KASSA_BENCH_CLIENTS") {
+            Ok(list) => list.split(',').filter_map(|c| c.parse().ok()).collect(),
+            Err(_) => vec![1, 2, 4, 8],
+        };
+        for (whole, sync) in [(true, true), (true, false), (false, true), (false, false)] {
+            if whole && only_completions {
+                continue;
+            }
+            for &threads in &clients {
+                let schema = format!("bench_{}_{threads}_{sync}_{whole}", std::process::id());
                 schemas.push(schema.clone());
                 let engine = Arc::new(engine(&url, &schema, sync)?);
                 stock_shop(&*engine, 1_000_000_000)?;
-                let rate = throughput(engine, n, threads)?;
-                println!(
-                    "checkouts (synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s"
-                );
+                if whole {
+                    let rate = throughput(engine, n, threads)?;
+                    println!(
+                        "whole checkouts (synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s"
+                    );
+                } else {
+                    let rate = completions(engine, n, threads)?;
+                    println!(
+                        "complete_checkout only (synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s"
+                    );
+                }
             }
         }
         let schema = format!("bench_{}_race", std::process::id());
         schemas.push(schema.clone());
         race("postgres", engine(&url, &schema, true)?)
     })();
+    if let Err(e) = &result {
+        eprintln!("bench failed: {e}");
+    }
     let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
     for schema in schemas {
         client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))?;

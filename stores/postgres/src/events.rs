@@ -1,9 +1,15 @@
-//! The outbox. Cursors come from the `event_cursor` counter row, taken at
-//! the end of each writing transaction: its row lock is held until the
-//! commit, so cursors are handed out in commit order and a reader never
-//! sees cursor 7 before cursor 6 has committed (a sequence would hand out
-//! numbers in insert order and let a slow transaction commit a smaller
-//! cursor behind a reader's back).
+//! The outbox, without a lock shared by writers.
+//!
+//! A writing transaction appends its events to `events_pending`, numbered
+//! by a sequence in arrival order: no row lock, so transactions on
+//! different rows commit side by side (and share disk flushes). Cursors
+//! are handed out by readers: `events_since` first moves every committed
+//! pending event into `events`, in arrival order, numbering them after the
+//! last cursor under the `event_cursor` row lock (one mover at a time).
+//! An event still uncommitted when a reader moves the others simply gets a
+//! later cursor when it commits, so a reader never skips one, cursors are
+//! dense and never reused, and the events of one caller's successive
+//! operations keep their order.
 
 use kassa::pricing::Timestamp;
 use kassa::store::{Event, EventKind, EventLog, NewEvent};
@@ -12,13 +18,11 @@ use kassa::{Error, Result};
 use crate::conn::Tx;
 use crate::PostgresStore;
 
-/// Appends `events` inside the caller's transaction; call it last. One
-/// statement (one round trip) takes the cursors and inserts every event.
+/// Appends `events` inside the caller's transaction: one statement.
 pub(crate) fn append(tx: &mut Tx<'_>, events: Vec<NewEvent>) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let n = i64::try_from(events.len()).unwrap_or(i64::MAX);
     let mut ids: Vec<&[u8]> = Vec::with_capacity(events.len());
     let mut ats = Vec::with_capacity(events.len());
     let mut kinds = Vec::with_capacity(events.len());
@@ -32,13 +36,42 @@ pub(crate) fn append(tx: &mut Tx<'_>, events: Vec<NewEvent>) -> Result<()> {
         );
     }
     tx.execute(
-        "WITH c AS (UPDATE counters SET value = value + $1 \
-         WHERE name = 'event_cursor' RETURNING value) \
-         INSERT INTO events (cursor, id, at, kind) \
-         SELECT c.value - $1 + e.ord, e.id, e.at, e.kind FROM c, \
-         unnest($2::BYTEA[], $3::BIGINT[], $4::TEXT[]) WITH ORDINALITY AS e (id, at, kind, ord)",
-        &[&n, &ids, &ats, &kinds],
+        "INSERT INTO events_pending (id, at, kind) \
+         SELECT e.id, e.at, e.kind \
+         FROM unnest($1::BYTEA[], $2::BIGINT[], $3::TEXT[]) WITH ORDINALITY AS e (id, at, kind, ord) \
+         ORDER BY e.ord",
+        &[&ids, &ats, &kinds],
     )?;
+    Ok(())
+}
+
+/// Gives every committed pending event its cursor (see the module
+/// documentation).
+fn number_pending(tx: &mut Tx<'_>) -> Result<()> {
+    // The row lock makes movers take turns; the next statement starts
+    // after it is granted, so it sees everything committed before.
+    let last: i64 = tx
+        .query_one(
+            "SELECT value FROM counters WHERE name = 'event_cursor' FOR UPDATE",
+            &[],
+        )?
+        .get(0);
+    let moved: i64 = tx
+        .query_one(
+            "WITH moved AS (DELETE FROM events_pending RETURNING arrival, id, at, kind), \
+             numbered AS (INSERT INTO events (cursor, id, at, kind) \
+                 SELECT $1 + row_number() OVER (ORDER BY arrival), id, at, kind FROM moved \
+                 RETURNING cursor) \
+             SELECT count(*) FROM numbered",
+            &[&last],
+        )?
+        .get(0);
+    if moved > 0 {
+        tx.execute(
+            "UPDATE counters SET value = $1 WHERE name = 'event_cursor'",
+            &[&(last + moved)],
+        )?;
+    }
     Ok(())
 }
 
@@ -46,7 +79,8 @@ impl EventLog for PostgresStore {
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>> {
         let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.db.read_one(|tx| {
+        self.db.write(|tx| {
+            number_pending(tx)?;
             let rows = tx.query(
                 "SELECT cursor, id, at, kind FROM events WHERE cursor > $1 ORDER BY cursor LIMIT $2",
                 &[&cursor, &limit],
@@ -73,6 +107,9 @@ impl EventLog for PostgresStore {
     fn discard_events(&self, cursor: u64) -> Result<()> {
         let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
         self.db.write(|tx| {
+            // Events committed before this call have cursors first, so
+            // the cut is the same as a reader would see.
+            number_pending(tx)?;
             tx.execute("DELETE FROM events WHERE cursor <= $1", &[&cursor])?;
             Ok(())
         })

@@ -81,6 +81,18 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO counters (name, value)
         VALUES ('catalog_seq', 0), ('node', 0), ('event_cursor', 0);
     ",
+    // 2: writers append events to `events_pending` (numbered by a
+    // sequence, no shared row lock); readers move them into `events`,
+    // taking cursors from `event_cursor` (see events.rs).
+    "
+    CREATE SEQUENCE events_arrival;
+    CREATE TABLE events_pending (
+        arrival BIGINT PRIMARY KEY DEFAULT nextval('events_arrival'),
+        id BYTEA NOT NULL,
+        at BIGINT NOT NULL,
+        kind TEXT NOT NULL
+    );
+    ",
 ];
 
 /// The schema version this build writes.

@@ -6,6 +6,7 @@
 
 mod catalog;
 mod checkout;
+mod outbox;
 
 pub use catalog::{
     catalog_behaviour, concurrent_catalog_saves, hostile_text_round_trips,
@@ -17,6 +18,7 @@ pub use checkout::{
     failed_payment_consumes_nothing, one_cart_many_completions_one_order,
     timeouts_after_success_charge_once,
 };
+pub use outbox::readers_never_skip_events_of_concurrent_writers;
 
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -63,6 +65,7 @@ pub(crate) fn run<T>(result: crate::Result<T>, what: &str) -> std::result::Resul
 pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     stock_lifecycle(make())?;
     outbox_order(make())?;
+    readers_never_skip_events_of_concurrent_writers(make())?;
     no_oversell(make())?;
     one_winner_per_reservation(make())?;
     versioned_saves_lose_no_update(make())?;
