@@ -178,7 +178,7 @@ impl CatalogStore for RacyStore {
     fn product_by_sku(&self, sku: &str) -> Result<Option<(Arc<Product>, usize)>> {
         self.inner.product_by_sku(sku)
     }
-    fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<(Arc<Product>, usize)>>> {
+    fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<kassa::store::VariantOf>>> {
         self.inner.products_by_skus(skus)
     }
     fn save_product(

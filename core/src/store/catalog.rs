@@ -152,6 +152,9 @@ impl CatalogChange {
     }
 }
 
+/// A variant found by SKU: its product and the variant's index in it.
+pub type VariantOf = (Arc<Product>, usize);
+
 /// Catalog persistence. A SQL store implements [`CatalogStore::save_product`]
 /// as one transaction: check the version (`UPDATE ... WHERE version = ?`),
 /// the SKUs (a unique index on `variants.sku`), the categories and
@@ -180,7 +183,7 @@ pub trait CatalogStore: Send + Sync {
     /// # Errors
     ///
     /// Storage failures.
-    fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<(Arc<Product>, usize)>>> {
+    fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<VariantOf>>> {
         skus.iter().map(|sku| self.product_by_sku(sku)).collect()
     }
 

@@ -19,7 +19,7 @@ mod catalog;
 mod event;
 mod memory;
 
-pub use catalog::{CatalogChange, CatalogItem, CatalogStore};
+pub use catalog::{CatalogChange, CatalogItem, CatalogStore, VariantOf};
 pub use event::{Event, EventKind, NewEvent};
 pub use memory::MemoryStore;
 

@@ -195,7 +195,7 @@ impl CatalogStore for SqliteStore {
         Ok(self.fresh_catalog()?.index.by_sku(sku))
     }
 
-    fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<(Arc<Product>, usize)>>> {
+    fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<kassa::store::VariantOf>>> {
         let cache = self.fresh_catalog()?;
         Ok(skus.iter().map(|sku| cache.index.by_sku(sku)).collect())
     }

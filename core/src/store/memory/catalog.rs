@@ -32,7 +32,7 @@ impl CatalogStore for MemoryStore {
         Ok(self.read_catalog().by_sku(sku))
     }
 
-    fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<(Arc<Product>, usize)>>> {
+    fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<crate::store::VariantOf>>> {
         let catalog = self.read_catalog();
         Ok(skus.iter().map(|sku| catalog.by_sku(sku)).collect())
     }
