@@ -124,6 +124,10 @@ impl DocumentStore for RacyStore {
         self.inner.load(collection, id)
     }
 
+    fn next_number(&self, name: &str) -> Result<u64> {
+        self.inner.next_number(name)
+    }
+
     fn save(
         &self,
         collection: &str,

@@ -13,11 +13,12 @@
 //!    idempotency key and the attempt (a retry after a timeout replays the
 //!    same authorization; a losing attempt voids only its own; a new
 //!    attempt after a decline asks afresh).
-//! 4. Place the order in one atomic store step: order (created only if
-//!    absent: one per cart), cart (completed, at the version read), key
-//!    (done), order number counter, coupon counts, stock committed, events.
-//!    Counter and coupon conflicts are retried; a lost race for the order
-//!    returns the winner's order.
+//! 4. Take the next order number ([`crate::store::DocumentStore::next_number`]:
+//!    atomic, so numbers never repeat; a checkout failing after this leaves
+//!    a gap). Place the order in one atomic store step: order (created
+//!    only if absent: one per cart), cart (completed, at the version read),
+//!    key (done), coupon counts, stock committed, events. Coupon conflicts
+//!    are retried; a lost race for the order returns the winner's order.
 //! 5. Capture under a key derived from the order, retried on a timeout.
 //!
 //! Any failure before step 4 releases the stock and voids the
@@ -42,7 +43,6 @@ const KEYS: &str = "idempotency";
 pub(super) const ORDERS: &str = "orders";
 const CARTS: &str = "carts";
 const COUPONS: &str = "coupons";
-const SEQUENCES: &str = "sequences";
 
 /// How checkouts complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -376,18 +376,29 @@ impl<S: Store> Engine<S> {
             .filter_map(|a| settings.promotions.iter().find(|p| p.id == a.id))
             .filter_map(|p| p.coupon_code.clone())
             .collect();
+        // Taken once, before placing: a retry keeps it, and a failed
+        // checkout leaves a gap in the numbers, never a duplicate.
+        let number = match self.store.next_number(ORDERS) {
+            Ok(number) => number,
+            Err(e) => {
+                release(&reservations);
+                void();
+                return Err(e);
+            }
+        };
         let mut placed = None;
         for attempt in 0..64u32 {
             if attempt > 0 {
-                // Another checkout took the order number or a coupon use
-                // first; a store that shares commits between writers shows
-                // it only once that commit lands, so wait a little longer
-                // after each conflict (20 us doubling, at most 5 ms).
+                // Another checkout took a coupon use first; a store that
+                // shares commits between writers shows it only once that
+                // commit lands, so wait a little longer after each
+                // conflict (20 us doubling, at most 5 ms).
                 let micros = 20u64 << attempt.min(8);
                 std::thread::sleep(std::time::Duration::from_micros(micros.min(5_000)));
             }
             match self.try_place(
                 &done,
+                number,
                 cart_version,
                 key,
                 key_version,
@@ -403,7 +414,7 @@ impl<S: Store> Engine<S> {
                     break;
                 }
                 Err(Error::ConcurrentModification { entity, .. })
-                    if entity.starts_with(SEQUENCES) || entity.starts_with(COUPONS) =>
+                    if entity.starts_with(COUPONS) =>
                 {
                     continue
                 }
@@ -468,6 +479,7 @@ impl<S: Store> Engine<S> {
     fn try_place(
         &self,
         done: &Cart,
+        number: u64,
         cart_version: u64,
         key: &str,
         key_version: u64,
@@ -479,10 +491,6 @@ impl<S: Store> Engine<S> {
         amount: Money,
     ) -> Result<Order> {
         let now = self.clock.now();
-        let (number, seq_version) = match self.store.load(SEQUENCES, ORDERS)? {
-            Some(doc) => (doc.value["next"].as_u64().unwrap_or(1), Some(doc.version)),
-            None => (1, None),
-        };
         let (_, coupons) = self.coupon_state(settings)?;
         let customer = done.customer.clone().unwrap_or_default();
         let mut writes = Vec::new();
@@ -516,12 +524,6 @@ impl<S: Store> Engine<S> {
         writes.push(write(ORDERS, &order.id, None, json(&order)?));
         writes.push(write(CARTS, &done.id, Some(cart_version), json(done)?));
         writes.push(write(KEYS, key, Some(key_version), json(&record)?));
-        writes.push(write(
-            SEQUENCES,
-            ORDERS,
-            seq_version,
-            serde_json::json!({ "next": number + 1 }),
-        ));
         let events: Vec<NewEvent> = vec![
             self.event(EventKind::OrderPlaced {
                 order: order.id.clone(),

@@ -25,7 +25,7 @@ pub use memory::MemoryStore;
 
 use serde_json::Value;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
 use crate::pricing::Timestamp;
 
@@ -188,6 +188,49 @@ pub trait DocumentStore: Send + Sync {
     /// `concurrent_modification` naming the first stale document; nothing
     /// is written.
     fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>>;
+
+    /// The next number of the counter `name` (1, 2, 3, ...), such as order
+    /// numbers: atomically, so no two calls ever get the same number. A
+    /// number taken by an operation that then fails is not handed out
+    /// again, so the numbers used may have gaps. The counter is the
+    /// document `name` of the collection `sequences`, `{"next": n}`.
+    ///
+    /// The default reads and saves that document, retrying when another
+    /// caller saved first; a SQL store does it in one statement or one
+    /// transaction, so concurrent callers queue instead of retrying.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures; `concurrent_modification` if 1,000 attempts in a
+    /// row lost to other callers.
+    fn next_number(&self, name: &str) -> Result<u64> {
+        for _ in 0..1_000 {
+            let (next, expected) = match self.load(SEQUENCES, name)? {
+                Some(doc) => (sequence_next(&doc.value), Some(doc.version)),
+                None => (1, None),
+            };
+            let value = serde_json::json!({ "next": next.saturating_add(1) });
+            match self.save(SEQUENCES, name, expected, value, Vec::new()) {
+                Ok(_) => return Ok(next),
+                Err(Error::ConcurrentModification { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::ConcurrentModification {
+            entity: format!("{SEQUENCES}/{}", crate::error::shown(name)),
+            expected: None,
+            current: None,
+        })
+    }
+}
+
+/// The collection of [`DocumentStore::next_number`]'s counters.
+pub const SEQUENCES: &str = "sequences";
+
+/// The number a stored counter document hands out next (1 when unreadable
+/// or new).
+pub fn sequence_next(value: &serde_json::Value) -> u64 {
+    value["next"].as_u64().unwrap_or(1).max(1)
 }
 
 /// One document write of [`DocumentStore::save_all`].

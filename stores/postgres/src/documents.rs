@@ -6,7 +6,7 @@
 //! waits for the first and then finds the version moved.
 
 use kassa::inventory::{Reservation, StockRecord};
-use kassa::store::{DocumentStore, DocumentWrite, NewEvent, OrderStore, Versioned};
+use kassa::store::{DocumentStore, DocumentWrite, NewEvent, OrderStore, Versioned, SEQUENCES};
 use kassa::{Error, Result};
 use serde_json::Value;
 
@@ -74,6 +74,24 @@ fn decode(collection: &str, id: &str, body: &str) -> Result<Value> {
 }
 
 impl DocumentStore for PostgresStore {
+    /// One upsert: the row lock makes concurrent callers queue (for the
+    /// statement only) instead of retrying.
+    fn next_number(&self, name: &str) -> Result<u64> {
+        self.db.write(|tx| {
+            let row = tx.query_one(
+                "INSERT INTO documents (collection, id, version, body) \
+                 VALUES ($1, $2, 1, '{\"next\":2}') \
+                 ON CONFLICT (collection, id) DO UPDATE SET \
+                     version = documents.version + 1, \
+                     body = json_build_object('next', \
+                         GREATEST(COALESCE((documents.body::json->>'next')::BIGINT, 1), 1) + 1)::TEXT \
+                 RETURNING (body::json->>'next')::BIGINT - 1",
+                &[&SEQUENCES.as_bytes(), &name.as_bytes()],
+            )?;
+            Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+        })
+    }
+
     fn load(&self, collection: &str, id: &str) -> Result<Option<Versioned>> {
         self.db.read_one(|tx| {
             let row = tx.query_opt(

@@ -7,7 +7,9 @@
 
 use kassa::error::shown;
 use kassa::inventory::{Reservation, StockRecord};
-use kassa::store::{DocumentStore, DocumentWrite, NewEvent, OrderStore, Versioned};
+use kassa::store::{
+    sequence_next, DocumentStore, DocumentWrite, NewEvent, OrderStore, Versioned, SEQUENCES,
+};
 use kassa::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
@@ -97,6 +99,33 @@ fn decode(collection: &str, id: &str, body: &str) -> Result<Value> {
 }
 
 impl DocumentStore for SqliteStore {
+    /// Read and written in one write transaction: callers queue on the
+    /// writer instead of retrying.
+    fn next_number(&self, name: &str) -> Result<u64> {
+        self.db.write(|tx| {
+            let stored = tx
+                .prepare_cached(
+                    "SELECT version, body FROM documents WHERE collection = ?1 AND id = ?2",
+                )
+                .map_err(sql)?
+                .query_row([SEQUENCES, name], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()
+                .map_err(sql)?;
+            let (next, expected) = match stored {
+                Some((version, body)) => (
+                    sequence_next(&decode(SEQUENCES, name, &body)?),
+                    Some(u64::try_from(version).unwrap_or(0)),
+                ),
+                None => (1, None),
+            };
+            let value = serde_json::json!({ "next": next.saturating_add(1) });
+            put(tx, SEQUENCES, name, expected, &value)?;
+            Ok(next)
+        })
+    }
+
     fn load(&self, collection: &str, id: &str) -> Result<Option<Versioned>> {
         self.db.read(|conn| {
             let row = conn

@@ -7,6 +7,7 @@
 mod catalog;
 mod checkout;
 mod outbox;
+mod sequences;
 
 pub use catalog::{
     catalog_behaviour, concurrent_catalog_saves, hostile_text_round_trips,
@@ -19,6 +20,7 @@ pub use checkout::{
     timeouts_after_success_charge_once,
 };
 pub use outbox::readers_never_skip_events_of_concurrent_writers;
+pub use sequences::numbers_are_never_handed_out_twice;
 
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -70,6 +72,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     one_winner_per_reservation(make())?;
     versioned_saves_lose_no_update(make())?;
     documents_save_together(make())?;
+    numbers_are_never_handed_out_twice(make())?;
     reserve_all_adds_up_demand(make())?;
     stock_totals_over_locations(make())?;
     catalog_behaviour(make())?;
