@@ -3,19 +3,23 @@
 //! A save is `INSERT ... ON CONFLICT DO NOTHING` for a new document and
 //! `UPDATE ... WHERE version = ?` for an existing one, rows affected
 //! checked: under `READ COMMITTED` a concurrent writer of the same row
-//! waits for the first and then finds the version moved.
+//! waits for the first and then finds the version moved. Several writes
+//! together (an order placement) go in two set-based statements
+//! ([`crate::batch`]).
 
-use kassa::inventory::{Reservation, StockRecord};
+use std::collections::BTreeMap;
+
+use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::store::{DocumentStore, DocumentWrite, NewEvent, OrderStore, Versioned, SEQUENCES};
 use kassa::{Error, Result};
 use serde_json::Value;
 
+use crate::batch::{lock_rows, put_documents, put_stocks, take_reservations};
 use crate::conn::Tx;
 use crate::events::append;
-use crate::inventory::{lock_in_order, settle_taken, take_reservation};
 use crate::{shown, text, PostgresStore};
 
-fn version_of(tx: &mut Tx<'_>, collection: &str, id: &str) -> Result<Option<u64>> {
+pub(crate) fn version_of(tx: &mut Tx<'_>, collection: &str, id: &str) -> Result<Option<u64>> {
     Ok(tx
         .query_opt(
             "SELECT version FROM documents WHERE collection = $1 AND id = $2",
@@ -61,6 +65,11 @@ fn put(
 }
 
 fn put_all(tx: &mut Tx<'_>, writes: &[DocumentWrite]) -> Result<Vec<u64>> {
+    if writes.len() > 1 {
+        if let Some(versions) = put_documents(tx, writes)? {
+            return Ok(versions);
+        }
+    }
     writes
         .iter()
         .map(|w| put(tx, &w.collection, &w.id, w.expected, &w.value))
@@ -198,19 +207,33 @@ impl OrderStore for PostgresStore {
         self.db.write(|tx| {
             let versions = put_all(tx, &writes)?;
             one_order_per_cart(tx, &writes)?;
-            let mut taken = Vec::with_capacity(commit.len());
-            for id in commit {
-                taken.push(
-                    take_reservation(tx, id)?
-                        .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?,
-                );
-            }
-            lock_in_order(tx, taken.iter().map(|r| &r.key))?;
+            let taken = take_reservations(tx, commit)?;
+            let locked = lock_rows(tx, taken.iter().map(|r| &r.key))?;
+            // Committed in order on copies, so two reservations of one key
+            // add up; one write per row.
+            let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord, u64)> = BTreeMap::new();
             let mut all = events.clone();
             for r in &taken {
-                let (_, after) = settle_taken(tx, r, true)?;
-                all.push(committed(r, &after));
+                let entry = match current.get_mut(&r.key) {
+                    Some(entry) => entry,
+                    None => {
+                        let stored = *locked.get(&r.key).ok_or_else(|| Error::UnknownStock {
+                            sku: shown(&r.key.sku),
+                            location: shown(&r.key.location),
+                        })?;
+                        current.entry(&r.key).or_insert((stored, stored, 0))
+                    }
+                };
+                entry.1.level = entry.1.level.commit(r.qty)?;
+                entry.1.version += 1;
+                entry.2 = entry.2.saturating_add(r.qty);
+                all.push(committed(r, &entry.1));
             }
+            let rows: Vec<_> = current
+                .iter()
+                .map(|(key, (stored, now, sold))| (*key, *stored, *now, *sold))
+                .collect();
+            put_stocks(tx, &rows)?;
             append(tx, all)?;
             Ok(versions)
         })

@@ -7,7 +7,7 @@
 //! claimed by deleting it (`DELETE ... RETURNING`), so two settles of one
 //! reservation cannot both win.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use kassa::inventory::{Reservation, StockKey, StockLevel, StockPolicy, StockRecord};
 use kassa::pricing::Timestamp;
@@ -15,6 +15,7 @@ use kassa::store::{apply_change, EventsFor, InventoryStore, NewEvent, StockChang
 use kassa::{Error, Result};
 use postgres::Row;
 
+use crate::batch::{insert_reservations, lock_rows, put_stocks, reservations_in_use};
 use crate::conn::Tx;
 use crate::events::append;
 use crate::{shown, text, PostgresStore};
@@ -22,15 +23,15 @@ use crate::{shown, text, PostgresStore};
 type SettleEvents<'a> =
     &'a (dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync);
 
-fn count(v: i64) -> u64 {
+pub(crate) fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-fn signed(v: u64) -> i64 {
+pub(crate) fn signed(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-fn record(row: &Row) -> Result<StockRecord> {
+pub(crate) fn record(row: &Row) -> Result<StockRecord> {
     let policy: String = row.get(4);
     Ok(StockRecord {
         level: StockLevel {
@@ -71,24 +72,15 @@ pub(crate) fn read_stock(
     row.as_ref().map(record).transpose()
 }
 
-/// Locks the rows of `keys` in key order and returns them as read under
-/// the lock (missing rows lock nothing and are absent).
-pub(crate) fn lock_in_order<'k>(
-    tx: &mut Tx<'_>,
-    keys: impl IntoIterator<Item = &'k StockKey>,
-) -> Result<BTreeMap<&'k StockKey, StockRecord>> {
-    let sorted: BTreeSet<&StockKey> = keys.into_iter().collect();
-    let mut locked = BTreeMap::new();
-    for key in sorted {
-        if let Some(record) = read_stock(tx, key, true)? {
-            locked.insert(key, record);
-        }
-    }
-    Ok(locked)
+pub(crate) fn unlimited(record: &StockRecord) -> i64 {
+    i64::from(!matches!(record.policy, StockPolicy::Deny))
 }
 
-fn unlimited(record: &StockRecord) -> i64 {
-    i64::from(!matches!(record.policy, StockPolicy::Deny))
+/// The stored form of a row's policy.
+pub(crate) fn policy_text(record: &StockRecord) -> Result<String> {
+    serde_json::to_string(&record.policy).map_err(|e| Error::Storage {
+        reason: format!("cannot encode stock policy: {e}"),
+    })
 }
 
 /// Writes `after` over `before` (none: a new row); `sold` units were
@@ -100,9 +92,7 @@ pub(crate) fn put_stock(
     after: &StockRecord,
     sold: u64,
 ) -> Result<()> {
-    let policy = serde_json::to_string(&after.policy).map_err(|e| Error::Storage {
-        reason: format!("cannot encode stock policy: {e}"),
-    })?;
+    let policy = policy_text(after)?;
     let l = after.level;
     let (version, unlimited, sold) = (signed(after.version), unlimited(after), signed(sold));
     let (sku, location) = (key.sku.as_bytes(), key.location.as_bytes());
@@ -286,18 +276,21 @@ impl InventoryStore for PostgresStore {
         events: SettleEvents<'_>,
     ) -> Result<Vec<StockRecord>> {
         self.db.write(|tx| {
-            let stored = lock_in_order(tx, reservations.iter().map(|r| &r.key))?;
+            // Checked before the rows are locked: the locks are held to the
+            // commit, so every round trip under them delays the next
+            // checkout of these SKUs.
+            let in_use = reservations_in_use(tx, reservations)?;
+            let stored = lock_rows(tx, reservations.iter().map(|r| &r.key))?;
             // Applied in order on copies, so two lines on one key add up.
             let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord)> = BTreeMap::new();
             let mut steps = Vec::with_capacity(reservations.len());
             for (i, r) in reservations.iter().enumerate() {
-                if reservations[..i].iter().any(|o| o.id == r.id) {
+                if reservations[..i].iter().any(|o| o.id == r.id) || in_use.contains(&r.id) {
                     return Err(Error::InvalidStockOperation {
                         operation: "reserve",
                         reason: format!("reservation id {:?} is already in use", shown(&r.id)),
                     });
                 }
-                reservation_in_use(tx, r)?;
                 let before = match current.get(&r.key) {
                     Some((_, now)) => *now,
                     None => {
@@ -328,12 +321,12 @@ impl InventoryStore for PostgresStore {
                 }
                 steps.push((before, after));
             }
-            for r in reservations {
-                insert_reservation(tx, r)?;
-            }
-            for (key, (stored, now)) in &current {
-                put_stock(tx, key, Some(stored), now, 0)?;
-            }
+            insert_reservations(tx, reservations)?;
+            let rows: Vec<_> = current
+                .iter()
+                .map(|(key, (stored, now))| (*key, *stored, *now, 0))
+                .collect();
+            put_stocks(tx, &rows)?;
             let mut new_events = Vec::new();
             for (r, (before, after)) in reservations.iter().zip(&steps) {
                 new_events.extend(events(r, before, after));
