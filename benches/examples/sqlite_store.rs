@@ -1,6 +1,7 @@
-//! Throughput of the SQLite store: catalog load, completed checkouts per
-//! second (1, 2 and 4 threads, both durability levels), and 200
-//! concurrent checkouts racing for 50 units.
+//! Throughput of the SQLite store: catalog load; whole checkouts per
+//! second (1, 2 and 4 threads, both durability levels); `complete_checkout`
+//! alone on prepared carts (1, 2, 4 and 8 threads, and 4 with
+//! `synchronous=FULL`); and 200 concurrent checkouts racing for 50 units.
 //!
 //! ```text
 //! cargo run --release -p kassa-benches --example sqlite_store -- 4000
@@ -8,10 +9,11 @@
 //!
 //! The argument is the number of checkouts per run (default 4,000). Each
 //! run uses a fresh file in a temporary directory (on the same disk as
-//! `TMPDIR`). A checkout is the whole path a shopper takes: create a cart,
+//! `TMPDIR`). A whole checkout is the path a shopper takes: create a cart,
 //! add 5 lines, set the address and shipping, pay (deterministic test
 //! provider) and complete, each step its own transaction, as in
-//! production.
+//! production. `KASSA_BENCH_ONLY_CHECKOUTS=1` runs only whole checkouts on
+//! one thread; `KASSA_BENCH_ONLY_COMPLETIONS=<threads>` only completions.
 
 use std::sync::Arc;
 use std::time::Instant;
