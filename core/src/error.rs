@@ -397,6 +397,40 @@ pub enum Error {
         id: String,
     },
 
+    /// An email address that is not valid.
+    #[error("invalid email {value:?}: {reason}")]
+    InvalidEmail {
+        /// The value (cut to [`SHOWN_VALUE_MAX`] characters).
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A phone number that is not in E.164 form.
+    #[error("invalid phone number {value:?}: {reason}")]
+    InvalidPhone {
+        /// The value (cut to [`SHOWN_VALUE_MAX`] characters).
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Another customer already has this email (letter case ignored).
+    #[error("email {email:?} already belongs to customer {customer:?}")]
+    DuplicateEmail {
+        /// The email.
+        email: String,
+        /// The customer holding it.
+        customer: String,
+    },
+
+    /// A customer id that does not exist.
+    #[error("unknown customer {id:?}")]
+    UnknownCustomer {
+        /// The id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
     /// A checkout command the current state does not allow; nothing changed.
     #[error("cannot {command} a checkout in state {state}")]
     InvalidTransition {
@@ -443,6 +477,7 @@ impl Error {
             | Error::UnknownCollection { .. }
             | Error::UnknownLine { .. }
             | Error::UnknownCart { .. }
+            | Error::UnknownCustomer { .. }
             | Error::UnknownOrder { .. } => ErrorKind::NotFound,
             Error::InvalidState { .. }
             | Error::CaptureExceedsAuthorized { .. }
@@ -454,6 +489,7 @@ impl Error {
             | Error::InvalidStockOperation { .. }
             | Error::ConcurrentModification { .. }
             | Error::DuplicateSku { .. }
+            | Error::DuplicateEmail { .. }
             | Error::InvalidTransition { .. }
             | Error::CheckoutInProgress { .. }
             | Error::RefundInProgress { .. } => ErrorKind::Conflict,
@@ -472,6 +508,8 @@ impl Error {
             | Error::InvalidPriceTable { .. }
             | Error::UnknownTaxCategory { .. }
             | Error::InvalidField { .. }
+            | Error::InvalidEmail { .. }
+            | Error::InvalidPhone { .. }
             | Error::CategoryCycle { .. }
             | Error::InvalidAttribute { .. }
             | Error::InvalidCursor { .. } => ErrorKind::InvalidInput,
@@ -522,6 +560,10 @@ impl Error {
             Error::InvalidTransition { .. } => "invalid_transition",
             Error::UnknownLine { .. } => "unknown_line",
             Error::UnknownCart { .. } => "unknown_cart",
+            Error::InvalidEmail { .. } => "invalid_email",
+            Error::InvalidPhone { .. } => "invalid_phone",
+            Error::DuplicateEmail { .. } => "duplicate_email",
+            Error::UnknownCustomer { .. } => "unknown_customer",
             Error::UnknownOrder { .. } => "unknown_order",
             Error::CheckoutInProgress { .. } => "checkout_in_progress",
             Error::RefundInProgress { .. } => "refund_in_progress",
@@ -570,6 +612,10 @@ impl Error {
         "invalid_transition",
         "unknown_line",
         "unknown_cart",
+        "invalid_email",
+        "invalid_phone",
+        "duplicate_email",
+        "unknown_customer",
         "unknown_order",
         "checkout_in_progress",
         "refund_in_progress",
@@ -735,6 +781,19 @@ mod tests {
             },
             Error::UnknownLine { id: s() },
             Error::UnknownCart { id: s() },
+            Error::InvalidEmail {
+                value: s(),
+                reason: s(),
+            },
+            Error::InvalidPhone {
+                value: s(),
+                reason: s(),
+            },
+            Error::DuplicateEmail {
+                email: s(),
+                customer: s(),
+            },
+            Error::UnknownCustomer { id: s() },
             Error::UnknownOrder { id: s() },
             Error::CheckoutInProgress { key: s() },
             Error::RefundInProgress { order: s() },

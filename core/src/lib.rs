@@ -53,6 +53,7 @@ pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod coupon;
+pub mod customer;
 pub mod engine;
 pub mod error;
 pub mod inventory;

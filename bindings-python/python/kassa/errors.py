@@ -262,6 +262,30 @@ class UnknownCartError(NotFoundError):
     code = "unknown_cart"
 
 
+class InvalidEmailError(InvalidInputError):
+    """An email address that is not valid."""
+
+    code = "invalid_email"
+
+
+class InvalidPhoneError(InvalidInputError):
+    """A phone number that is not in E.164 form (+, country code, number)."""
+
+    code = "invalid_phone"
+
+
+class DuplicateEmailError(ConflictError):
+    """Another customer already has this email (letter case ignored)."""
+
+    code = "duplicate_email"
+
+
+class UnknownCustomerError(NotFoundError):
+    """No customer with this id."""
+
+    code = "unknown_customer"
+
+
 class UnknownOrderError(NotFoundError):
     """No order with this id."""
 
@@ -338,6 +362,10 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         InvalidTransitionError,
         UnknownLineError,
         UnknownCartError,
+        InvalidEmailError,
+        InvalidPhoneError,
+        DuplicateEmailError,
+        UnknownCustomerError,
         UnknownOrderError,
         CheckoutInProgressError,
         RefundInProgressError,
@@ -394,6 +422,10 @@ __all__ = [
     "InvalidTransitionError",
     "UnknownLineError",
     "UnknownCartError",
+    "InvalidEmailError",
+    "InvalidPhoneError",
+    "DuplicateEmailError",
+    "UnknownCustomerError",
     "UnknownOrderError",
     "CheckoutInProgressError",
     "RefundInProgressError",

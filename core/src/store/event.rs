@@ -104,6 +104,18 @@ pub enum EventKind {
         /// Lines it held.
         lines: usize,
     },
+    /// A customer profile was created.
+    CustomerCreated {
+        /// The customer id.
+        customer: String,
+    },
+    /// A customer profile changed.
+    CustomerUpdated {
+        /// The customer id.
+        customer: String,
+        /// Its new version.
+        version: u64,
+    },
     /// A cart changed.
     CartUpdated {
         /// The cart id.

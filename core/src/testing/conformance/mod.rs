@@ -6,6 +6,7 @@
 
 mod catalog;
 mod checkout;
+mod customers;
 mod outbox;
 mod sequences;
 
@@ -19,6 +20,7 @@ pub use checkout::{
     failed_payment_consumes_nothing, one_cart_many_completions_one_order,
     timeouts_after_success_charge_once,
 };
+pub use customers::customer_emails_stay_unique;
 pub use outbox::readers_never_skip_events_of_concurrent_writers;
 pub use sequences::numbers_are_never_handed_out_twice;
 
@@ -73,6 +75,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     versioned_saves_lose_no_update(make())?;
     documents_save_together(make())?;
     numbers_are_never_handed_out_twice(make())?;
+    customer_emails_stay_unique(make())?;
     reserve_all_adds_up_demand(make())?;
     stock_totals_over_locations(make())?;
     catalog_behaviour(make())?;

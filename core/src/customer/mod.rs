@@ -1,0 +1,15 @@
+//! Customers: profiles, contact data, consent and lifecycle stages.
+//!
+//! Pure domain types; [`crate::engine::Engine`] stores profiles as
+//! versioned documents and keeps emails unique per store (ignoring letter
+//! case).
+
+mod consent;
+mod contact;
+mod lifecycle;
+mod profile;
+
+pub use consent::{Channel, Consent, ConsentStatus, Consents};
+pub use contact::{Email, Phone, EMAIL_MAX};
+pub use lifecycle::{LifecyclePolicy, Stage};
+pub use profile::{CompanyRole, Customer, Membership, Note, SavedAddress, MAX_ITEMS};
