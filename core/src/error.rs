@@ -431,6 +431,15 @@ pub enum Error {
         id: String,
     },
 
+    /// A segment rule that does not parse or asks for something unknown.
+    #[error("invalid segment rule at byte {position}: {reason}")]
+    InvalidSegmentRule {
+        /// Where the problem was found (byte offset in the rule).
+        position: usize,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A checkout command the current state does not allow; nothing changed.
     #[error("cannot {command} a checkout in state {state}")]
     InvalidTransition {
@@ -510,6 +519,7 @@ impl Error {
             | Error::InvalidField { .. }
             | Error::InvalidEmail { .. }
             | Error::InvalidPhone { .. }
+            | Error::InvalidSegmentRule { .. }
             | Error::CategoryCycle { .. }
             | Error::InvalidAttribute { .. }
             | Error::InvalidCursor { .. } => ErrorKind::InvalidInput,
@@ -564,6 +574,7 @@ impl Error {
             Error::InvalidPhone { .. } => "invalid_phone",
             Error::DuplicateEmail { .. } => "duplicate_email",
             Error::UnknownCustomer { .. } => "unknown_customer",
+            Error::InvalidSegmentRule { .. } => "invalid_segment_rule",
             Error::UnknownOrder { .. } => "unknown_order",
             Error::CheckoutInProgress { .. } => "checkout_in_progress",
             Error::RefundInProgress { .. } => "refund_in_progress",
@@ -616,6 +627,7 @@ impl Error {
         "invalid_phone",
         "duplicate_email",
         "unknown_customer",
+        "invalid_segment_rule",
         "unknown_order",
         "checkout_in_progress",
         "refund_in_progress",
@@ -794,6 +806,10 @@ mod tests {
                 customer: s(),
             },
             Error::UnknownCustomer { id: s() },
+            Error::InvalidSegmentRule {
+                position: 3,
+                reason: s(),
+            },
             Error::UnknownOrder { id: s() },
             Error::CheckoutInProgress { key: s() },
             Error::RefundInProgress { order: s() },

@@ -61,6 +61,7 @@ from .errors import (
     InvalidPhoneError,
     DuplicateEmailError,
     UnknownCustomerError,
+    InvalidSegmentRuleError,
     UnknownOrderError,
     CheckoutInProgressError,
     RefundInProgressError,

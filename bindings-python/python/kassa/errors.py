@@ -286,6 +286,12 @@ class UnknownCustomerError(NotFoundError):
     code = "unknown_customer"
 
 
+class InvalidSegmentRuleError(InvalidInputError):
+    """A segment rule that does not parse; the message gives the byte position."""
+
+    code = "invalid_segment_rule"
+
+
 class UnknownOrderError(NotFoundError):
     """No order with this id."""
 
@@ -366,6 +372,7 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         InvalidPhoneError,
         DuplicateEmailError,
         UnknownCustomerError,
+        InvalidSegmentRuleError,
         UnknownOrderError,
         CheckoutInProgressError,
         RefundInProgressError,
@@ -426,6 +433,7 @@ __all__ = [
     "InvalidPhoneError",
     "DuplicateEmailError",
     "UnknownCustomerError",
+    "InvalidSegmentRuleError",
     "UnknownOrderError",
     "CheckoutInProgressError",
     "RefundInProgressError",
