@@ -7,9 +7,11 @@
 mod consent;
 mod contact;
 mod lifecycle;
+mod metrics;
 mod profile;
 
 pub use consent::{Channel, Consent, ConsentStatus, Consents};
 pub use contact::{Email, Phone, EMAIL_MAX};
 pub use lifecycle::{LifecyclePolicy, Stage};
+pub use metrics::CustomerMetrics;
 pub use profile::{CompanyRole, Customer, Membership, Note, SavedAddress, MAX_ITEMS};

@@ -254,8 +254,16 @@ impl<S: Store> Engine<S> {
             currency: cart.currency,
             lines,
         };
+        let audience = match &cart.customer {
+            Some(id) => self.pricing_audience(id, cart.currency)?,
+            None => None,
+        };
+        let (customer_groups, segments, first_order) = audience.unwrap_or_default();
         let context = PricingContext {
             now: Some(self.clock.now()),
+            customer_groups,
+            segments,
+            first_order,
             channel: cart.channel.clone(),
             coupon_codes: cart.coupons.clone(),
             customer_id: cart.customer.clone(),
@@ -263,7 +271,6 @@ impl<S: Store> Engine<S> {
                 country: a.country.clone(),
                 region: (!a.region.is_empty()).then(|| a.region.clone()),
             }),
-            ..PricingContext::default()
         };
         let shipping = cart
             .shipping_method

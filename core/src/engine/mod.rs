@@ -6,6 +6,7 @@ mod cart;
 mod catalog;
 mod checkout;
 mod clock;
+mod crm;
 mod customer;
 mod inventory;
 mod refund;

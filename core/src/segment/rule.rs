@@ -367,12 +367,14 @@ impl Parser {
                 ("within", _) => {
                     return Err(invalid(value_at, "within takes days, such as 7d".into()))
                 }
-                _ => return Err(invalid(
-                    at,
-                    format!(
+                _ => {
+                    return Err(invalid(
+                        at,
+                        format!(
                         "unknown argument {arg:?}; arguments are category, product, within, min"
                     ),
-                )),
+                    ))
+                }
             }
             if *self.peek() == Kind::Comma {
                 self.next += 1;

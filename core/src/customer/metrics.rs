@@ -1,0 +1,161 @@
+//! Derived customer metrics, kept up to date from orders and carts.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Customer, LifecyclePolicy};
+use crate::error::Result;
+use crate::money::{Currency, Money};
+use crate::pricing::Timestamp;
+use crate::segment::CustomerFacts;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// What a customer's orders and carts add up to. Updated one order or
+/// cart at a time ([`CustomerMetrics::record_order`]); every figure the
+/// segment language reads comes from here and the profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CustomerMetrics {
+    /// Orders placed.
+    pub orders: u64,
+    /// Money spent, one amount per currency.
+    pub spent: Vec<Money>,
+    /// When the first order was placed.
+    pub first_order_at: Option<Timestamp>,
+    /// When the last order was placed.
+    pub last_order_at: Option<Timestamp>,
+    /// Units ordered.
+    pub units_ordered: u64,
+    /// Units returned.
+    pub units_returned: u64,
+    /// Carts the customer left until they expired.
+    pub cart_abandonments: u64,
+}
+
+impl CustomerMetrics {
+    /// Adds an order of `units` units for `total`, placed at `at`.
+    ///
+    /// # Errors
+    ///
+    /// `amount_out_of_range` if the total spent would overflow; nothing
+    /// changes.
+    pub fn record_order(&mut self, total: Money, units: u64, at: Timestamp) -> Result<()> {
+        let spent = match self
+            .spent
+            .iter()
+            .position(|m| m.currency() == total.currency())
+        {
+            Some(i) => Some((i, self.spent[i].checked_add(total)?)),
+            None => None,
+        };
+        match spent {
+            Some((i, sum)) => self.spent[i] = sum,
+            None => self.spent.push(total),
+        }
+        self.orders += 1;
+        self.units_ordered = self.units_ordered.saturating_add(units);
+        self.first_order_at = Some(self.first_order_at.map_or(at, |f| Timestamp(f.0.min(at.0))));
+        self.last_order_at = Some(self.last_order_at.map_or(at, |l| Timestamp(l.0.max(at.0))));
+        Ok(())
+    }
+
+    /// Adds a cart left until it expired.
+    pub fn record_abandoned_cart(&mut self) {
+        self.cart_abandonments += 1;
+    }
+
+    /// Money spent in `currency` (zero when none).
+    pub fn total_spent(&self, currency: Currency) -> Money {
+        self.spent
+            .iter()
+            .find(|m| m.currency() == currency)
+            .copied()
+            .unwrap_or_else(|| Money::zero(currency))
+    }
+
+    /// The facts the segment language reads, for `profile` at `now`, with
+    /// money in `currency` and the stage from `lifecycle`. `stage` must
+    /// outlive the facts: pass the name from [`CustomerMetrics::stage`].
+    pub fn facts<'a>(
+        &self,
+        profile: &'a Customer,
+        currency: Currency,
+        now: Timestamp,
+        stage: &'a str,
+    ) -> CustomerFacts<'a> {
+        let days = |at: Option<Timestamp>| {
+            at.map(|t| u64::try_from(now.0.saturating_sub(t.0) / DAY_MS).unwrap_or(0))
+        };
+        let return_rate = if self.units_ordered == 0 {
+            rust_decimal::Decimal::ZERO
+        } else {
+            rust_decimal::Decimal::from(self.units_returned)
+                / rust_decimal::Decimal::from(self.units_ordered)
+        };
+        CustomerFacts {
+            total_spent: self.total_spent(currency).amount(),
+            order_count: self.orders,
+            days_since_last_order: days(self.last_order_at),
+            days_since_first_order: days(self.first_order_at),
+            return_rate,
+            cart_abandonments: self.cart_abandonments,
+            tags: &profile.tags,
+            groups: &profile.groups,
+            rfm_group: None,
+            stage: Some(stage),
+            country: profile.shipping_address().map(|a| a.country.as_str()),
+        }
+    }
+
+    /// The lifecycle stage name under `policy` at `now`.
+    pub fn stage(&self, policy: &LifecyclePolicy, now: Timestamp) -> &'static str {
+        let showed_intent = self.cart_abandonments > 0;
+        match policy.stage(self.orders, self.last_order_at, showed_intent, now) {
+            super::Stage::Lead => "lead",
+            super::Stage::Prospect => "prospect",
+            super::Stage::Customer => "customer",
+            super::Stage::Repeat => "repeat",
+            super::Stage::Lapsed => "lapsed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_add_up_per_currency_and_dates_bracket_them() {
+        let usd = |c| Money::from_minor_units(c, Currency::USD);
+        let mut m = CustomerMetrics::default();
+        m.record_order(usd(10_000), 2, Timestamp(5 * DAY_MS))
+            .unwrap();
+        m.record_order(usd(2_550), 1, Timestamp(2 * DAY_MS))
+            .unwrap();
+        m.record_order(
+            Money::from_minor_units(700, Currency::EUR),
+            1,
+            Timestamp(9 * DAY_MS),
+        )
+        .unwrap();
+        m.record_abandoned_cart();
+        assert_eq!(m.total_spent(Currency::USD), usd(12_550));
+        assert_eq!(m.total_spent(Currency::GBP), Money::zero(Currency::GBP));
+        assert_eq!((m.orders, m.units_ordered), (3, 4));
+        assert_eq!(m.first_order_at, Some(Timestamp(2 * DAY_MS)));
+        assert_eq!(m.last_order_at, Some(Timestamp(9 * DAY_MS)));
+        let profile = Customer::new("c", Timestamp(0));
+        let now = Timestamp(40 * DAY_MS);
+        let stage = m.stage(&LifecyclePolicy::default(), now);
+        let f = m.facts(&profile, Currency::USD, now, stage);
+        assert_eq!(f.total_spent, rust_decimal::Decimal::new(12_550, 2));
+        assert_eq!(
+            (f.days_since_last_order, f.days_since_first_order),
+            (Some(31), Some(38))
+        );
+        assert_eq!(
+            (f.order_count, f.cart_abandonments, f.stage),
+            (3, 1, Some("repeat"))
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! The CRM side of the engine: customer metrics kept from the outbox,
+//! stored segments, and the customer facts pricing uses.
+//!
+//! Metrics are a projection of the outbox: [`Engine::refresh_customer_metrics`]
+//! reads the events after its cursor (`projections/customer_metrics`),
+//! folds `order_placed` (through the order's customer) and
+//! `cart_abandoned` into `customer_metrics/<customer>` documents, and saves
+//! them with the new cursor in one atomic step, so a refresh that fails or
+//! races another one counts nothing twice. Hosts call it after placing
+//! orders or on a timer, and must not discard events past its cursor
+//! ([`Engine::customer_metrics_cursor`]).
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::cart::{from_json, to_json};
+use super::Engine;
+use crate::customer::{Customer, CustomerMetrics, LifecyclePolicy};
+use crate::error::{Error, Result};
+use crate::money::Currency;
+use crate::segment::{NoBehaviour, Segment};
+use crate::store::{DocumentWrite, EventKind, Store};
+
+const METRICS: &str = "customer_metrics";
+
+/// A customer's groups, segment ids and whether their next order is the
+/// first.
+pub(super) type PricingAudience = (Vec<String>, Vec<String>, bool);
+const PROJECTIONS: &str = "projections";
+const SEGMENTS: &str = "segments";
+
+impl<S: Store> Engine<S> {
+    /// The outbox cursor up to which metrics are counted.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn customer_metrics_cursor(&self) -> Result<u64> {
+        Ok(self
+            .store
+            .load(PROJECTIONS, METRICS)?
+            .and_then(|d| d.value["cursor"].as_u64())
+            .unwrap_or(0))
+    }
+
+    /// Folds up to `limit` outbox events after the metrics cursor into the
+    /// customers' metrics; returns how many events were read (0: up to
+    /// date).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures; `concurrent_modification` when another refresh
+    /// saved first (nothing is counted twice; call again).
+    pub fn refresh_customer_metrics(&self, limit: usize) -> Result<usize> {
+        let stored = self.store.load(PROJECTIONS, METRICS)?;
+        let cursor = stored
+            .as_ref()
+            .and_then(|d| d.value["cursor"].as_u64())
+            .unwrap_or(0);
+        let events = self.store.events_since(cursor, limit)?;
+        let Some(last) = events.last().map(|e| e.cursor) else {
+            return Ok(0);
+        };
+        let mut touched: BTreeMap<String, (CustomerMetrics, Option<u64>)> = BTreeMap::new();
+        for event in &events {
+            let (customer, order) = match &event.kind {
+                EventKind::OrderPlaced { order, .. } => {
+                    let (order, _) = self.order(order)?;
+                    match order.customer.clone() {
+                        Some(c) => (c, Some(order)),
+                        None => continue,
+                    }
+                }
+                EventKind::CartAbandoned {
+                    customer: Some(c), ..
+                } => (c.clone(), None),
+                _ => continue,
+            };
+            if !touched.contains_key(&customer) {
+                let current = match self.store.load(METRICS, &customer)? {
+                    Some(doc) => (from_json("customer metrics", doc.value)?, Some(doc.version)),
+                    None => (CustomerMetrics::default(), None),
+                };
+                touched.insert(customer.clone(), current);
+            }
+            if let Some((metrics, _)) = touched.get_mut(&customer) {
+                match order {
+                    Some(o) => {
+                        let units = o.lines.iter().map(|l| l.qty).sum();
+                        metrics.record_order(o.grand_total, units, o.placed_at)?;
+                    }
+                    None => metrics.record_abandoned_cart(),
+                }
+            }
+        }
+        let mut writes = Vec::with_capacity(touched.len() + 1);
+        for (customer, (metrics, version)) in touched {
+            writes.push(DocumentWrite {
+                collection: METRICS.into(),
+                id: customer,
+                expected: version,
+                value: to_json(&metrics)?,
+            });
+        }
+        writes.push(DocumentWrite {
+            collection: PROJECTIONS.into(),
+            id: METRICS.into(),
+            expected: stored.map(|d| d.version),
+            value: json!({ "cursor": last }),
+        });
+        self.store.save_all(writes, Vec::new())?;
+        Ok(events.len())
+    }
+
+    /// The metrics of customer `id` as last refreshed (empty when none).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn customer_metrics(&self, id: &str) -> Result<CustomerMetrics> {
+        match self.store.load(METRICS, id)? {
+            Some(doc) => from_json("customer metrics", doc.value),
+            None => Ok(CustomerMetrics::default()),
+        }
+    }
+
+    /// Stores the segment `id` with `rule` (replacing an earlier rule);
+    /// promotions and price lists name it in their audience.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_segment_rule` (nothing stored), `invalid_field` for a bad
+    /// id, storage failures.
+    pub fn put_segment(&self, id: &str, rule: &str) -> Result<Segment> {
+        crate::catalog::limits::text("segment", "id", id, 64)?;
+        let segment = Segment::parse(rule)?;
+        let expected = self.store.load(SEGMENTS, id)?.map(|d| d.version);
+        self.store.save(
+            SEGMENTS,
+            id,
+            expected,
+            json!({ "rule": segment.text() }),
+            Vec::new(),
+        )?;
+        Ok(segment)
+    }
+
+    /// Every stored segment, by id.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures; `invalid_segment_rule` for a stored rule this
+    /// build cannot read.
+    pub fn segments(&self) -> Result<Vec<(String, Segment)>> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.scan(SEGMENTS, after.as_deref(), 256)?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.clone());
+            for (id, doc) in page {
+                let rule = doc.value["rule"].as_str().unwrap_or_default().to_owned();
+                out.push((id, Segment::parse(&rule)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ids of the stored segments customer `id` is in, with money
+    /// compared in `currency`. Behaviour conditions (`viewed(...)`) count
+    /// nothing until behaviour events are recorded.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_customer`, storage failures.
+    pub fn customer_segments(&self, id: &str, currency: Currency) -> Result<Vec<String>> {
+        let (profile, _) = self.customer(id)?;
+        self.segments_of(&profile, currency)
+    }
+
+    fn segments_of(&self, profile: &Customer, currency: Currency) -> Result<Vec<String>> {
+        let segments = self.segments()?;
+        if segments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let metrics = self.customer_metrics(&profile.id)?;
+        let now = self.clock.now();
+        let stage = metrics.stage(&LifecyclePolicy::default(), now);
+        let facts = metrics.facts(profile, currency, now, stage);
+        Ok(segments
+            .into_iter()
+            .filter(|(_, s)| s.matches(&facts, &NoBehaviour))
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    /// The groups, segments and first-order flag pricing uses for the
+    /// customer `id` (none for an id without a profile).
+    pub(super) fn pricing_audience(
+        &self,
+        id: &str,
+        currency: Currency,
+    ) -> Result<Option<PricingAudience>> {
+        let profile = match self.customer(id) {
+            Ok((profile, _)) => profile,
+            Err(Error::UnknownCustomer { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let segments = self.segments_of(&profile, currency)?;
+        let first = self.customer_metrics(&profile.id)?.orders == 0;
+        Ok(Some((profile.groups.clone(), segments, first)))
+    }
+}
