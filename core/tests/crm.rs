@@ -171,3 +171,78 @@ fn bad_segment_rules_are_refused_before_anything_is_stored() {
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].1.text(), "order_count >= 2");
 }
+
+#[test]
+fn rfm_groups_computed_over_the_base_feed_segments() {
+    let Shop { engine, clock } = shop();
+    engine
+        .put_segment("slipping", r#"rfm_group in ("hibernating", "lost")"#)
+        .unwrap();
+    let gateway = TestGateway::default();
+    let mut ids = std::collections::BTreeMap::new();
+    for name in ["a", "b", "c", "d", "e"] {
+        let (c, _) = engine
+            .create_customer(|c| c.set_email(Some(&format!("{name}@example.com"))))
+            .unwrap();
+        ids.insert(name, c.id);
+    }
+    let mut n = 0;
+    let mut order = |who: &str| {
+        n += 1;
+        let cart = cart(&engine, &ids[who]);
+        engine
+            .complete_checkout(
+                &cart,
+                &format!("k{n}"),
+                &gateway,
+                &CheckoutOptions::default(),
+            )
+            .unwrap();
+    };
+    // Day 1000: e; 1100: d; 1300: b twice and c; 1350: a three times.
+    order("e");
+    clock.advance(100 * DAY);
+    order("d");
+    clock.advance(200 * DAY);
+    order("b");
+    order("b");
+    order("c");
+    clock.advance(50 * DAY);
+    for _ in 0..3 {
+        order("a");
+    }
+    clock.advance(10 * DAY);
+    while engine.refresh_customer_metrics(1_000).unwrap() > 0 {}
+    let scores = engine
+        .compute_rfm(Currency::EUR, &kassa::customer::RfmGroups::default())
+        .unwrap();
+    let mut got: Vec<(String, u8, u8, u8, String)> = scores
+        .into_iter()
+        .map(|s| {
+            let name = ids.iter().find(|(_, id)| **id == s.customer).unwrap().0;
+            (name.to_string(), s.r, s.f, s.m, s.group)
+        })
+        .collect();
+    got.sort();
+    // Recency 10, 60, 60, 260, 360 days; 3, 2, 1, 1, 1 orders of 20 EUR.
+    let want = [
+        ("a", 5, 5, 5, "champions"),
+        ("b", 3, 4, 4, "loyal"),
+        ("c", 3, 1, 1, "need_attention"),
+        ("d", 2, 1, 1, "hibernating"),
+        ("e", 1, 1, 1, "lost"),
+    ];
+    let want: Vec<(String, u8, u8, u8, String)> = want
+        .iter()
+        .map(|(c, r, f, m, g)| (c.to_string(), *r, *f, *m, g.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    for (name, slipping) in [("a", false), ("c", false), ("d", true), ("e", true)] {
+        let segments = engine.customer_segments(&ids[name], Currency::EUR).unwrap();
+        assert_eq!(
+            segments.contains(&"slipping".to_string()),
+            slipping,
+            "{name}: {segments:?}"
+        );
+    }
+}

@@ -30,6 +30,9 @@ pub struct CustomerMetrics {
     pub units_returned: u64,
     /// Carts the customer left until they expired.
     pub cart_abandonments: u64,
+    /// The RFM scores and group from the last computation over the base
+    /// (none: never computed, or no order then).
+    pub rfm: Option<super::RfmScore>,
 }
 
 impl CustomerMetrics {
@@ -77,7 +80,7 @@ impl CustomerMetrics {
     /// money in `currency` and the stage from `lifecycle`. `stage` must
     /// outlive the facts: pass the name from [`CustomerMetrics::stage`].
     pub fn facts<'a>(
-        &self,
+        &'a self,
         profile: &'a Customer,
         currency: Currency,
         now: Timestamp,
@@ -101,7 +104,7 @@ impl CustomerMetrics {
             cart_abandonments: self.cart_abandonments,
             tags: &profile.tags,
             groups: &profile.groups,
-            rfm_group: None,
+            rfm_group: self.rfm.as_ref().map(|r| r.group.as_str()),
             stage: Some(stage),
             country: profile.shipping_address().map(|a| a.country.as_str()),
         }

@@ -9,9 +9,11 @@ mod contact;
 mod lifecycle;
 mod metrics;
 mod profile;
+mod rfm;
 
 pub use consent::{Channel, Consent, ConsentStatus, Consents};
 pub use contact::{Email, Phone, EMAIL_MAX};
 pub use lifecycle::{LifecyclePolicy, Stage};
 pub use metrics::CustomerMetrics;
 pub use profile::{CompanyRole, Customer, Membership, Note, SavedAddress, MAX_ITEMS};
+pub use rfm::{rfm_scores, RfmGroups, RfmInput, RfmRule, RfmScore};

@@ -16,7 +16,9 @@ use serde_json::json;
 
 use super::cart::{from_json, to_json};
 use super::Engine;
-use crate::customer::{Customer, CustomerMetrics, LifecyclePolicy};
+use crate::customer::{
+    rfm_scores, Customer, CustomerMetrics, LifecyclePolicy, RfmGroups, RfmInput, RfmScore,
+};
 use crate::error::{Error, Result};
 use crate::money::Currency;
 use crate::segment::{NoBehaviour, Segment};
@@ -111,6 +113,70 @@ impl<S: Store> Engine<S> {
         });
         self.store.save_all(writes, Vec::new())?;
         Ok(events.len())
+    }
+
+    /// Computes RFM scores over every customer with an order (money in
+    /// `currency`, recency at the engine's clock), groups them with
+    /// `groups`, and stores each customer's result in their metrics (the
+    /// `rfm_group` segment field reads it). Returns the scores.
+    ///
+    /// The metrics are saved in batches of 256, each atomically; if a
+    /// refresh changes one meanwhile the call fails with
+    /// `concurrent_modification` and may simply be run again.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures, `concurrent_modification`.
+    pub fn compute_rfm(&self, currency: Currency, groups: &RfmGroups) -> Result<Vec<RfmScore>> {
+        let now = self.clock.now();
+        let mut all: Vec<(String, CustomerMetrics, u64)> = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.scan(METRICS, after.as_deref(), 512)?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.clone());
+            for (id, doc) in page {
+                all.push((id, from_json("customer metrics", doc.value)?, doc.version));
+            }
+        }
+        let inputs: Vec<RfmInput> = all
+            .iter()
+            .filter_map(|(id, m, _)| {
+                let last = m.last_order_at?;
+                Some(RfmInput {
+                    customer: id.clone(),
+                    recency_days: u64::try_from(now.0.saturating_sub(last.0) / 86_400_000)
+                        .unwrap_or(0),
+                    frequency: m.orders,
+                    monetary: m.total_spent(currency).amount(),
+                })
+            })
+            .collect();
+        let scores = rfm_scores(&inputs, groups);
+        let by_id: BTreeMap<&str, &RfmScore> =
+            scores.iter().map(|s| (s.customer.as_str(), s)).collect();
+        let mut writes = Vec::new();
+        for (id, mut metrics, version) in all {
+            let rfm = by_id.get(id.as_str()).map(|s| (*s).clone());
+            if metrics.rfm == rfm {
+                continue;
+            }
+            metrics.rfm = rfm;
+            writes.push(DocumentWrite {
+                collection: METRICS.into(),
+                id,
+                expected: Some(version),
+                value: to_json(&metrics)?,
+            });
+            if writes.len() == 256 {
+                self.store
+                    .save_all(std::mem::take(&mut writes), Vec::new())?;
+            }
+        }
+        if !writes.is_empty() {
+            self.store.save_all(writes, Vec::new())?;
+        }
+        Ok(scores)
     }
 
     /// The metrics of customer `id` as last refreshed (empty when none).
