@@ -246,3 +246,117 @@ fn rfm_groups_computed_over_the_base_feed_segments() {
         );
     }
 }
+
+#[test]
+fn behaviour_drives_segments_viewed_but_not_bought() {
+    use kassa::catalog::{Category, Product, ProductStatus, Variant};
+    use kassa::customer::{BehaviourKind, Touchpoint};
+    use kassa::inventory::StockKey;
+
+    let Shop { engine, clock } = shop();
+    for (id, parent) in [("apparel", None), ("shoes", Some("apparel"))] {
+        engine
+            .put_category(Category {
+                id: id.into(),
+                name: id.into(),
+                parent: parent.map(str::to_owned),
+                position: 0,
+            })
+            .unwrap();
+    }
+    let mut boot = Product::new("boot", "Boot");
+    boot.status = ProductStatus::Active;
+    boot.categories = vec!["shoes".into()];
+    let mut v = Variant::new("BOOT");
+    v.prices = vec![Money::from_minor_units(5_000, Currency::EUR)];
+    boot.variants.push(v);
+    engine.create_product(boot).unwrap();
+    engine
+        .adjust_stock(&StockKey::new("BOOT", "main"), 10, "delivery")
+        .unwrap();
+    engine
+        .put_segment(
+            "browsed_shoes",
+            r#"viewed(category: "apparel", within: 7d) and not purchased(category: "shoes", within: 7d)"#,
+        )
+        .unwrap();
+    let (ada, _) = engine
+        .create_customer(|c| c.set_email(Some("ada@example.com")))
+        .unwrap();
+    let in_segment = |engine: &Engine<MemoryStore>| {
+        engine
+            .customer_segments(&ada.id, Currency::EUR)
+            .unwrap()
+            .contains(&"browsed_shoes".to_string())
+    };
+    assert!(!in_segment(&engine));
+    engine
+        .record_behaviour(
+            &ada.id,
+            Touchpoint::Web,
+            BehaviourKind::ProductViewed {
+                product: "boot".into(),
+            },
+        )
+        .unwrap();
+    assert!(
+        in_segment(&engine),
+        "a boot view counts for shoes and its parent apparel"
+    );
+
+    // Buying a boot takes her out once metrics are refreshed.
+    let (cart, v) = engine.create_cart(Currency::EUR, Some(&ada.id)).unwrap();
+    let (_, v) = engine
+        .add_to_cart(&cart.id, v, "BOOT", 1, SortedMap::new())
+        .unwrap();
+    engine
+        .update_cart(&cart.id, v, |c, e| {
+            let now = e.clock().now();
+            c.set_shipping_address(Address::new("Ada", "1 Main St", "Berlin", "DE"), now)?;
+            c.select_shipping("pickup", now)
+        })
+        .unwrap();
+    engine
+        .complete_checkout(
+            &cart.id,
+            "boot-1",
+            &TestGateway::default(),
+            &CheckoutOptions::default(),
+        )
+        .unwrap();
+    assert!(in_segment(&engine), "not refreshed yet");
+    engine.refresh_customer_metrics(1_000).unwrap();
+    assert!(!in_segment(&engine), "bought shoes within 7 days");
+
+    // Eight days later neither the view nor the purchase is within 7 days.
+    clock.advance(8 * DAY);
+    assert!(!in_segment(&engine));
+    engine
+        .record_behaviour(
+            &ada.id,
+            Touchpoint::Mobile,
+            BehaviourKind::CategoryViewed {
+                category: "shoes".into(),
+            },
+        )
+        .unwrap();
+    assert!(
+        in_segment(&engine),
+        "a fresh category view, no purchase this week"
+    );
+
+    // Bad input is refused and leaves the log alone.
+    let before = engine.behaviour_log(&ada.id).unwrap();
+    let bad = engine.record_behaviour(
+        &ada.id,
+        Touchpoint::Web,
+        BehaviourKind::ReviewLeft {
+            product: "boot".into(),
+            rating: 6,
+        },
+    );
+    assert_eq!(bad.unwrap_err().code(), "invalid_field");
+    let empty = engine.record_behaviour("", Touchpoint::Web, BehaviourKind::CheckoutStarted);
+    assert_eq!(empty.unwrap_err().code(), "invalid_field");
+    assert_eq!(engine.behaviour_log(&ada.id).unwrap(), before);
+}

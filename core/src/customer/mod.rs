@@ -4,6 +4,7 @@
 //! versioned documents and keeps emails unique per store (ignoring letter
 //! case).
 
+mod behaviour;
 mod consent;
 mod contact;
 mod lifecycle;
@@ -11,6 +12,7 @@ mod metrics;
 mod profile;
 mod rfm;
 
+pub use behaviour::{BehaviourKind, BehaviourLog, LogEntry, LogView, LoggedAction, Touchpoint};
 pub use consent::{Channel, Consent, ConsentStatus, Consents};
 pub use contact::{Email, Phone, EMAIL_MAX};
 pub use lifecycle::{LifecyclePolicy, Stage};

@@ -4,8 +4,9 @@
 //! Metrics are a projection of the outbox: [`Engine::refresh_customer_metrics`]
 //! reads the events after its cursor (`projections/customer_metrics`),
 //! folds `order_placed` (through the order's customer) and
-//! `cart_abandoned` into `customer_metrics/<customer>` documents, and saves
-//! them with the new cursor in one atomic step, so a refresh that fails or
+//! `cart_abandoned` into `customer_metrics/<customer>` documents (and each
+//! order's products into the customer's behaviour log, for
+//! `purchased(...)`), and saves them with the new cursor in one atomic step, so a refresh that fails or
 //! races another one counts nothing twice. Hosts call it after placing
 //! orders or on a timer, and must not discard events past its cursor
 //! ([`Engine::customer_metrics_cursor`]).
@@ -14,14 +15,16 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::behaviour::{BEHAVIOUR, BEHAVIOUR_RETENTION_DAYS};
 use super::cart::{from_json, to_json};
 use super::Engine;
 use crate::customer::{
-    rfm_scores, Customer, CustomerMetrics, LifecyclePolicy, RfmGroups, RfmInput, RfmScore,
+    rfm_scores, BehaviourLog, Customer, CustomerMetrics, LifecyclePolicy, LoggedAction, RfmGroups,
+    RfmInput, RfmScore,
 };
 use crate::error::{Error, Result};
 use crate::money::Currency;
-use crate::segment::{NoBehaviour, Segment};
+use crate::segment::Segment;
 use crate::store::{DocumentWrite, EventKind, Store};
 
 const METRICS: &str = "customer_metrics";
@@ -65,6 +68,7 @@ impl<S: Store> Engine<S> {
             return Ok(0);
         };
         let mut touched: BTreeMap<String, (CustomerMetrics, Option<u64>)> = BTreeMap::new();
+        let mut logs: BTreeMap<String, (BehaviourLog, Option<u64>)> = BTreeMap::new();
         for event in &events {
             let (customer, order) = match &event.kind {
                 EventKind::OrderPlaced { order, .. } => {
@@ -87,12 +91,32 @@ impl<S: Store> Engine<S> {
                 touched.insert(customer.clone(), current);
             }
             if let Some((metrics, _)) = touched.get_mut(&customer) {
-                match order {
+                match &order {
                     Some(o) => {
                         let units = o.lines.iter().map(|l| l.qty).sum();
                         metrics.record_order(o.grand_total, units, o.placed_at)?;
                     }
                     None => metrics.record_abandoned_cart(),
+                }
+            }
+            // Purchases go into the behaviour log (`purchased(...)`).
+            if let Some(o) = order {
+                if !logs.contains_key(&customer) {
+                    logs.insert(customer.clone(), self.load_log(&customer)?);
+                }
+                let skus: Vec<&str> = o.lines.iter().map(|l| l.sku.as_str()).collect();
+                let mut entries = Vec::new();
+                for found in self.store.products_by_skus(&skus)?.into_iter().flatten() {
+                    entries.push(self.product_entry(
+                        LoggedAction::Purchased,
+                        &found.0.id,
+                        o.placed_at,
+                    )?);
+                }
+                if let Some((log, _)) = logs.get_mut(&customer) {
+                    for entry in entries {
+                        log.push(entry, o.placed_at, BEHAVIOUR_RETENTION_DAYS);
+                    }
                 }
             }
         }
@@ -103,6 +127,14 @@ impl<S: Store> Engine<S> {
                 id: customer,
                 expected: version,
                 value: to_json(&metrics)?,
+            });
+        }
+        for (customer, (log, version)) in logs {
+            writes.push(DocumentWrite {
+                collection: BEHAVIOUR.into(),
+                id: customer,
+                expected: version,
+                value: to_json(&log)?,
             });
         }
         writes.push(DocumentWrite {
@@ -234,8 +266,8 @@ impl<S: Store> Engine<S> {
     }
 
     /// The ids of the stored segments customer `id` is in, with money
-    /// compared in `currency`. Behaviour conditions (`viewed(...)`) count
-    /// nothing until behaviour events are recorded.
+    /// compared in `currency` and behaviour conditions (`viewed(...)`)
+    /// counted in their behaviour log.
     ///
     /// # Errors
     ///
@@ -254,9 +286,11 @@ impl<S: Store> Engine<S> {
         let now = self.clock.now();
         let stage = metrics.stage(&LifecyclePolicy::default(), now);
         let facts = metrics.facts(profile, currency, now, stage);
+        let log = self.behaviour_log(&profile.id)?;
+        let behaviour = log.at(now);
         Ok(segments
             .into_iter()
-            .filter(|(_, s)| s.matches(&facts, &NoBehaviour))
+            .filter(|(_, s)| s.matches(&facts, &behaviour))
             .map(|(id, _)| id)
             .collect())
     }

@@ -2,6 +2,7 @@
 //! pure logic, and writes the result with its events atomically; time and
 //! ids are injected ([`Clock`], [`IdSource`]).
 
+mod behaviour;
 mod cart;
 mod catalog;
 mod checkout;
@@ -13,6 +14,7 @@ mod refund;
 
 use std::sync::Arc;
 
+pub use behaviour::BEHAVIOUR_RETENTION_DAYS;
 pub use cart::PricingSettings;
 pub use checkout::CheckoutOptions;
 pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemClock};

@@ -116,6 +116,15 @@ pub enum EventKind {
         /// Its new version.
         version: u64,
     },
+    /// A host recorded something a customer (or an anonymous visitor) did.
+    BehaviourRecorded {
+        /// The customer id or anonymous id.
+        customer: String,
+        /// Where it happened.
+        touchpoint: crate::customer::Touchpoint,
+        /// What happened.
+        behaviour: crate::customer::BehaviourKind,
+    },
     /// A cart changed.
     CartUpdated {
         /// The cart id.
