@@ -360,3 +360,108 @@ fn behaviour_drives_segments_viewed_but_not_bought() {
     assert_eq!(empty.unwrap_err().code(), "invalid_field");
     assert_eq!(engine.behaviour_log(&ada.id).unwrap(), before);
 }
+
+#[test]
+fn the_360_view_export_and_erasure() {
+    use kassa::customer::{BehaviourKind, Touchpoint};
+    use kassa::store::EventKind;
+
+    let Shop { engine, .. } = shop();
+    let (ada, v) = engine
+        .create_customer(|c| {
+            c.name = "Ada Lovelace".into();
+            c.set_phone(Some("+44 20 7946 0958"))?;
+            c.put_address("home", Address::new("Ada", "1 Main St", "Berlin", "DE"))?;
+            c.default_shipping = Some("home".into());
+            c.add_note("support:joe", "Prefers email", Timestamp(0))?;
+            c.set_email(Some("ada@example.com"))
+        })
+        .unwrap();
+    engine
+        .record_behaviour(
+            &ada.id,
+            Touchpoint::Phone,
+            BehaviourKind::TicketOpened {
+                subject: "Late delivery".into(),
+            },
+        )
+        .unwrap();
+    engine
+        .record_behaviour(
+            &ada.id,
+            Touchpoint::Web,
+            BehaviourKind::ProductViewed {
+                product: "tee".into(),
+            },
+        )
+        .unwrap();
+    let bought = cart(&engine, &ada.id);
+    let order = engine
+        .complete_checkout(
+            &bought,
+            "k1",
+            &TestGateway::default(),
+            &CheckoutOptions::default(),
+        )
+        .unwrap();
+    let open = cart(&engine, &ada.id);
+    while engine.refresh_customer_metrics(1_000).unwrap() > 0 {}
+
+    let view = engine.customer_view(&ada.id, Currency::EUR).unwrap();
+    assert_eq!(view.version, v);
+    assert_eq!(
+        view.profile.email.as_ref().unwrap().as_str(),
+        "ada@example.com"
+    );
+    assert_eq!((view.metrics.orders, view.stage), (1, "customer"));
+    assert_eq!(
+        view.orders
+            .iter()
+            .map(|o| o.id.as_str())
+            .collect::<Vec<_>>(),
+        [order.id.as_str()]
+    );
+    assert_eq!(
+        view.open_carts
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        [open.as_str()]
+    );
+    assert_eq!(view.tickets, ["Late delivery"]);
+    assert_eq!(view.recent_behaviour.len(), 2, "a view and a purchase");
+
+    let export = engine.export_customer(&ada.id).unwrap();
+    assert_eq!(export["profile"]["email"], "ada@example.com");
+    assert_eq!(export["profile"]["phone"], "+442079460958");
+    assert_eq!(export["orders"][0]["shipping_address"]["city"], "Berlin");
+    assert_eq!(export["open_carts"].as_array().unwrap().len(), 1);
+    assert_eq!(export["tickets"][0], "Late delivery");
+
+    let erasure = engine.erase_customer(&ada.id).unwrap();
+    assert_eq!((erasure.orders, erasure.carts), (1, 1));
+    let (gone, _) = engine.customer(&ada.id).unwrap();
+    assert!(gone.email.is_none() && gone.phone.is_none() && gone.name.is_empty());
+    assert!(gone.addresses.is_empty() && gone.notes.is_empty() && gone.erased_at.is_some());
+    assert!(engine
+        .customer_by_email("ada@example.com")
+        .unwrap()
+        .is_none());
+    let (kept, _) = engine.order(&order.id).unwrap();
+    assert_eq!(kept.grand_total, order.grand_total, "revenue stays");
+    assert!(kept.shipping_address.is_none());
+    assert!(engine.cart(&open).unwrap().0.shipping_address.is_none());
+    assert!(engine.behaviour_log(&ada.id).unwrap().entries.is_empty());
+    let events = engine.events_since(0, 10_000).unwrap();
+    assert!(events
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::CustomerErased { customer } if *customer == ada.id)));
+    // The email is free for a new profile; the erased one is not found by it.
+    engine
+        .create_customer(|c| c.set_email(Some("ada@example.com")))
+        .unwrap();
+    assert_eq!(
+        engine.erase_customer("nobody").unwrap_err().code(),
+        "unknown_customer"
+    );
+}

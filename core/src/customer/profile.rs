@@ -106,6 +106,9 @@ pub struct Customer {
     pub company: Option<Membership>,
     /// When the profile was created.
     pub created_at: Timestamp,
+    /// When the customer's personal data was erased (none: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<Timestamp>,
 }
 
 impl Customer {
@@ -128,6 +131,7 @@ impl Customer {
             consent: Consents::default(),
             company: None,
             created_at: now,
+            erased_at: None,
         }
     }
 

@@ -19,8 +19,8 @@ use super::behaviour::{BEHAVIOUR, BEHAVIOUR_RETENTION_DAYS};
 use super::cart::{from_json, to_json};
 use super::Engine;
 use crate::customer::{
-    rfm_scores, BehaviourLog, Customer, CustomerMetrics, LifecyclePolicy, LoggedAction, RfmGroups,
-    RfmInput, RfmScore,
+    rfm_scores, BehaviourKind, BehaviourLog, Customer, CustomerMetrics, LifecyclePolicy,
+    LoggedAction, RfmGroups, RfmInput, RfmScore,
 };
 use crate::error::{Error, Result};
 use crate::money::Currency;
@@ -28,6 +28,29 @@ use crate::segment::Segment;
 use crate::store::{DocumentWrite, EventKind, Store};
 
 const METRICS: &str = "customer_metrics";
+pub(super) const INDEX: &str = "customer_index";
+
+/// A customer's orders and open carts, kept by the metrics refresh
+/// (`customer_index/<id>`): what the customer view, the export and the
+/// erasure start from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CustomerIndex {
+    /// Order ids, oldest first (the last [`CustomerIndex::MAX_ORDERS`]).
+    pub orders: Vec<String>,
+    /// Carts created for the customer and not yet ordered or expired.
+    pub open_carts: Vec<String>,
+    /// Subjects of the support tickets opened (the last
+    /// [`CustomerIndex::MAX_TICKETS`]), oldest first.
+    pub tickets: Vec<String>,
+}
+
+impl CustomerIndex {
+    /// Orders one index keeps.
+    pub const MAX_ORDERS: usize = 10_000;
+    /// Tickets one index keeps.
+    pub const MAX_TICKETS: usize = 100;
+}
 
 /// A customer's groups, segment ids and whether their next order is the
 /// first.
@@ -69,6 +92,8 @@ impl<S: Store> Engine<S> {
         };
         let mut touched: BTreeMap<String, (CustomerMetrics, Option<u64>)> = BTreeMap::new();
         let mut logs: BTreeMap<String, (BehaviourLog, Option<u64>)> = BTreeMap::new();
+        let mut indexes: BTreeMap<String, (CustomerIndex, Option<u64>)> = BTreeMap::new();
+
         for event in &events {
             let (customer, order) = match &event.kind {
                 EventKind::OrderPlaced { order, .. } => {
@@ -79,10 +104,44 @@ impl<S: Store> Engine<S> {
                     }
                 }
                 EventKind::CartAbandoned {
-                    customer: Some(c), ..
-                } => (c.clone(), None),
+                    customer: Some(c),
+                    cart,
+                    ..
+                } => {
+                    self.index_entry(&mut indexes, c)?
+                        .open_carts
+                        .retain(|x| x != cart);
+                    (c.clone(), None)
+                }
+                EventKind::BehaviourRecorded {
+                    customer: c,
+                    behaviour: BehaviourKind::TicketOpened { subject },
+                    ..
+                } => {
+                    let tickets = &mut self.index_entry(&mut indexes, c)?.tickets;
+                    tickets.push(subject.clone());
+                    let extra = tickets.len().saturating_sub(CustomerIndex::MAX_TICKETS);
+                    tickets.drain(..extra);
+                    continue;
+                }
+                EventKind::CartCreated {
+                    customer: Some(c),
+                    cart,
+                } => {
+                    self.index_entry(&mut indexes, c)?
+                        .open_carts
+                        .push(cart.clone());
+                    continue;
+                }
                 _ => continue,
             };
+            if let Some(o) = &order {
+                let i = self.index_entry(&mut indexes, &customer)?;
+                i.open_carts.retain(|x| *x != o.cart);
+                i.orders.push(o.id.clone());
+                let extra = i.orders.len().saturating_sub(CustomerIndex::MAX_ORDERS);
+                i.orders.drain(..extra);
+            }
             if !touched.contains_key(&customer) {
                 let current = match self.store.load(METRICS, &customer)? {
                     Some(doc) => (from_json("customer metrics", doc.value)?, Some(doc.version)),
@@ -127,6 +186,14 @@ impl<S: Store> Engine<S> {
                 id: customer,
                 expected: version,
                 value: to_json(&metrics)?,
+            });
+        }
+        for (customer, (index, version)) in indexes {
+            writes.push(DocumentWrite {
+                collection: INDEX.into(),
+                id: customer,
+                expected: version,
+                value: to_json(&index)?,
             });
         }
         for (customer, (log, version)) in logs {
@@ -209,6 +276,39 @@ impl<S: Store> Engine<S> {
             self.store.save_all(writes, Vec::new())?;
         }
         Ok(scores)
+    }
+
+    /// The orders and open carts of customer `id` as last refreshed.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn customer_index(&self, id: &str) -> Result<CustomerIndex> {
+        Ok(self.load_index(id)?.0)
+    }
+
+    fn index_entry<'m>(
+        &self,
+        indexes: &'m mut BTreeMap<String, (CustomerIndex, Option<u64>)>,
+        customer: &str,
+    ) -> Result<&'m mut CustomerIndex> {
+        if !indexes.contains_key(customer) {
+            let loaded = self.load_index(customer)?;
+            indexes.insert(customer.to_owned(), loaded);
+        }
+        indexes
+            .get_mut(customer)
+            .map(|(index, _)| index)
+            .ok_or_else(|| Error::Storage {
+                reason: "customer index vanished".into(),
+            })
+    }
+
+    pub(super) fn load_index(&self, id: &str) -> Result<(CustomerIndex, Option<u64>)> {
+        Ok(match self.store.load(INDEX, id)? {
+            Some(doc) => (from_json("customer index", doc.value)?, Some(doc.version)),
+            None => (CustomerIndex::default(), None),
+        })
     }
 
     /// The metrics of customer `id` as last refreshed (empty when none).

@@ -9,7 +9,9 @@ mod checkout;
 mod clock;
 mod crm;
 mod customer;
+mod customer_view;
 mod inventory;
+mod privacy;
 mod refund;
 
 use std::sync::Arc;
@@ -18,6 +20,9 @@ pub use behaviour::BEHAVIOUR_RETENTION_DAYS;
 pub use cart::PricingSettings;
 pub use checkout::CheckoutOptions;
 pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemClock};
+pub use crm::CustomerIndex;
+pub use customer_view::{CustomerView, VIEW_RECENT};
+pub use privacy::Erasure;
 
 use crate::error::Result;
 use crate::store::{Event, EventKind, MemoryStore, NewEvent, Store};

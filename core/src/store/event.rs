@@ -109,6 +109,12 @@ pub enum EventKind {
         /// The customer id.
         customer: String,
     },
+    /// A customer's personal data was erased (profile, behaviour, the
+    /// personal fields of their orders and open carts).
+    CustomerErased {
+        /// The customer id (kept: orders still point to it).
+        customer: String,
+    },
     /// A customer profile changed.
     CustomerUpdated {
         /// The customer id.

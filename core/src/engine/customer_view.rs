@@ -1,0 +1,92 @@
+//! The customer 360 view: what a sales or service rep needs on one
+//! screen, in one call.
+
+use serde::Serialize;
+
+use super::Engine;
+use crate::cart::Cart;
+use crate::customer::{Customer, CustomerMetrics, LogEntry};
+use crate::error::Result;
+use crate::money::Currency;
+use crate::order::Order;
+use crate::store::Store;
+
+/// Recent items each list of the view holds at most.
+pub const VIEW_RECENT: usize = 20;
+
+/// One customer on one screen (see [`Engine::customer_view`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerView {
+    /// The profile (consent included).
+    pub profile: Customer,
+    /// Its version.
+    pub version: u64,
+    /// Metrics as last refreshed (RFM included once computed).
+    pub metrics: CustomerMetrics,
+    /// The lifecycle stage name.
+    pub stage: &'static str,
+    /// Ids of the stored segments the customer is in.
+    pub segments: Vec<String>,
+    /// The latest countable behaviour (views, cart adds, purchases),
+    /// newest first.
+    pub recent_behaviour: Vec<LogEntry>,
+    /// Open carts.
+    pub open_carts: Vec<Cart>,
+    /// The latest orders, newest first.
+    pub orders: Vec<Order>,
+    /// Support tickets opened (subjects), newest first.
+    pub tickets: Vec<String>,
+}
+
+impl<S: Store> Engine<S> {
+    /// The 360 view of customer `id`, money in `currency`. Orders, carts
+    /// and metrics are as of the last [`Engine::refresh_customer_metrics`].
+    ///
+    /// # Errors
+    ///
+    /// `unknown_customer`, storage failures.
+    pub fn customer_view(&self, id: &str, currency: Currency) -> Result<CustomerView> {
+        let (profile, version) = self.customer(id)?;
+        let metrics = self.customer_metrics(id)?;
+        let now = self.clock.now();
+        let stage = metrics.stage(&crate::customer::LifecyclePolicy::default(), now);
+        let segments = self.customer_segments(id, currency)?;
+        let log = self.behaviour_log(id)?;
+        let recent_behaviour = log
+            .entries
+            .iter()
+            .rev()
+            .take(VIEW_RECENT)
+            .cloned()
+            .collect();
+        let index = self.customer_index(id)?;
+        let mut open_carts = Vec::new();
+        for cart in index.open_carts.iter().rev().take(VIEW_RECENT) {
+            if let Ok((c, _)) = self.cart(cart) {
+                open_carts.push(c);
+            }
+        }
+        let mut orders = Vec::new();
+        for order in index.orders.iter().rev().take(VIEW_RECENT) {
+            orders.push(self.order(order)?.0);
+        }
+        let tickets = index
+            .tickets
+            .iter()
+            .rev()
+            .take(VIEW_RECENT)
+            .cloned()
+            .collect();
+        Ok(CustomerView {
+            profile,
+            version,
+            metrics,
+            stage,
+            segments,
+            recent_behaviour,
+            open_carts,
+            orders,
+            tickets,
+        })
+    }
+}

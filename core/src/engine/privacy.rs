@@ -1,0 +1,153 @@
+//! Privacy: everything held about a customer, exported (the GDPR right of
+//! access) or erased (the right to erasure).
+//!
+//! Erasure anonymises instead of deleting what the shop must keep: the
+//! profile keeps its id and creation time and loses everything personal
+//! (email, whose claim is released, phone, name, addresses, notes, tags,
+//! groups, attributes, consent, company); the behaviour log is emptied;
+//! orders keep their lines and totals, so revenue figures stay right, and
+//! lose their shipping address; open carts lose their addresses and notes.
+//! All of it is one atomic step with a `customer_erased` event. Events
+//! already in the outbox name the customer only by id; hosts that keep
+//! them apply their own retention (`Engine::discard_events`).
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::behaviour::BEHAVIOUR;
+use super::cart::to_json;
+use super::Engine;
+use crate::customer::{BehaviourLog, Customer};
+use crate::error::Result;
+use crate::store::{DocumentWrite, EventKind, Store};
+
+/// What an erasure changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Erasure {
+    /// Orders whose personal fields were cleared.
+    pub orders: usize,
+    /// Open carts whose personal fields were cleared.
+    pub carts: usize,
+}
+
+fn write(
+    collection: &str,
+    id: &str,
+    expected: Option<u64>,
+    value: serde_json::Value,
+) -> DocumentWrite {
+    DocumentWrite {
+        collection: collection.into(),
+        id: id.into(),
+        expected,
+        value,
+    }
+}
+
+impl<S: Store> Engine<S> {
+    /// Everything held about customer `id` as one JSON document: profile,
+    /// metrics, behaviour log, orders and open carts (as of the last
+    /// metrics refresh).
+    ///
+    /// # Errors
+    ///
+    /// `unknown_customer`, storage failures.
+    pub fn export_customer(&self, id: &str) -> Result<serde_json::Value> {
+        let (profile, version) = self.customer(id)?;
+        let index = self.customer_index(id)?;
+        let mut orders = Vec::new();
+        for order in &index.orders {
+            orders.push(to_json(&self.order(order)?.0)?);
+        }
+        let mut carts = Vec::new();
+        for cart in &index.open_carts {
+            if let Ok((c, _)) = self.cart(cart) {
+                carts.push(to_json(&c)?);
+            }
+        }
+        Ok(json!({
+            "exported_at": self.clock.now().0,
+            "profile": to_json(&profile)?,
+            "profile_version": version,
+            "metrics": to_json(&self.customer_metrics(id)?)?,
+            "behaviour": to_json(&self.behaviour_log(id)?)?,
+            "orders": orders,
+            "open_carts": carts,
+            "tickets": index.tickets,
+        }))
+    }
+
+    /// Erases customer `id`'s personal data (see the module
+    /// documentation), atomically.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_customer`; `concurrent_modification` if any of the
+    /// documents changed while it ran (nothing is written; call again);
+    /// storage failures.
+    pub fn erase_customer(&self, id: &str) -> Result<Erasure> {
+        let (profile, version) = self.customer(id)?;
+        let now = self.clock.now();
+        let mut erased = Customer::new(profile.id.clone(), profile.created_at);
+        erased.erased_at = Some(now);
+        let mut writes = vec![write("customers", id, Some(version), to_json(&erased)?)];
+        if let Some(email) = &profile.email {
+            if let Some(claim) = self.store.load("customer_emails", &email.key())? {
+                if claim.value["customer"].as_str() == Some(id) {
+                    writes.push(write(
+                        "customer_emails",
+                        &email.key(),
+                        Some(claim.version),
+                        json!({ "customer": null }),
+                    ));
+                }
+            }
+        }
+        let (_, log_version) = self.load_log(id)?;
+        if log_version.is_some() {
+            writes.push(write(
+                BEHAVIOUR,
+                id,
+                log_version,
+                to_json(&BehaviourLog::default())?,
+            ));
+        }
+        let index = self.customer_index(id)?;
+        let mut report = Erasure {
+            orders: 0,
+            carts: 0,
+        };
+        for order_id in &index.orders {
+            let (mut order, order_version) = self.order(order_id)?;
+            if order.shipping_address.take().is_some() {
+                writes.push(write(
+                    "orders",
+                    order_id,
+                    Some(order_version),
+                    to_json(&order)?,
+                ));
+                report.orders += 1;
+            }
+        }
+        for cart_id in &index.open_carts {
+            let Ok((mut cart, cart_version)) = self.cart(cart_id) else {
+                continue;
+            };
+            let personal = cart.shipping_address.is_some()
+                || cart.billing_address.is_some()
+                || !cart.notes.is_empty();
+            if personal {
+                cart.shipping_address = None;
+                cart.billing_address = None;
+                cart.notes.clear();
+                writes.push(write("carts", cart_id, Some(cart_version), to_json(&cart)?));
+                report.carts += 1;
+            }
+        }
+        let event = self.event(EventKind::CustomerErased {
+            customer: id.to_owned(),
+        });
+        self.store.save_all(writes, vec![event])?;
+        Ok(report)
+    }
+}
