@@ -431,6 +431,13 @@ pub enum Error {
         id: String,
     },
 
+    /// A segment id that is not stored.
+    #[error("unknown segment {id:?}")]
+    UnknownSegment {
+        /// The id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
     /// A segment rule that does not parse or asks for something unknown.
     #[error("invalid segment rule at byte {position}: {reason}")]
     InvalidSegmentRule {
@@ -487,6 +494,7 @@ impl Error {
             | Error::UnknownLine { .. }
             | Error::UnknownCart { .. }
             | Error::UnknownCustomer { .. }
+            | Error::UnknownSegment { .. }
             | Error::UnknownOrder { .. } => ErrorKind::NotFound,
             Error::InvalidState { .. }
             | Error::CaptureExceedsAuthorized { .. }
@@ -575,6 +583,7 @@ impl Error {
             Error::DuplicateEmail { .. } => "duplicate_email",
             Error::UnknownCustomer { .. } => "unknown_customer",
             Error::InvalidSegmentRule { .. } => "invalid_segment_rule",
+            Error::UnknownSegment { .. } => "unknown_segment",
             Error::UnknownOrder { .. } => "unknown_order",
             Error::CheckoutInProgress { .. } => "checkout_in_progress",
             Error::RefundInProgress { .. } => "refund_in_progress",
@@ -628,6 +637,7 @@ impl Error {
         "duplicate_email",
         "unknown_customer",
         "invalid_segment_rule",
+        "unknown_segment",
         "unknown_order",
         "checkout_in_progress",
         "refund_in_progress",
@@ -810,6 +820,7 @@ mod tests {
                 position: 3,
                 reason: s(),
             },
+            Error::UnknownSegment { id: s() },
             Error::UnknownOrder { id: s() },
             Error::CheckoutInProgress { key: s() },
             Error::RefundInProgress { order: s() },

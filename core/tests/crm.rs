@@ -465,3 +465,65 @@ fn the_360_view_export_and_erasure() {
         "unknown_customer"
     );
 }
+
+#[test]
+fn marketing_audiences_honour_consent() {
+    use kassa::customer::Channel;
+
+    let Shop { engine, .. } = shop();
+    engine.put_segment("everyone", "order_count >= 0").unwrap();
+    let t = Timestamp(0);
+    let mut ids = Vec::new();
+    for (name, consent) in [
+        ("granted", 0),
+        ("pending", 1),
+        ("withdrawn", 2),
+        ("sms_only", 3),
+        ("erased", 0),
+    ] {
+        let (c, _) = engine
+            .create_customer(|c| {
+                c.set_email(Some(&format!("{name}@example.com")))?;
+                match consent {
+                    0 => c.consent.grant(Channel::Email, "checkout", t),
+                    1 => c.consent.request(Channel::Email, "newsletter_form", t),
+                    2 => {
+                        c.consent.grant(Channel::Email, "checkout", t)?;
+                        c.consent.withdraw(Channel::Email, "unsubscribe_link", t)
+                    }
+                    _ => c.consent.grant(Channel::Sms, "checkout", t),
+                }
+            })
+            .unwrap();
+        ids.push((name, c.id));
+    }
+    engine.erase_customer(&ids[4].1).unwrap();
+    let id = |name: &str| ids.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+    let mut members = engine.segment_members("everyone", Currency::EUR).unwrap();
+    members.sort();
+    let mut want: Vec<String> = ["granted", "pending", "withdrawn", "sms_only"]
+        .iter()
+        .map(|n| id(n))
+        .collect();
+    want.sort();
+    assert_eq!(members, want, "everyone but the erased customer");
+    assert_eq!(
+        engine
+            .marketing_audience("everyone", Channel::Email, Currency::EUR)
+            .unwrap(),
+        [id("granted")]
+    );
+    assert_eq!(
+        engine
+            .marketing_audience("everyone", Channel::Sms, Currency::EUR)
+            .unwrap(),
+        [id("sms_only")]
+    );
+    assert_eq!(
+        engine
+            .segment_members("nope", Currency::EUR)
+            .unwrap_err()
+            .code(),
+        "unknown_segment"
+    );
+}

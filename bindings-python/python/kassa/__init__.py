@@ -62,6 +62,7 @@ from .errors import (
     DuplicateEmailError,
     UnknownCustomerError,
     InvalidSegmentRuleError,
+    UnknownSegmentError,
     UnknownOrderError,
     CheckoutInProgressError,
     RefundInProgressError,

@@ -292,6 +292,12 @@ class InvalidSegmentRuleError(InvalidInputError):
     code = "invalid_segment_rule"
 
 
+class UnknownSegmentError(NotFoundError):
+    """No segment with this id."""
+
+    code = "unknown_segment"
+
+
 class UnknownOrderError(NotFoundError):
     """No order with this id."""
 
@@ -373,6 +379,7 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         DuplicateEmailError,
         UnknownCustomerError,
         InvalidSegmentRuleError,
+        UnknownSegmentError,
         UnknownOrderError,
         CheckoutInProgressError,
         RefundInProgressError,
@@ -434,6 +441,7 @@ __all__ = [
     "DuplicateEmailError",
     "UnknownCustomerError",
     "InvalidSegmentRuleError",
+    "UnknownSegmentError",
     "UnknownOrderError",
     "CheckoutInProgressError",
     "RefundInProgressError",

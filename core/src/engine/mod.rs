@@ -2,6 +2,7 @@
 //! pure logic, and writes the result with its events atomically; time and
 //! ids are injected ([`Clock`], [`IdSource`]).
 
+mod audience;
 mod behaviour;
 mod cart;
 mod catalog;
