@@ -527,3 +527,144 @@ fn marketing_audiences_honour_consent() {
         "unknown_segment"
     );
 }
+
+#[test]
+fn anonymous_history_joins_the_customer_once() {
+    use kassa::customer::{BehaviourKind, Touchpoint};
+    use kassa::store::EventKind;
+
+    let Shop { engine, .. } = shop();
+    engine
+        .record_behaviour(
+            "anon-1",
+            Touchpoint::Web,
+            BehaviourKind::ProductViewed {
+                product: "tee".into(),
+            },
+        )
+        .unwrap();
+    let guest_cart = cart(&engine, "anon-1");
+    engine
+        .complete_checkout(
+            &guest_cart,
+            "g1",
+            &TestGateway::default(),
+            &CheckoutOptions::default(),
+        )
+        .unwrap();
+    while engine.refresh_customer_metrics(1_000).unwrap() > 0 {}
+    let (ada, _) = engine
+        .create_customer(|c| c.set_email(Some("ada@example.com")))
+        .unwrap();
+    engine.merge_anonymous("anon-1", &ada.id).unwrap();
+    engine.merge_anonymous("anon-1", &ada.id).unwrap();
+    assert_eq!(
+        engine.behaviour_log(&ada.id).unwrap().entries.len(),
+        2,
+        "the view and the purchase, once"
+    );
+    assert_eq!(engine.customer_metrics(&ada.id).unwrap().orders, 1);
+    assert_eq!(engine.customer_index(&ada.id).unwrap().orders.len(), 1);
+    assert!(engine.behaviour_log("anon-1").unwrap().entries.is_empty());
+    assert_eq!(engine.customer_metrics("anon-1").unwrap().orders, 0);
+    let merges = engine
+        .events_since(0, 10_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| matches!(e.kind, EventKind::CustomersMerged { .. }))
+        .count();
+    assert_eq!(merges, 1, "the second merge had nothing to move");
+    assert_eq!(
+        engine
+            .merge_anonymous("anon-1", "nobody")
+            .unwrap_err()
+            .code(),
+        "unknown_customer"
+    );
+}
+
+#[test]
+fn duplicate_profiles_are_found_and_merged() {
+    let Shop { engine, .. } = shop();
+    let make = |name: &str, phone: Option<&str>, email: Option<&str>| {
+        engine
+            .create_customer(|c| {
+                c.name = name.into();
+                c.set_phone(phone)?;
+                c.set_email(email)?;
+                c.put_address("home", Address::new(name, "1 Main St", "Berlin", "DE"))?;
+                c.default_shipping = Some("home".into());
+                c.tags = vec![name.split(' ').next().unwrap_or("x").to_lowercase()];
+                Ok(())
+            })
+            .unwrap()
+            .0
+            .id
+    };
+    let bob1 = make("Bob Stone", Some("+49 30 1234 5678"), None);
+    let bob2 = make(
+        "Robert Stone",
+        Some("+4930 12345678"),
+        Some("bob@example.com"),
+    );
+    let bobby = make("bob stone", None, None);
+    let carol = make(
+        "Carol King",
+        Some("+49 30 8765 4321"),
+        Some("carol@example.com"),
+    );
+    let mut found = engine.find_duplicates(&bob1).unwrap();
+    found.sort();
+    let mut want = vec![bob2.clone(), bobby.clone()];
+    want.sort();
+    assert_eq!(found, want, "same phone, or same name and place");
+    assert!(!engine.find_duplicates(&carol).unwrap().contains(&bob1));
+
+    let order_cart = cart(&engine, &bob2);
+    let order = engine
+        .complete_checkout(
+            &order_cart,
+            "b2",
+            &TestGateway::default(),
+            &CheckoutOptions::default(),
+        )
+        .unwrap();
+    while engine.refresh_customer_metrics(1_000).unwrap() > 0 {}
+
+    let kept = engine.merge_customers(&bob1, &bob2, "support:joe").unwrap();
+    assert_eq!(
+        kept.email.as_ref().map(|e| e.as_str()),
+        Some("bob@example.com")
+    );
+    assert_eq!(kept.tags, ["bob", "robert"]);
+    assert!(kept
+        .notes
+        .iter()
+        .any(|n| n.author == "support:joe" && n.text.contains(&bob2)));
+    let (by_email, _) = engine
+        .customer_by_email("BOB@example.com")
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_email.id, bob1);
+    let (gone, _) = engine.customer(&bob2).unwrap();
+    assert_eq!(gone.merged_into.as_deref(), Some(bob1.as_str()));
+    assert!(gone.email.is_none() && gone.phone.is_none());
+    assert_eq!(
+        engine.order(&order.id).unwrap().0.customer.as_deref(),
+        Some(bob1.as_str())
+    );
+    assert_eq!(engine.customer_metrics(&bob1).unwrap().orders, 1);
+    assert_eq!(
+        engine.customer_index(&bob1).unwrap().orders,
+        std::slice::from_ref(&order.id)
+    );
+    assert_eq!(
+        engine
+            .merge_customers(&bob1, &bob2, "support:joe")
+            .unwrap_err()
+            .code(),
+        "invalid_field",
+        "an absorbed profile cannot be merged again"
+    );
+    assert!(!engine.find_duplicates(&bob1).unwrap().contains(&bob2));
+}

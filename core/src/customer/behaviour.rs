@@ -133,6 +133,15 @@ impl BehaviourLog {
         }
     }
 
+    /// Moves every entry of `other` into this log, in day order (the
+    /// oldest dropped beyond [`BehaviourLog::MAX_ENTRIES`]).
+    pub fn absorb(&mut self, other: &BehaviourLog) {
+        self.entries.extend(other.entries.iter().cloned());
+        self.entries.sort_by_key(|e| e.day);
+        let extra = self.entries.len().saturating_sub(Self::MAX_ENTRIES);
+        self.entries.drain(..extra);
+    }
+
     /// The day number of `at`.
     pub fn day(at: Timestamp) -> i64 {
         at.0 / DAY_MS

@@ -62,6 +62,39 @@ impl CustomerMetrics {
         Ok(())
     }
 
+    /// Adds everything `other` counted (two profiles of one person merged).
+    ///
+    /// # Errors
+    ///
+    /// `amount_out_of_range` if a total would overflow; nothing changes.
+    pub fn absorb(&mut self, other: &CustomerMetrics) -> Result<()> {
+        let mut spent = self.spent.clone();
+        for m in &other.spent {
+            match spent.iter_mut().find(|s| s.currency() == m.currency()) {
+                Some(s) => *s = s.checked_add(*m)?,
+                None => spent.push(*m),
+            }
+        }
+        self.spent = spent;
+        self.orders += other.orders;
+        self.units_ordered = self.units_ordered.saturating_add(other.units_ordered);
+        self.units_returned = self.units_returned.saturating_add(other.units_returned);
+        self.cart_abandonments += other.cart_abandonments;
+        let earliest = [self.first_order_at, other.first_order_at]
+            .into_iter()
+            .flatten()
+            .min();
+        let latest = [self.last_order_at, other.last_order_at]
+            .into_iter()
+            .flatten()
+            .max();
+        self.first_order_at = earliest;
+        self.last_order_at = latest;
+        // Scores describe the old profiles; the next RFM run recomputes.
+        self.rfm = None;
+        Ok(())
+    }
+
     /// Adds a cart left until it expired.
     pub fn record_abandoned_cart(&mut self) {
         self.cart_abandonments += 1;

@@ -109,6 +109,10 @@ pub struct Customer {
     /// When the customer's personal data was erased (none: never).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erased_at: Option<Timestamp>,
+    /// The profile this one was merged into, as a duplicate (none: not
+    /// merged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
 }
 
 impl Customer {
@@ -132,6 +136,7 @@ impl Customer {
             company: None,
             created_at: now,
             erased_at: None,
+            merged_into: None,
         }
     }
 

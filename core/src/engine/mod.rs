@@ -12,6 +12,7 @@ mod crm;
 mod customer;
 mod customer_view;
 mod inventory;
+mod merge;
 mod privacy;
 mod refund;
 

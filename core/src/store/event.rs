@@ -115,6 +115,14 @@ pub enum EventKind {
         /// The customer id (kept: orders still point to it).
         customer: String,
     },
+    /// What was recorded under one id (an anonymous visitor, or a
+    /// duplicate profile) now belongs to another customer.
+    CustomersMerged {
+        /// The id merged away.
+        from: String,
+        /// The customer it was merged into.
+        into: String,
+    },
     /// A customer profile changed.
     CustomerUpdated {
         /// The customer id.

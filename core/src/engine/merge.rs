@@ -1,0 +1,285 @@
+//! One person, one profile: an anonymous visitor's history joins the
+//! customer at sign-up or login, and duplicate profiles are merged.
+//!
+//! Both move the behaviour log, the metrics and the index (orders, open
+//! carts, tickets) of the id merged away into the customer, and empty them
+//! at the source, in one atomic step with a `customers_merged` event: a
+//! second merge of the same ids finds nothing left to move, so nothing is
+//! lost and nothing counted twice. Events already in the outbox keep the
+//! id they were recorded under.
+
+use serde_json::json;
+
+use super::behaviour::BEHAVIOUR;
+use super::cart::to_json;
+use super::crm::{CustomerIndex, INDEX};
+use super::Engine;
+use crate::customer::{BehaviourLog, Customer, CustomerMetrics, Email};
+use crate::error::{shown, Result};
+use crate::store::{DocumentWrite, EventKind, Store};
+
+fn write(
+    collection: &str,
+    id: &str,
+    expected: Option<u64>,
+    value: serde_json::Value,
+) -> DocumentWrite {
+    DocumentWrite {
+        collection: collection.into(),
+        id: id.into(),
+        expected,
+        value,
+    }
+}
+
+impl<S: Store> Engine<S> {
+    /// Moves what was recorded under the anonymous id `anonymous` (its
+    /// behaviour log, metrics, orders, open carts and tickets) to customer
+    /// `customer`. Running it again moves nothing.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_customer`; `invalid_field` when both ids are the same;
+    /// `concurrent_modification` when something changed meanwhile (nothing
+    /// is written; call again); storage failures.
+    pub fn merge_anonymous(&self, anonymous: &str, customer: &str) -> Result<()> {
+        let (profile, _) = self.customer(customer)?;
+        if anonymous == profile.id {
+            return Err(crate::catalog::limits::invalid(
+                "merge",
+                "anonymous",
+                "is the customer itself".into(),
+            ));
+        }
+        let writes = self.move_history(anonymous, customer)?;
+        self.finish_merge(writes, anonymous, customer)
+    }
+
+    /// Merges the duplicate profile `absorbed` into `kept`: addresses
+    /// (ids `kept` lacks), tags, groups, attributes and notes join `kept`
+    /// (with an audit note by `author`), so do the email and phone when
+    /// `kept` has none, and the history (behaviour, metrics, orders,
+    /// carts, tickets). The orders of `absorbed` are re-pointed to `kept`.
+    /// `absorbed` keeps its id with `merged_into` set and nothing personal.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_customer`; `invalid_field` for the same id twice or an
+    /// already merged profile; `concurrent_modification` (nothing is
+    /// written; call again); storage failures.
+    pub fn merge_customers(&self, kept: &str, absorbed: &str, author: &str) -> Result<Customer> {
+        let (mut keep, keep_version) = self.customer(kept)?;
+        let (gone, gone_version) = self.customer(absorbed)?;
+        if keep.id == gone.id || gone.merged_into.is_some() || keep.merged_into.is_some() {
+            return Err(crate::catalog::limits::invalid(
+                "merge",
+                "customers",
+                format!(
+                    "{} into {} is not a merge of two live profiles",
+                    shown(absorbed),
+                    shown(kept)
+                ),
+            ));
+        }
+        let now = self.clock.now();
+        for a in &gone.addresses {
+            if !keep.addresses.iter().any(|k| k.id == a.id) {
+                keep.addresses.push(a.clone());
+            }
+        }
+        for (mine, theirs) in [
+            (&mut keep.tags, &gone.tags),
+            (&mut keep.groups, &gone.groups),
+        ] {
+            for t in theirs {
+                if !mine.contains(t) {
+                    mine.push(t.clone());
+                }
+            }
+        }
+        for (code, value) in gone.attributes.iter() {
+            if keep.attributes.get(code).is_none() {
+                keep.attributes.insert(code.to_owned(), value.clone());
+            }
+        }
+        keep.notes.extend(gone.notes.iter().cloned());
+        keep.add_note(
+            author,
+            &format!("merged duplicate profile {}", gone.id),
+            now,
+        )?;
+        let mut writes = Vec::new();
+        if keep.email.is_none() {
+            if let Some(email) = &gone.email {
+                keep.email = Some(email.clone());
+                writes.push(self.claim_write(email, &keep.id)?);
+            }
+        } else if let Some(email) = &gone.email {
+            writes.push(self.claim_release(email)?);
+        }
+        if keep.phone.is_none() {
+            keep.phone = gone.phone.clone();
+        }
+        keep.validate()?;
+        let mut tombstone = Customer::new(gone.id.clone(), gone.created_at);
+        tombstone.merged_into = Some(keep.id.clone());
+        writes.push(write(
+            "customers",
+            kept,
+            Some(keep_version),
+            to_json(&keep)?,
+        ));
+        writes.push(write(
+            "customers",
+            absorbed,
+            Some(gone_version),
+            to_json(&tombstone)?,
+        ));
+        for order_id in &self.customer_index(absorbed)?.orders {
+            let (mut order, version) = self.order(order_id)?;
+            order.customer = Some(keep.id.clone());
+            writes.push(write("orders", order_id, Some(version), to_json(&order)?));
+        }
+        writes.extend(self.move_history(absorbed, kept)?);
+        self.finish_merge(writes, absorbed, kept)?;
+        Ok(keep)
+    }
+
+    /// Other live profiles that look like the same person as `id`: the
+    /// same phone, or the same name (ignoring case) with the same default
+    /// shipping postal code and country.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_customer`, storage failures.
+    pub fn find_duplicates(&self, id: &str) -> Result<Vec<String>> {
+        let (me, _) = self.customer(id)?;
+        let place = |c: &Customer| {
+            c.shipping_address()
+                .map(|a| (a.postal_code.to_lowercase(), a.country.clone()))
+        };
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.scan("customers", after.as_deref(), 512)?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.clone());
+            for (other_id, doc) in page {
+                if other_id == me.id {
+                    continue;
+                }
+                let other: Customer = super::cart::from_json("customer", doc.value)?;
+                if other.merged_into.is_some() || other.erased_at.is_some() {
+                    continue;
+                }
+                let same_phone = me.phone.is_some() && me.phone == other.phone;
+                let same_person = !me.name.is_empty()
+                    && me.name.to_lowercase() == other.name.to_lowercase()
+                    && place(&me).is_some()
+                    && place(&me) == place(&other);
+                if same_phone || same_person {
+                    out.push(other_id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn claim_write(&self, email: &Email, owner: &str) -> Result<DocumentWrite> {
+        let version = self
+            .store
+            .load("customer_emails", &email.key())?
+            .map(|d| d.version);
+        Ok(write(
+            "customer_emails",
+            &email.key(),
+            version,
+            json!({ "customer": owner }),
+        ))
+    }
+
+    fn claim_release(&self, email: &Email) -> Result<DocumentWrite> {
+        let version = self
+            .store
+            .load("customer_emails", &email.key())?
+            .map(|d| d.version);
+        Ok(write(
+            "customer_emails",
+            &email.key(),
+            version,
+            json!({ "customer": null }),
+        ))
+    }
+
+    /// The writes that move `from`'s log, metrics and index into `into`'s
+    /// and empty `from`'s (none when `from` has nothing).
+    fn move_history(&self, from: &str, into: &str) -> Result<Vec<DocumentWrite>> {
+        let mut writes = Vec::new();
+        let (their_log, their_log_v) = self.load_log(from)?;
+        if !their_log.entries.is_empty() {
+            let (mut log, v) = self.load_log(into)?;
+            log.absorb(&their_log);
+            writes.push(write(BEHAVIOUR, into, v, to_json(&log)?));
+            writes.push(write(
+                BEHAVIOUR,
+                from,
+                their_log_v,
+                to_json(&BehaviourLog::default())?,
+            ));
+        }
+        let theirs = self.store.load("customer_metrics", from)?;
+        if let Some(doc) = theirs {
+            let their_metrics: CustomerMetrics =
+                super::cart::from_json("customer metrics", doc.value)?;
+            if their_metrics != CustomerMetrics::default() {
+                let mine = self.store.load("customer_metrics", into)?;
+                let (mut metrics, v) = match mine {
+                    Some(d) => (
+                        super::cart::from_json::<CustomerMetrics>("customer metrics", d.value)?,
+                        Some(d.version),
+                    ),
+                    None => (CustomerMetrics::default(), None),
+                };
+                metrics.absorb(&their_metrics)?;
+                writes.push(write("customer_metrics", into, v, to_json(&metrics)?));
+                writes.push(write(
+                    "customer_metrics",
+                    from,
+                    Some(doc.version),
+                    to_json(&CustomerMetrics::default())?,
+                ));
+            }
+        }
+        let (their_index, their_index_v) = self.load_index(from)?;
+        if their_index != CustomerIndex::default() {
+            let (mut index, v) = self.load_index(into)?;
+            index.orders.extend(their_index.orders.iter().cloned());
+            for cart in &their_index.open_carts {
+                if !index.open_carts.contains(cart) {
+                    index.open_carts.push(cart.clone());
+                }
+            }
+            index.tickets.extend(their_index.tickets.iter().cloned());
+            writes.push(write(INDEX, into, v, to_json(&index)?));
+            writes.push(write(
+                INDEX,
+                from,
+                their_index_v,
+                to_json(&CustomerIndex::default())?,
+            ));
+        }
+        Ok(writes)
+    }
+
+    fn finish_merge(&self, writes: Vec<DocumentWrite>, from: &str, into: &str) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let event = self.event(EventKind::CustomersMerged {
+            from: from.to_owned(),
+            into: into.to_owned(),
+        });
+        self.store.save_all(writes, vec![event])?;
+        Ok(())
+    }
+}
