@@ -61,6 +61,7 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod pricing;
+pub mod recommend;
 pub mod segment;
 pub mod store;
 #[cfg(feature = "testing")]

@@ -1,0 +1,196 @@
+//! Item-to-item co-occurrence: "frequently bought together" from orders,
+//! "customers who viewed this also viewed" from viewing sessions.
+//!
+//! Each basket (an order's products, or one customer's views on one day)
+//! counts once per pair of distinct products in it. For a product `a`,
+//! a candidate `b` needs at least `min_support` shared baskets and is
+//! ranked by lift: `together(a, b) * baskets / (count(a) * count(b))`, how
+//! much more often they meet than chance; ties by shared baskets, then by
+//! product id, so results are deterministic. Lift is compared exactly
+//! (integer cross-multiplication) and reported as a decimal with 4 places.
+
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+/// Products one basket contributes pairs for at most (a 500-line B2B
+/// order would otherwise add 125,000 pairs).
+pub const MAX_BASKET: usize = 50;
+
+/// A recommendation from the model: the product, how many baskets it
+/// shares with the source, and the lift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    /// The recommended product.
+    pub product: String,
+    /// Baskets holding both.
+    pub together: u64,
+    /// Lift, 4 decimal places.
+    pub lift: Decimal,
+}
+
+/// The co-occurrence counts over a set of baskets.
+#[derive(Debug, Clone, Default)]
+pub struct CoOccurrence {
+    ids: FxHashMap<String, u32>,
+    names: Vec<String>,
+    counts: Vec<u64>,
+    pairs: Vec<FxHashMap<u32, u64>>,
+    baskets: u64,
+}
+
+impl CoOccurrence {
+    /// An empty model.
+    pub fn new() -> CoOccurrence {
+        CoOccurrence::default()
+    }
+
+    fn intern(&mut self, product: &str) -> u32 {
+        if let Some(&id) = self.ids.get(product) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.ids.insert(product.to_owned(), id);
+        self.names.push(product.to_owned());
+        self.counts.push(0);
+        self.pairs.push(FxHashMap::default());
+        id
+    }
+
+    /// Adds one basket (duplicates inside it count once; only the first
+    /// [`MAX_BASKET`] distinct products form pairs). Incremental: call it
+    /// as orders arrive.
+    pub fn add_basket<'a>(&mut self, products: impl IntoIterator<Item = &'a str>) {
+        let mut ids: Vec<u32> = Vec::new();
+        for p in products {
+            let id = self.intern(p);
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if ids.is_empty() {
+            return;
+        }
+        self.baskets += 1;
+        for &id in &ids {
+            self.counts[id as usize] += 1;
+        }
+        let paired = &ids[..ids.len().min(MAX_BASKET)];
+        for (i, &a) in paired.iter().enumerate() {
+            for &b in &paired[i + 1..] {
+                *self.pairs[a as usize].entry(b).or_insert(0) += 1;
+                *self.pairs[b as usize].entry(a).or_insert(0) += 1;
+            }
+        }
+    }
+
+    /// Baskets added.
+    pub fn baskets(&self) -> u64 {
+        self.baskets
+    }
+
+    /// The best `limit` products to show next to `product`, sharing at
+    /// least `min_support` baskets with it.
+    pub fn related(&self, product: &str, min_support: u64, limit: usize) -> Vec<Related> {
+        let Some(&a) = self.ids.get(product) else {
+            return Vec::new();
+        };
+        let ca = u128::from(self.counts[a as usize]);
+        let n = u128::from(self.baskets);
+        let mut found: Vec<(u32, u64)> = self.pairs[a as usize]
+            .iter()
+            .filter(|(_, &together)| together >= min_support.max(1))
+            .map(|(&b, &together)| (b, together))
+            .collect();
+        // lift(b) = t * n / (ca * cb); compare t1 * cb2 against t2 * cb1.
+        found.sort_by(|&(b1, t1), &(b2, t2)| {
+            let cb1 = u128::from(self.counts[b1 as usize]);
+            let cb2 = u128::from(self.counts[b2 as usize]);
+            (u128::from(t2) * cb1)
+                .cmp(&(u128::from(t1) * cb2))
+                .then(t2.cmp(&t1))
+                .then_with(|| self.names[b1 as usize].cmp(&self.names[b2 as usize]))
+        });
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(b, together)| {
+                let cb = u128::from(self.counts[b as usize]);
+                let lift = ratio(u128::from(together) * n, ca * cb);
+                Related {
+                    product: self.names[b as usize].clone(),
+                    together,
+                    lift,
+                }
+            })
+            .collect()
+    }
+}
+
+/// `num / den` as a decimal with 4 places (rounded half up).
+fn ratio(num: u128, den: u128) -> Decimal {
+    if den == 0 {
+        return Decimal::ZERO;
+    }
+    let scaled = (num * 10_000 + den / 2) / den;
+    i64::try_from(scaled).map_or(Decimal::MAX, |v| Decimal::new(v, 4))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lift_support_and_ties_by_hand() {
+        let mut m = CoOccurrence::new();
+        // 6 baskets. tee: 4, cap: 3, mug: 2, pen: 1.
+        for basket in [
+            vec!["tee", "cap"],
+            vec!["tee", "cap"],
+            vec!["tee", "cap", "mug"],
+            vec!["tee", "mug", "tee"],
+            vec!["pen"],
+            vec![],
+            vec!["mug", "pen"],
+        ] {
+            m.add_basket(basket);
+        }
+        assert_eq!(m.baskets(), 6, "an empty basket does not count");
+        // tee-cap: 3 together, lift 3*6/(4*3) = 1.5; tee-mug: 2, lift
+        // 2*6/(4*3) = 1.0 (mug appears in 3 baskets).
+        let tee = m.related("tee", 1, 10);
+        assert_eq!(
+            tee,
+            vec![
+                Related { product: "cap".into(), together: 3, lift: Decimal::new(15_000, 4) },
+                Related { product: "mug".into(), together: 2, lift: Decimal::new(10_000, 4) },
+            ]
+        );
+        // mug: with pen 1 together, lift 1*6/(3*2) = 1.0; with tee 2, lift
+        // 1.0; with cap 1, lift 1*6/(3*3) = 0.6667. Ties by support.
+        let mug: Vec<(String, u64, Decimal)> = m
+            .related("mug", 1, 10)
+            .into_iter()
+            .map(|r| (r.product, r.together, r.lift))
+            .collect();
+        assert_eq!(
+            mug,
+            vec![
+                ("tee".into(), 2, Decimal::new(10_000, 4)),
+                ("pen".into(), 1, Decimal::new(10_000, 4)),
+                ("cap".into(), 1, Decimal::new(6_667, 4)),
+            ]
+        );
+        assert_eq!(m.related("mug", 2, 10).len(), 1, "min support 2 keeps tee only");
+        assert!(m.related("unknown", 1, 10).is_empty());
+        assert_eq!(m.related("tee", 1, 1).len(), 1);
+    }
+
+    #[test]
+    fn big_baskets_pair_only_their_first_products() {
+        let mut m = CoOccurrence::new();
+        let names: Vec<String> = (0..60).map(|i| format!("p{i:02}")).collect();
+        m.add_basket(names.iter().map(String::as_str));
+        assert_eq!(m.related("p00", 1, 100).len(), MAX_BASKET - 1);
+        assert!(m.related("p55", 1, 100).is_empty());
+    }
+}
