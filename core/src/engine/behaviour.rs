@@ -91,7 +91,10 @@ impl<S: Store> Engine<S> {
                 value: to_json(&log)?,
             };
             match self.store.save_all(vec![write], vec![event.clone()]) {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    self.learn_view(&log, &entry);
+                    return Ok(());
+                }
                 Err(Error::ConcurrentModification { .. }) => continue,
                 Err(e) => return Err(e),
             }

@@ -93,11 +93,15 @@ impl<S: Store> Engine<S> {
         let mut touched: BTreeMap<String, (CustomerMetrics, Option<u64>)> = BTreeMap::new();
         let mut logs: BTreeMap<String, (BehaviourLog, Option<u64>)> = BTreeMap::new();
         let mut indexes: BTreeMap<String, (CustomerIndex, Option<u64>)> = BTreeMap::new();
+        // Every order (guests' too) feeds the recommendation models once
+        // this refresh is saved.
+        let mut placed = Vec::new();
 
         for event in &events {
             let (customer, order) = match &event.kind {
                 EventKind::OrderPlaced { order, .. } => {
                     let (order, _) = self.order(order)?;
+                    placed.push(order.clone());
                     match order.customer.clone() {
                         Some(c) => (c, Some(order)),
                         None => continue,
@@ -211,6 +215,7 @@ impl<S: Store> Engine<S> {
             value: json!({ "cursor": last }),
         });
         self.store.save_all(writes, Vec::new())?;
+        self.learn_orders(&placed)?;
         Ok(events.len())
     }
 

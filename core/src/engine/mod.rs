@@ -14,6 +14,7 @@ mod customer_view;
 mod inventory;
 mod merge;
 mod privacy;
+mod recommendations;
 mod refund;
 
 use std::sync::Arc;
@@ -48,12 +49,18 @@ pub struct Engine<S> {
     store: S,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
+    recommender: std::sync::RwLock<recommendations::Recommender>,
 }
 
 impl<S: Store> Engine<S> {
     /// An engine over `store` with the given clock and id source.
     pub fn new(store: S, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>) -> Self {
-        Engine { store, clock, ids }
+        Engine {
+            store,
+            clock,
+            ids,
+            recommender: std::sync::RwLock::default(),
+        }
     }
 
     /// The store.

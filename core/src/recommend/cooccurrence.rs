@@ -83,6 +83,33 @@ impl CoOccurrence {
         }
     }
 
+    /// Adds `product` to a basket that already holds `basket` (a viewing
+    /// session growing one view at a time): the same counts as adding the
+    /// whole basket at the end. A product already in it adds nothing.
+    pub fn extend_basket(&mut self, basket: &[&str], product: &str) {
+        let mut ids: Vec<u32> = Vec::new();
+        for p in basket {
+            let id = self.intern(p);
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        let new = self.intern(product);
+        if ids.contains(&new) {
+            return;
+        }
+        if ids.is_empty() {
+            self.baskets += 1;
+        }
+        self.counts[new as usize] += 1;
+        if ids.len() < MAX_BASKET {
+            for &other in &ids {
+                *self.pairs[new as usize].entry(other).or_insert(0) += 1;
+                *self.pairs[other as usize].entry(new).or_insert(0) += 1;
+            }
+        }
+    }
+
     /// Baskets added.
     pub fn baskets(&self) -> u64 {
         self.baskets
@@ -161,8 +188,16 @@ mod tests {
         assert_eq!(
             tee,
             vec![
-                Related { product: "cap".into(), together: 3, lift: Decimal::new(15_000, 4) },
-                Related { product: "mug".into(), together: 2, lift: Decimal::new(10_000, 4) },
+                Related {
+                    product: "cap".into(),
+                    together: 3,
+                    lift: Decimal::new(15_000, 4)
+                },
+                Related {
+                    product: "mug".into(),
+                    together: 2,
+                    lift: Decimal::new(10_000, 4)
+                },
             ]
         );
         // mug: with pen 1 together, lift 1*6/(3*2) = 1.0; with tee 2, lift
@@ -180,9 +215,32 @@ mod tests {
                 ("cap".into(), 1, Decimal::new(6_667, 4)),
             ]
         );
-        assert_eq!(m.related("mug", 2, 10).len(), 1, "min support 2 keeps tee only");
+        assert_eq!(
+            m.related("mug", 2, 10).len(),
+            1,
+            "min support 2 keeps tee only"
+        );
         assert!(m.related("unknown", 1, 10).is_empty());
         assert_eq!(m.related("tee", 1, 1).len(), 1);
+    }
+
+    #[test]
+    fn growing_a_basket_counts_like_adding_it_whole() {
+        let mut whole = CoOccurrence::new();
+        whole.add_basket(["a", "b", "c"]);
+        whole.add_basket(["a", "c"]);
+        let mut grown = CoOccurrence::new();
+        let mut basket: Vec<&str> = Vec::new();
+        for p in ["a", "b", "a", "c"] {
+            grown.extend_basket(&basket, p);
+            basket.push(p);
+        }
+        grown.extend_basket(&[], "a");
+        grown.extend_basket(&["a"], "c");
+        assert_eq!(grown.baskets(), whole.baskets());
+        for p in ["a", "b", "c"] {
+            assert_eq!(grown.related(p, 1, 10), whole.related(p, 1, 10), "{p}");
+        }
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub struct Recommendation {
 /// ```
 /// use kassa::recommend::top_sellers;
 /// let top = top_sellers([("mug", 2), ("tee", 5), ("mug", 4), ("cap", 6)], 2);
-/// assert_eq!(top, [("mug".to_string(), 6), ("cap".to_string(), 6)]);
+/// assert_eq!(top, [("cap".to_string(), 6), ("mug".to_string(), 6)]);
 /// ```
 pub fn top_sellers<'a>(
     sales: impl IntoIterator<Item = (&'a str, u64)>,
@@ -66,10 +66,7 @@ pub fn top_sellers<'a>(
     for (product, n) in sales {
         *units.entry(product).or_insert(0) += n;
     }
-    let mut all: Vec<(String, u64)> = units
-        .into_iter()
-        .map(|(p, n)| (p.to_owned(), n))
-        .collect();
+    let mut all: Vec<(String, u64)> = units.into_iter().map(|(p, n)| (p.to_owned(), n)).collect();
     all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     all.truncate(limit);
     all
@@ -104,29 +101,55 @@ pub fn personalise(
         if bought.iter().any(|b| b == product) || unavailable(product) {
             return;
         }
-        let entry = found.entry(product.to_owned()).or_insert_with(|| Recommendation {
-            product: product.to_owned(),
-            score: 0,
-            reasons: Vec::new(),
-        });
+        let entry = found
+            .entry(product.to_owned())
+            .or_insert_with(|| Recommendation {
+                product: product.to_owned(),
+                score: 0,
+                reasons: Vec::new(),
+            });
         entry.score += points;
         entry.reasons.push(reason);
     };
     for with in bought {
-        for r in signals.bought_together.related(with, signals.min_support, 20) {
-            add(&r.product, 3, Reason::BoughtTogether { with: with.clone(), lift: r.lift });
+        for r in signals
+            .bought_together
+            .related(with, signals.min_support, 20)
+        {
+            add(
+                &r.product,
+                3,
+                Reason::BoughtTogether {
+                    with: with.clone(),
+                    lift: r.lift,
+                },
+            );
         }
     }
     for with in viewed {
-        for r in signals.viewed_together.related(with, signals.min_support, 20) {
-            add(&r.product, 2, Reason::AlsoViewed { with: with.clone(), lift: r.lift });
+        for r in signals
+            .viewed_together
+            .related(with, signals.min_support, 20)
+        {
+            add(
+                &r.product,
+                2,
+                Reason::AlsoViewed {
+                    with: with.clone(),
+                    lift: r.lift,
+                },
+            );
         }
     }
     for (product, units) in signals.top_sellers {
         add(product, 1, Reason::TopSeller { units: *units });
     }
     let mut list: Vec<Recommendation> = found.into_values().collect();
-    list.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.product.cmp(&b.product)));
+    list.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then_with(|| a.product.cmp(&b.product))
+    });
     list.truncate(limit);
     list
 }
@@ -138,7 +161,12 @@ mod tests {
     #[test]
     fn the_blend_is_explained_and_excludes_what_it_must() {
         let mut orders = CoOccurrence::new();
-        for basket in [["tee", "cap"], ["tee", "cap"], ["tee", "sock"], ["boot", "sock"]] {
+        for basket in [
+            ["tee", "cap"],
+            ["tee", "cap"],
+            ["tee", "sock"],
+            ["boot", "sock"],
+        ] {
             orders.add_basket(basket);
         }
         let mut views = CoOccurrence::new();
@@ -166,7 +194,10 @@ mod tests {
         assert_eq!(shape, [("sock", 6), ("cap", 4)]);
         assert_eq!(
             list[0].reasons[0],
-            Reason::BoughtTogether { with: "tee".into(), lift: Decimal::new(6_667, 4) }
+            Reason::BoughtTogether {
+                with: "tee".into(),
+                lift: Decimal::new(6_667, 4)
+            }
         );
         assert!(matches!(list[0].reasons[1], Reason::AlsoViewed { .. }));
         assert_eq!(list[0].reasons[2], Reason::TopSeller { units: 2 });
