@@ -1,10 +1,12 @@
 //! The main demo: prices a small cart in USD, JPY and KWD with the pricing
 //! kernel, shows how an order discount is allocated back to the lines, and
 //! explains a promotion that did not apply; then runs a small shop's
-//! catalog (see `shop.rs`).
+//! catalog (see `shop.rs`), and a synthetic year of customers: RFM groups,
+//! segments, a customer 360 view and recommendations (see `crm.rs`).
 //!
 //! Run it with `./scripts/demo` (or `cargo run -p kassa-examples --bin demo`).
 
+mod crm;
 mod shop;
 
 use std::collections::BTreeMap;
@@ -170,5 +172,6 @@ fn main() -> Result<()> {
         Ok(m) => println!("unexpectedly parsed {m}"),
     }
     println!();
-    shop::run()
+    shop::run()?;
+    crm::run()
 }
