@@ -132,10 +132,20 @@ impl RfmGroups {
 /// assert_eq!(scores[4].group, "lost");
 /// ```
 pub fn rfm_scores(base: &[RfmInput], groups: &RfmGroups) -> Vec<RfmScore> {
-    // Worse first: more days, fewer orders, less money.
-    let r = quintiles(base, |a, b| b.recency_days.cmp(&a.recency_days));
-    let f = quintiles(base, |a, b| a.frequency.cmp(&b.frequency));
-    let m = quintiles(base, |a, b| a.monetary.cmp(&b.monetary));
+    // Keys that sort worst first: more days, fewer orders, less money.
+    let r = quintiles(
+        base.iter()
+            .map(|c| Key::Int(-i128::from(c.recency_days)))
+            .collect(),
+    );
+    let f = quintiles(
+        base.iter()
+            .map(|c| Key::Int(i128::from(c.frequency)))
+            .collect(),
+    );
+    let exact: Option<Vec<Key>> = base.iter().map(|c| money_key(c.monetary)).collect();
+    let m =
+        quintiles(exact.unwrap_or_else(|| base.iter().map(|c| Key::Exact(c.monetary)).collect()));
     base.iter()
         .enumerate()
         .map(|(i, c)| RfmScore {
@@ -148,23 +158,45 @@ pub fn rfm_scores(base: &[RfmInput], groups: &RfmGroups) -> Vec<RfmScore> {
         .collect()
 }
 
-/// The quintile score of each input, ordering worst first by `worse`.
-fn quintiles(
-    base: &[RfmInput],
-    worse: impl Fn(&RfmInput, &RfmInput) -> std::cmp::Ordering,
-) -> Vec<u8> {
-    let n = base.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| worse(&base[a], &base[b]));
+/// A sort key: an integer, or a decimal when amounts do not all fit one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Int(i128),
+    Exact(Decimal),
+}
+
+/// An amount as an integer of 10^-8 units (exact for money), which sorts
+/// a million of them far faster than comparing decimals; none when it does
+/// not fit (then every amount is compared as a decimal, so keys of one
+/// run are always of one kind).
+fn money_key(amount: Decimal) -> Option<Key> {
+    let scale = amount.scale();
+    if scale > 8 {
+        return None;
+    }
+    amount
+        .mantissa()
+        .checked_mul(10i128.pow(8 - scale))
+        .map(Key::Int)
+}
+
+/// The quintile score of each key (keys sort worst first; all of one
+/// kind).
+fn quintiles(keys: Vec<Key>) -> Vec<u8> {
+    let n = keys.len();
+    // Sorting (key, position) pairs keeps the sort in contiguous memory
+    // (sorting positions by a looked-up key misses the cache on every
+    // comparison).
+    let mut order: Vec<(Key, usize)> = keys.into_iter().zip(0..).collect();
+    order.sort_unstable();
     let mut scores = vec![0u8; n];
     let mut tie_start = 0;
-    for (pos, &i) in order.iter().enumerate() {
-        if pos > 0 && worse(&base[order[pos - 1]], &base[i]).is_ne() {
+    for pos in 0..n {
+        if pos > 0 && order[pos - 1].0 != order[pos].0 {
             tie_start = pos;
         }
-        let rank = tie_start + 1;
-        let score = (5 * rank).div_ceil(n);
-        scores[i] = u8::try_from(score.clamp(1, 5)).unwrap_or(5);
+        let score = (5 * (tie_start + 1)).div_ceil(n);
+        scores[order[pos].1] = u8::try_from(score.clamp(1, 5)).unwrap_or(5);
     }
     scores
 }
@@ -240,6 +272,15 @@ mod tests {
             }],
         };
         assert_eq!((custom.group(5, 5), custom.group(4, 5)), ("best", "other"));
+    }
+
+    #[test]
+    fn amounts_beyond_8_places_compare_as_decimals() {
+        let mut base = vec![input("a", 1, 1, 1), input("b", 1, 1, 2)];
+        base[0].monetary = Decimal::new(1, 10); // 0.0000000001
+        base[1].monetary = Decimal::new(2, 10);
+        let s = rfm_scores(&base, &RfmGroups::default());
+        assert_eq!((s[0].m, s[1].m), (3, 5));
     }
 
     #[test]

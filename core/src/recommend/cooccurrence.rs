@@ -129,14 +129,24 @@ impl CoOccurrence {
             .map(|(&b, &together)| (b, together))
             .collect();
         // lift(b) = t * n / (ca * cb); compare t1 * cb2 against t2 * cb1.
-        found.sort_by(|&(b1, t1), &(b2, t2)| {
+        let better = |&(b1, t1): &(u32, u64), &(b2, t2): &(u32, u64)| {
             let cb1 = u128::from(self.counts[b1 as usize]);
             let cb2 = u128::from(self.counts[b2 as usize]);
             (u128::from(t2) * cb1)
                 .cmp(&(u128::from(t1) * cb2))
                 .then(t2.cmp(&t1))
                 .then_with(|| self.names[b1 as usize].cmp(&self.names[b2 as usize]))
-        });
+        };
+        // A popular product meets thousands of others: select the best
+        // `limit` first (linear), then sort only those.
+        if limit < found.len() {
+            if limit == 0 {
+                return Vec::new();
+            }
+            found.select_nth_unstable_by(limit - 1, better);
+            found.truncate(limit);
+        }
+        found.sort_by(better);
         found
             .into_iter()
             .take(limit)
