@@ -234,6 +234,12 @@ pub fn run() -> Result<()> {
         view.segments
     );
     println!(
+        "   favourite categories {:?}; churn risk {}; next order expected on day {}",
+        view.favourite_categories,
+        view.churn_risk,
+        view.predicted_next_order.map_or(-1, |t| t.0 / DAY)
+    );
+    println!(
         "   email consent: {}; last orders: {:?}",
         view.profile.consent.allows(Channel::Email),
         view.orders

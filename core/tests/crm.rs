@@ -327,6 +327,14 @@ fn behaviour_drives_segments_viewed_but_not_bought() {
     assert!(in_segment(&engine), "not refreshed yet");
     engine.refresh_customer_metrics(1_000).unwrap();
     assert!(!in_segment(&engine), "bought shoes within 7 days");
+    assert_eq!(
+        engine
+            .customer_metrics(&ada.id)
+            .unwrap()
+            .favourite_categories(2),
+        [("apparel".to_string(), 1), ("shoes".to_string(), 1)],
+        "a boot counts for shoes and its parent"
+    );
 
     // Eight days later neither the view nor the purchase is within 7 days.
     clock.advance(8 * DAY);
@@ -430,6 +438,10 @@ fn the_360_view_export_and_erasure() {
     );
     assert_eq!(view.tickets, ["Late delivery"]);
     assert_eq!(view.recent_behaviour.len(), 2, "a view and a purchase");
+    assert!(
+        !view.churn_risk && view.predicted_next_order.is_none(),
+        "one order: no rhythm"
+    );
 
     let export = engine.export_customer(&ada.id).unwrap();
     assert_eq!(export["profile"]["email"], "ada@example.com");

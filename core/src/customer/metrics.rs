@@ -33,6 +33,9 @@ pub struct CustomerMetrics {
     /// The RFM scores and group from the last computation over the base
     /// (none: never computed, or no order then).
     pub rfm: Option<super::RfmScore>,
+    /// Products bought per category (a product counts for its categories
+    /// and their ancestors).
+    pub categories: crate::catalog::SortedMap<u64>,
 }
 
 impl CustomerMetrics {
@@ -90,9 +93,69 @@ impl CustomerMetrics {
             .max();
         self.first_order_at = earliest;
         self.last_order_at = latest;
+        for (c, n) in other.categories.iter() {
+            let mine = self.categories.get(c).copied().unwrap_or(0);
+            self.categories.insert(c.to_owned(), mine + n);
+        }
         // Scores describe the old profiles; the next RFM run recomputes.
         self.rfm = None;
         Ok(())
+    }
+
+    /// Counts one product bought in `categories`.
+    pub fn record_categories(&mut self, categories: &[String]) {
+        for c in categories {
+            let n = self.categories.get(c).copied().unwrap_or(0);
+            self.categories.insert(c.clone(), n + 1);
+        }
+    }
+
+    /// The `n` categories the customer bought most in, most first (ties
+    /// by id).
+    pub fn favourite_categories(&self, n: usize) -> Vec<(String, u64)> {
+        let mut all: Vec<(String, u64)> = self
+            .categories
+            .iter()
+            .map(|(c, k)| (c.to_owned(), *k))
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        all.truncate(n);
+        all
+    }
+
+    /// The customer's own average days between orders (needs two orders).
+    pub fn purchase_interval_days(&self) -> Option<u64> {
+        let (first, last) = (self.first_order_at?, self.last_order_at?);
+        if self.orders < 2 {
+            return None;
+        }
+        let span = u64::try_from(last.0.saturating_sub(first.0) / DAY_MS).unwrap_or(0);
+        Some(span / (self.orders - 1))
+    }
+
+    /// When the next order is expected: the last order plus the
+    /// customer's average interval (none before a second order).
+    pub fn predicted_next_order(&self) -> Option<Timestamp> {
+        let interval = i64::try_from(self.purchase_interval_days()?).ok()?;
+        Some(Timestamp(
+            self.last_order_at?
+                .0
+                .saturating_add(interval.saturating_mul(DAY_MS)),
+        ))
+    }
+
+    /// True when the customer is overdue by their own rhythm: more than
+    /// twice their average interval (at least a week) has passed since
+    /// their last order. Customers with fewer than two orders have no
+    /// rhythm yet and are never flagged (the lifecycle stage `lapsed`
+    /// covers them).
+    pub fn churn_risk(&self, now: Timestamp) -> bool {
+        let (Some(interval), Some(last)) = (self.purchase_interval_days(), self.last_order_at)
+        else {
+            return false;
+        };
+        let since = u64::try_from(now.0.saturating_sub(last.0) / DAY_MS).unwrap_or(0);
+        since > 2 * interval.max(7)
     }
 
     /// Adds a cart left until it expired.
@@ -159,6 +222,36 @@ impl CustomerMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rhythm_prediction_churn_and_favourites() {
+        let usd = Money::from_minor_units(1_000, Currency::USD);
+        let mut m = CustomerMetrics::default();
+        m.record_order(usd, 1, Timestamp(10 * DAY_MS)).unwrap();
+        assert_eq!(
+            (m.purchase_interval_days(), m.predicted_next_order()),
+            (None, None)
+        );
+        assert!(
+            !m.churn_risk(Timestamp(400 * DAY_MS)),
+            "one order: no rhythm yet"
+        );
+        m.record_order(usd, 1, Timestamp(40 * DAY_MS)).unwrap();
+        m.record_order(usd, 1, Timestamp(70 * DAY_MS)).unwrap();
+        assert_eq!(m.purchase_interval_days(), Some(30));
+        assert_eq!(m.predicted_next_order(), Some(Timestamp(100 * DAY_MS)));
+        assert!(
+            !m.churn_risk(Timestamp(130 * DAY_MS)),
+            "60 days: exactly twice"
+        );
+        assert!(m.churn_risk(Timestamp(131 * DAY_MS)));
+        m.record_categories(&["shoes".into(), "apparel".into()]);
+        m.record_categories(&["tops".into(), "apparel".into()]);
+        assert_eq!(
+            m.favourite_categories(2),
+            [("apparel".to_string(), 2), ("shoes".to_string(), 1)]
+        );
+    }
 
     #[test]
     fn orders_add_up_per_currency_and_dates_bracket_them() {

@@ -176,6 +176,11 @@ impl<S: Store> Engine<S> {
                         o.placed_at,
                     )?);
                 }
+                if let Some((metrics, _)) = touched.get_mut(&customer) {
+                    for entry in &entries {
+                        metrics.record_categories(&entry.categories);
+                    }
+                }
                 if let Some((log, _)) = logs.get_mut(&customer) {
                     for entry in entries {
                         log.push(entry, o.placed_at, BEHAVIOUR_RETENTION_DAYS);

@@ -25,6 +25,12 @@ pub struct CustomerView {
     pub metrics: CustomerMetrics,
     /// The lifecycle stage name.
     pub stage: &'static str,
+    /// Overdue by their own rhythm ([`CustomerMetrics::churn_risk`]).
+    pub churn_risk: bool,
+    /// When the next order is expected, if they have a rhythm.
+    pub predicted_next_order: Option<crate::pricing::Timestamp>,
+    /// The three categories they bought most in.
+    pub favourite_categories: Vec<(String, u64)>,
     /// Ids of the stored segments the customer is in.
     pub segments: Vec<String>,
     /// The latest countable behaviour (views, cart adds, purchases),
@@ -80,6 +86,9 @@ impl<S: Store> Engine<S> {
         Ok(CustomerView {
             profile,
             version,
+            churn_risk: metrics.churn_risk(now),
+            predicted_next_order: metrics.predicted_next_order(),
+            favourite_categories: metrics.favourite_categories(3),
             metrics,
             stage,
             segments,
