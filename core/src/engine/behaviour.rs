@@ -84,12 +84,7 @@ impl<S: Store> Engine<S> {
         for _ in 0..16 {
             let (mut log, version) = self.load_log(customer)?;
             log.push(entry.clone(), now, BEHAVIOUR_RETENTION_DAYS);
-            let write = DocumentWrite {
-                collection: BEHAVIOUR.into(),
-                id: customer.to_owned(),
-                expected: version,
-                value: to_json(&log)?,
-            };
+            let write = DocumentWrite::new(BEHAVIOUR, customer, version, to_json(&log)?);
             match self.store.save_all(vec![write], vec![event.clone()]) {
                 Ok(_) => {
                     self.learn_view(&log, &entry);

@@ -95,20 +95,6 @@ type CouponRow = (String, CouponUsage, Option<u64>);
 
 use super::cart::{from_json as parse, to_json as json};
 
-fn write(
-    collection: &str,
-    id: &str,
-    expected: Option<u64>,
-    value: serde_json::Value,
-) -> DocumentWrite {
-    DocumentWrite {
-        collection: collection.into(),
-        id: id.into(),
-        expected,
-        value,
-    }
-}
-
 impl<S: Store> Engine<S> {
     /// Completes the checkout of cart `cart_id` under `idempotency_key`,
     /// paying through `gateway`: exactly one order per cart.
@@ -499,7 +485,7 @@ impl<S: Store> Engine<S> {
             if let Some((_, usage, version)) = coupons.iter().find(|(c, _, _)| *c == id) {
                 let mut usage = usage.clone();
                 usage.redeem(&customer, Ok(()))?;
-                writes.push(write(COUPONS, &id, *version, json(&usage)?));
+                writes.push(DocumentWrite::new(COUPONS, &id, *version, json(&usage)?));
             }
         }
         let order = Order::place(
@@ -521,9 +507,19 @@ impl<S: Store> Engine<S> {
                 order: order.id.clone(),
             },
         };
-        writes.push(write(ORDERS, &order.id, None, json(&order)?));
-        writes.push(write(CARTS, &done.id, Some(cart_version), json(done)?));
-        writes.push(write(KEYS, key, Some(key_version), json(&record)?));
+        writes.push(DocumentWrite::new(ORDERS, &order.id, None, json(&order)?));
+        writes.push(DocumentWrite::new(
+            CARTS,
+            &done.id,
+            Some(cart_version),
+            json(done)?,
+        ));
+        writes.push(DocumentWrite::new(
+            KEYS,
+            key,
+            Some(key_version),
+            json(&record)?,
+        ));
         let events: Vec<NewEvent> = vec![
             self.event(EventKind::OrderPlaced {
                 order: order.id.clone(),

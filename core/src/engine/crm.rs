@@ -190,35 +190,35 @@ impl<S: Store> Engine<S> {
         }
         let mut writes = Vec::with_capacity(touched.len() + 1);
         for (customer, (metrics, version)) in touched {
-            writes.push(DocumentWrite {
-                collection: METRICS.into(),
-                id: customer,
-                expected: version,
-                value: to_json(&metrics)?,
-            });
+            writes.push(DocumentWrite::new(
+                METRICS,
+                &customer,
+                version,
+                to_json(&metrics)?,
+            ));
         }
         for (customer, (index, version)) in indexes {
-            writes.push(DocumentWrite {
-                collection: INDEX.into(),
-                id: customer,
-                expected: version,
-                value: to_json(&index)?,
-            });
+            writes.push(DocumentWrite::new(
+                INDEX,
+                &customer,
+                version,
+                to_json(&index)?,
+            ));
         }
         for (customer, (log, version)) in logs {
-            writes.push(DocumentWrite {
-                collection: BEHAVIOUR.into(),
-                id: customer,
-                expected: version,
-                value: to_json(&log)?,
-            });
+            writes.push(DocumentWrite::new(
+                BEHAVIOUR,
+                &customer,
+                version,
+                to_json(&log)?,
+            ));
         }
-        writes.push(DocumentWrite {
-            collection: PROJECTIONS.into(),
-            id: METRICS.into(),
-            expected: stored.map(|d| d.version),
-            value: json!({ "cursor": last }),
-        });
+        writes.push(DocumentWrite::new(
+            PROJECTIONS,
+            METRICS,
+            stored.map(|d| d.version),
+            json!({ "cursor": last }),
+        ));
         self.store.save_all(writes, Vec::new())?;
         self.learn_orders(&placed)?;
         Ok(events.len())

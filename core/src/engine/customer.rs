@@ -23,20 +23,6 @@ const EMAILS: &str = "customer_emails";
 /// Attempts at claiming an email that keeps changing under us.
 const CLAIM_ATTEMPTS: usize = 8;
 
-fn write(
-    collection: &str,
-    id: &str,
-    expected: Option<u64>,
-    value: serde_json::Value,
-) -> DocumentWrite {
-    DocumentWrite {
-        collection: collection.into(),
-        id: id.into(),
-        expected,
-        value,
-    }
-}
-
 impl<S: Store> Engine<S> {
     /// Creates a customer profile: `fill` sets its fields on a new profile
     /// (id and creation time already set), then it is checked and saved
@@ -165,7 +151,12 @@ impl<S: Store> Engine<S> {
         let new_key = after.email.as_ref().map(Email::key);
         let old_key = before.and_then(|b| b.email.as_ref()).map(Email::key);
         for _ in 0..CLAIM_ATTEMPTS {
-            let mut writes = vec![write(CUSTOMERS, &after.id, version, to_json(after)?)];
+            let mut writes = vec![DocumentWrite::new(
+                CUSTOMERS,
+                &after.id,
+                version,
+                to_json(after)?,
+            )];
             if new_key != old_key {
                 if let Some(key) = &new_key {
                     let (owner, claim_version) = self.email_owner(key)?;
@@ -175,7 +166,7 @@ impl<S: Store> Engine<S> {
                             customer: owner,
                         });
                     }
-                    writes.push(write(
+                    writes.push(DocumentWrite::new(
                         EMAILS,
                         key,
                         claim_version,
@@ -185,7 +176,7 @@ impl<S: Store> Engine<S> {
                 if let Some(key) = &old_key {
                     let (owner, claim_version) = self.email_owner(key)?;
                     if owner.as_deref() == Some(after.id.as_str()) {
-                        writes.push(write(
+                        writes.push(DocumentWrite::new(
                             EMAILS,
                             key,
                             claim_version,

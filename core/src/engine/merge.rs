@@ -18,20 +18,6 @@ use crate::customer::{BehaviourLog, Customer, CustomerMetrics, Email};
 use crate::error::{shown, Result};
 use crate::store::{DocumentWrite, EventKind, Store};
 
-fn write(
-    collection: &str,
-    id: &str,
-    expected: Option<u64>,
-    value: serde_json::Value,
-) -> DocumentWrite {
-    DocumentWrite {
-        collection: collection.into(),
-        id: id.into(),
-        expected,
-        value,
-    }
-}
-
 impl<S: Store> Engine<S> {
     /// Moves what was recorded under the anonymous id `anonymous` (its
     /// behaviour log, metrics, orders, open carts and tickets) to customer
@@ -123,13 +109,13 @@ impl<S: Store> Engine<S> {
         keep.validate()?;
         let mut tombstone = Customer::new(gone.id.clone(), gone.created_at);
         tombstone.merged_into = Some(keep.id.clone());
-        writes.push(write(
+        writes.push(DocumentWrite::new(
             "customers",
             kept,
             Some(keep_version),
             to_json(&keep)?,
         ));
-        writes.push(write(
+        writes.push(DocumentWrite::new(
             "customers",
             absorbed,
             Some(gone_version),
@@ -138,7 +124,12 @@ impl<S: Store> Engine<S> {
         for order_id in &self.customer_index(absorbed)?.orders {
             let (mut order, version) = self.order(order_id)?;
             order.customer = Some(keep.id.clone());
-            writes.push(write("orders", order_id, Some(version), to_json(&order)?));
+            writes.push(DocumentWrite::new(
+                "orders",
+                order_id,
+                Some(version),
+                to_json(&order)?,
+            ));
         }
         writes.extend(self.move_history(absorbed, kept)?);
         self.finish_merge(writes, absorbed, kept)?;
@@ -190,7 +181,7 @@ impl<S: Store> Engine<S> {
             .store
             .load("customer_emails", &email.key())?
             .map(|d| d.version);
-        Ok(write(
+        Ok(DocumentWrite::new(
             "customer_emails",
             &email.key(),
             version,
@@ -203,7 +194,7 @@ impl<S: Store> Engine<S> {
             .store
             .load("customer_emails", &email.key())?
             .map(|d| d.version);
-        Ok(write(
+        Ok(DocumentWrite::new(
             "customer_emails",
             &email.key(),
             version,
@@ -219,8 +210,8 @@ impl<S: Store> Engine<S> {
         if !their_log.entries.is_empty() {
             let (mut log, v) = self.load_log(into)?;
             log.absorb(&their_log);
-            writes.push(write(BEHAVIOUR, into, v, to_json(&log)?));
-            writes.push(write(
+            writes.push(DocumentWrite::new(BEHAVIOUR, into, v, to_json(&log)?));
+            writes.push(DocumentWrite::new(
                 BEHAVIOUR,
                 from,
                 their_log_v,
@@ -241,8 +232,13 @@ impl<S: Store> Engine<S> {
                     None => (CustomerMetrics::default(), None),
                 };
                 metrics.absorb(&their_metrics)?;
-                writes.push(write("customer_metrics", into, v, to_json(&metrics)?));
-                writes.push(write(
+                writes.push(DocumentWrite::new(
+                    "customer_metrics",
+                    into,
+                    v,
+                    to_json(&metrics)?,
+                ));
+                writes.push(DocumentWrite::new(
                     "customer_metrics",
                     from,
                     Some(doc.version),
@@ -260,8 +256,8 @@ impl<S: Store> Engine<S> {
                 }
             }
             index.tickets.extend(their_index.tickets.iter().cloned());
-            writes.push(write(INDEX, into, v, to_json(&index)?));
-            writes.push(write(
+            writes.push(DocumentWrite::new(INDEX, into, v, to_json(&index)?));
+            writes.push(DocumentWrite::new(
                 INDEX,
                 from,
                 their_index_v,

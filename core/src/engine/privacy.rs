@@ -30,20 +30,6 @@ pub struct Erasure {
     pub carts: usize,
 }
 
-fn write(
-    collection: &str,
-    id: &str,
-    expected: Option<u64>,
-    value: serde_json::Value,
-) -> DocumentWrite {
-    DocumentWrite {
-        collection: collection.into(),
-        id: id.into(),
-        expected,
-        value,
-    }
-}
-
 impl<S: Store> Engine<S> {
     /// Everything held about customer `id` as one JSON document: profile,
     /// metrics, behaviour log, orders and open carts (as of the last
@@ -90,11 +76,16 @@ impl<S: Store> Engine<S> {
         let now = self.clock.now();
         let mut erased = Customer::new(profile.id.clone(), profile.created_at);
         erased.erased_at = Some(now);
-        let mut writes = vec![write("customers", id, Some(version), to_json(&erased)?)];
+        let mut writes = vec![DocumentWrite::new(
+            "customers",
+            id,
+            Some(version),
+            to_json(&erased)?,
+        )];
         if let Some(email) = &profile.email {
             if let Some(claim) = self.store.load("customer_emails", &email.key())? {
                 if claim.value["customer"].as_str() == Some(id) {
-                    writes.push(write(
+                    writes.push(DocumentWrite::new(
                         "customer_emails",
                         &email.key(),
                         Some(claim.version),
@@ -105,7 +96,7 @@ impl<S: Store> Engine<S> {
         }
         let (_, log_version) = self.load_log(id)?;
         if log_version.is_some() {
-            writes.push(write(
+            writes.push(DocumentWrite::new(
                 BEHAVIOUR,
                 id,
                 log_version,
@@ -120,7 +111,7 @@ impl<S: Store> Engine<S> {
         for order_id in &index.orders {
             let (mut order, order_version) = self.order(order_id)?;
             if order.shipping_address.take().is_some() {
-                writes.push(write(
+                writes.push(DocumentWrite::new(
                     "orders",
                     order_id,
                     Some(order_version),
@@ -140,7 +131,12 @@ impl<S: Store> Engine<S> {
                 cart.shipping_address = None;
                 cart.billing_address = None;
                 cart.notes.clear();
-                writes.push(write("carts", cart_id, Some(cart_version), to_json(&cart)?));
+                writes.push(DocumentWrite::new(
+                    "carts",
+                    cart_id,
+                    Some(cart_version),
+                    to_json(&cart)?,
+                ));
                 report.carts += 1;
             }
         }

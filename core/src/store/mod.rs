@@ -246,6 +246,18 @@ pub struct DocumentWrite {
     pub value: Value,
 }
 
+impl DocumentWrite {
+    /// A write of `value` to `collection/id` over version `expected`.
+    pub fn new(collection: &str, id: &str, expected: Option<u64>, value: Value) -> DocumentWrite {
+        DocumentWrite {
+            collection: collection.to_owned(),
+            id: id.to_owned(),
+            expected,
+            value,
+        }
+    }
+}
+
 /// Placing an order: the one write that spans documents and stock.
 pub trait OrderStore: Send + Sync {
     /// Commits the reservations `commit` (their units become committed
