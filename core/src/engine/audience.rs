@@ -2,6 +2,7 @@
 //! audiences that honour consent.
 
 use super::cart::from_json;
+use super::customer::CUSTOMERS;
 use super::Engine;
 use crate::customer::{Channel, Customer, LifecyclePolicy};
 use crate::error::{shown, Error, Result};
@@ -57,7 +58,7 @@ impl<S: Store> Engine<S> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = self.store.scan("customers", after.as_deref(), 512)?;
+            let page = self.store.scan(CUSTOMERS, after.as_deref(), 512)?;
             let Some((last, _)) = page.last() else { break };
             after = Some(last.clone());
             for (id, doc) in page {

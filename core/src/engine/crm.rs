@@ -27,7 +27,7 @@ use crate::money::Currency;
 use crate::segment::Segment;
 use crate::store::{DocumentWrite, EventKind, Store};
 
-const METRICS: &str = "customer_metrics";
+pub(super) const METRICS: &str = "customer_metrics";
 pub(super) const INDEX: &str = "customer_index";
 
 /// A customer's orders and open carts, kept by the metrics refresh

@@ -17,8 +17,8 @@ use crate::customer::{Customer, Email};
 use crate::error::{shown, Error, Result};
 use crate::store::{DocumentWrite, EventKind, Store};
 
-const CUSTOMERS: &str = "customers";
-const EMAILS: &str = "customer_emails";
+pub(super) const CUSTOMERS: &str = "customers";
+pub(super) const EMAILS: &str = "customer_emails";
 
 /// Attempts at claiming an email that keeps changing under us.
 const CLAIM_ATTEMPTS: usize = 8;
@@ -129,7 +129,7 @@ impl<S: Store> Engine<S> {
     }
 
     /// Who holds the email claim `key`, and the claim's version.
-    fn email_owner(&self, key: &str) -> Result<(Option<String>, Option<u64>)> {
+    pub(super) fn email_owner(&self, key: &str) -> Result<(Option<String>, Option<u64>)> {
         Ok(match self.store.load(EMAILS, key)? {
             Some(doc) => (
                 doc.value["customer"].as_str().map(str::to_owned),
@@ -166,22 +166,12 @@ impl<S: Store> Engine<S> {
                             customer: owner,
                         });
                     }
-                    writes.push(DocumentWrite::new(
-                        EMAILS,
-                        key,
-                        claim_version,
-                        json!({ "customer": after.id }),
-                    ));
+                    writes.push(claim_write(key, claim_version, Some(&after.id)));
                 }
                 if let Some(key) = &old_key {
                     let (owner, claim_version) = self.email_owner(key)?;
                     if owner.as_deref() == Some(after.id.as_str()) {
-                        writes.push(DocumentWrite::new(
-                            EMAILS,
-                            key,
-                            claim_version,
-                            json!({ "customer": null }),
-                        ));
+                        writes.push(claim_write(key, claim_version, None));
                     }
                 }
             }
@@ -199,4 +189,10 @@ impl<S: Store> Engine<S> {
             current: None,
         })
     }
+}
+
+/// The write that gives the email claim `key` (stored at `version`) to
+/// `owner`, or releases it (none).
+pub(super) fn claim_write(key: &str, version: Option<u64>, owner: Option<&str>) -> DocumentWrite {
+    DocumentWrite::new(EMAILS, key, version, json!({ "customer": owner }))
 }

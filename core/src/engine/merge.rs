@@ -8,13 +8,12 @@
 //! lost and nothing counted twice. Events already in the outbox keep the
 //! id they were recorded under.
 
-use serde_json::json;
-
 use super::behaviour::BEHAVIOUR;
 use super::cart::to_json;
-use super::crm::{CustomerIndex, INDEX};
+use super::crm::{CustomerIndex, INDEX, METRICS};
+use super::customer::{claim_write, CUSTOMERS};
 use super::Engine;
-use crate::customer::{BehaviourLog, Customer, CustomerMetrics, Email};
+use crate::customer::{BehaviourLog, Customer, CustomerMetrics};
 use crate::error::{shown, Result};
 use crate::store::{DocumentWrite, EventKind, Store};
 
@@ -59,7 +58,7 @@ impl<S: Store> Engine<S> {
         if keep.id == gone.id || gone.merged_into.is_some() || keep.merged_into.is_some() {
             return Err(crate::catalog::limits::invalid(
                 "merge",
-                "customers",
+                CUSTOMERS,
                 format!(
                     "{} into {} is not a merge of two live profiles",
                     shown(absorbed),
@@ -98,10 +97,12 @@ impl<S: Store> Engine<S> {
         if keep.email.is_none() {
             if let Some(email) = &gone.email {
                 keep.email = Some(email.clone());
-                writes.push(self.claim_write(email, &keep.id)?);
+                let (_, version) = self.email_owner(&email.key())?;
+                writes.push(claim_write(&email.key(), version, Some(&keep.id)));
             }
         } else if let Some(email) = &gone.email {
-            writes.push(self.claim_release(email)?);
+            let (_, version) = self.email_owner(&email.key())?;
+            writes.push(claim_write(&email.key(), version, None));
         }
         if keep.phone.is_none() {
             keep.phone = gone.phone.clone();
@@ -110,13 +111,13 @@ impl<S: Store> Engine<S> {
         let mut tombstone = Customer::new(gone.id.clone(), gone.created_at);
         tombstone.merged_into = Some(keep.id.clone());
         writes.push(DocumentWrite::new(
-            "customers",
+            CUSTOMERS,
             kept,
             Some(keep_version),
             to_json(&keep)?,
         ));
         writes.push(DocumentWrite::new(
-            "customers",
+            CUSTOMERS,
             absorbed,
             Some(gone_version),
             to_json(&tombstone)?,
@@ -152,7 +153,7 @@ impl<S: Store> Engine<S> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = self.store.scan("customers", after.as_deref(), 512)?;
+            let page = self.store.scan(CUSTOMERS, after.as_deref(), 512)?;
             let Some((last, _)) = page.last() else { break };
             after = Some(last.clone());
             for (other_id, doc) in page {
@@ -176,32 +177,6 @@ impl<S: Store> Engine<S> {
         Ok(out)
     }
 
-    fn claim_write(&self, email: &Email, owner: &str) -> Result<DocumentWrite> {
-        let version = self
-            .store
-            .load("customer_emails", &email.key())?
-            .map(|d| d.version);
-        Ok(DocumentWrite::new(
-            "customer_emails",
-            &email.key(),
-            version,
-            json!({ "customer": owner }),
-        ))
-    }
-
-    fn claim_release(&self, email: &Email) -> Result<DocumentWrite> {
-        let version = self
-            .store
-            .load("customer_emails", &email.key())?
-            .map(|d| d.version);
-        Ok(DocumentWrite::new(
-            "customer_emails",
-            &email.key(),
-            version,
-            json!({ "customer": null }),
-        ))
-    }
-
     /// The writes that move `from`'s log, metrics and index into `into`'s
     /// and empty `from`'s (none when `from` has nothing).
     fn move_history(&self, from: &str, into: &str) -> Result<Vec<DocumentWrite>> {
@@ -218,12 +193,12 @@ impl<S: Store> Engine<S> {
                 to_json(&BehaviourLog::default())?,
             ));
         }
-        let theirs = self.store.load("customer_metrics", from)?;
+        let theirs = self.store.load(METRICS, from)?;
         if let Some(doc) = theirs {
             let their_metrics: CustomerMetrics =
                 super::cart::from_json("customer metrics", doc.value)?;
             if their_metrics != CustomerMetrics::default() {
-                let mine = self.store.load("customer_metrics", into)?;
+                let mine = self.store.load(METRICS, into)?;
                 let (mut metrics, v) = match mine {
                     Some(d) => (
                         super::cart::from_json::<CustomerMetrics>("customer metrics", d.value)?,
@@ -232,14 +207,9 @@ impl<S: Store> Engine<S> {
                     None => (CustomerMetrics::default(), None),
                 };
                 metrics.absorb(&their_metrics)?;
+                writes.push(DocumentWrite::new(METRICS, into, v, to_json(&metrics)?));
                 writes.push(DocumentWrite::new(
-                    "customer_metrics",
-                    into,
-                    v,
-                    to_json(&metrics)?,
-                ));
-                writes.push(DocumentWrite::new(
-                    "customer_metrics",
+                    METRICS,
                     from,
                     Some(doc.version),
                     to_json(&CustomerMetrics::default())?,

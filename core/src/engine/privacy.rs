@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::behaviour::BEHAVIOUR;
 use super::cart::to_json;
+use super::customer::{claim_write, CUSTOMERS};
 use super::Engine;
 use crate::customer::{BehaviourLog, Customer};
 use crate::error::Result;
@@ -77,21 +78,15 @@ impl<S: Store> Engine<S> {
         let mut erased = Customer::new(profile.id.clone(), profile.created_at);
         erased.erased_at = Some(now);
         let mut writes = vec![DocumentWrite::new(
-            "customers",
+            CUSTOMERS,
             id,
             Some(version),
             to_json(&erased)?,
         )];
         if let Some(email) = &profile.email {
-            if let Some(claim) = self.store.load("customer_emails", &email.key())? {
-                if claim.value["customer"].as_str() == Some(id) {
-                    writes.push(DocumentWrite::new(
-                        "customer_emails",
-                        &email.key(),
-                        Some(claim.version),
-                        json!({ "customer": null }),
-                    ));
-                }
+            let (owner, version) = self.email_owner(&email.key())?;
+            if owner.as_deref() == Some(id) {
+                writes.push(claim_write(&email.key(), version, None));
             }
         }
         let (_, log_version) = self.load_log(id)?;
