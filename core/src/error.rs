@@ -350,6 +350,26 @@ pub enum Error {
         id: String,
     },
 
+    /// A return id that does not exist.
+    #[error("unknown return {id:?}")]
+    UnknownReturn {
+        /// The id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
+    /// A change to a placed order that its state does not allow (shipping
+    /// more than was ordered, cancelling after shipping, returning what
+    /// never shipped).
+    #[error("order {order:?}: cannot {action}: {reason}")]
+    OrderChangeRefused {
+        /// The order id (cut to [`SHOWN_VALUE_MAX`] characters).
+        order: String,
+        /// The change (`fulfil`, `cancel`, `complete`, `return`, ...).
+        action: &'static str,
+        /// Why, naming the line and the numbers.
+        reason: String,
+    },
+
     /// A checkout with this idempotency key is still running.
     #[error("a checkout with idempotency key {key:?} is still in progress")]
     CheckoutInProgress {
@@ -495,7 +515,8 @@ impl Error {
             | Error::UnknownCart { .. }
             | Error::UnknownCustomer { .. }
             | Error::UnknownSegment { .. }
-            | Error::UnknownOrder { .. } => ErrorKind::NotFound,
+            | Error::UnknownOrder { .. }
+            | Error::UnknownReturn { .. } => ErrorKind::NotFound,
             Error::InvalidState { .. }
             | Error::CaptureExceedsAuthorized { .. }
             | Error::RefundExceedsCaptured { .. }
@@ -509,7 +530,8 @@ impl Error {
             | Error::DuplicateEmail { .. }
             | Error::InvalidTransition { .. }
             | Error::CheckoutInProgress { .. }
-            | Error::RefundInProgress { .. } => ErrorKind::Conflict,
+            | Error::RefundInProgress { .. }
+            | Error::OrderChangeRefused { .. } => ErrorKind::Conflict,
             Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
             Error::Storage { .. } | Error::SchemaTooNew { .. } => ErrorKind::Storage,
             Error::UnknownCurrency { .. }
@@ -585,6 +607,8 @@ impl Error {
             Error::InvalidSegmentRule { .. } => "invalid_segment_rule",
             Error::UnknownSegment { .. } => "unknown_segment",
             Error::UnknownOrder { .. } => "unknown_order",
+            Error::UnknownReturn { .. } => "unknown_return",
+            Error::OrderChangeRefused { .. } => "order_change_refused",
             Error::CheckoutInProgress { .. } => "checkout_in_progress",
             Error::RefundInProgress { .. } => "refund_in_progress",
             Error::Storage { .. } => "storage_error",
@@ -639,6 +663,8 @@ impl Error {
         "invalid_segment_rule",
         "unknown_segment",
         "unknown_order",
+        "unknown_return",
+        "order_change_refused",
         "checkout_in_progress",
         "refund_in_progress",
         "storage_error",
@@ -822,6 +848,12 @@ mod tests {
             },
             Error::UnknownSegment { id: s() },
             Error::UnknownOrder { id: s() },
+            Error::UnknownReturn { id: s() },
+            Error::OrderChangeRefused {
+                order: s(),
+                action: "cancel",
+                reason: s(),
+            },
             Error::CheckoutInProgress { key: s() },
             Error::RefundInProgress { order: s() },
             Error::Storage { reason: s() },

@@ -186,6 +186,7 @@ impl World {
                     &id,
                     amount,
                     &format!("r{}", self.keys),
+                    "staff:model",
                     &self.gateway,
                     &options,
                 ) {

@@ -12,7 +12,8 @@ use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::pricing::Timestamp;
 use kassa::store::{
     apply_change, CatalogChange, CatalogStore, DocumentStore, DocumentWrite, Event, EventLog,
-    EventsFor, InventoryStore, MemoryStore, NewEvent, OrderStore, StockChange, Versioned,
+    EventsFor, InventoryStore, MemoryStore, NewEvent, OrderStore, StockChange, StockEvents,
+    Versioned,
 };
 use kassa::testing::conformance;
 use kassa::{Error, Result};
@@ -172,6 +173,16 @@ impl OrderStore for RacyStore {
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>> {
         self.inner.place_order(writes, commit, events, committed)
+    }
+
+    fn change_order(
+        &self,
+        writes: Vec<DocumentWrite>,
+        stock: &[(StockKey, StockChange)],
+        events: Vec<NewEvent>,
+        changed: StockEvents<'_>,
+    ) -> Result<Vec<u64>> {
+        self.inner.change_order(writes, stock, events, changed)
     }
 }
 

@@ -64,6 +64,8 @@ from .errors import (
     InvalidSegmentRuleError,
     UnknownSegmentError,
     UnknownOrderError,
+    UnknownReturnError,
+    OrderChangeRefusedError,
     CheckoutInProgressError,
     RefundInProgressError,
     SchemaTooNewError,

@@ -304,6 +304,18 @@ class UnknownOrderError(NotFoundError):
     code = "unknown_order"
 
 
+class UnknownReturnError(NotFoundError):
+    """No return with this id."""
+
+    code = "unknown_return"
+
+
+class OrderChangeRefusedError(ConflictError):
+    """A change the order's state does not allow (shipping more than ordered, cancelling after shipping)."""
+
+    code = "order_change_refused"
+
+
 class CheckoutInProgressError(ConflictError):
     """A checkout with this idempotency key is still running."""
 
@@ -381,6 +393,8 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         InvalidSegmentRuleError,
         UnknownSegmentError,
         UnknownOrderError,
+        UnknownReturnError,
+        OrderChangeRefusedError,
         CheckoutInProgressError,
         RefundInProgressError,
         StorageError,
@@ -443,6 +457,8 @@ __all__ = [
     "InvalidSegmentRuleError",
     "UnknownSegmentError",
     "UnknownOrderError",
+    "UnknownReturnError",
+    "OrderChangeRefusedError",
     "CheckoutInProgressError",
     "RefundInProgressError",
     "StorageError",

@@ -7,6 +7,7 @@
 mod behaviour;
 mod consent;
 mod contact;
+mod credit;
 mod lifecycle;
 mod metrics;
 mod profile;
@@ -15,6 +16,7 @@ mod rfm;
 pub use behaviour::{BehaviourKind, BehaviourLog, LogEntry, LogView, LoggedAction, Touchpoint};
 pub use consent::{Channel, Consent, ConsentStatus, Consents};
 pub use contact::{Email, Phone, EMAIL_MAX};
+pub use credit::{CreditEntry, StoreCredit};
 pub use lifecycle::{LifecyclePolicy, Stage};
 pub use metrics::CustomerMetrics;
 pub use profile::{CompanyRole, Customer, Membership, Note, SavedAddress, MAX_ITEMS};

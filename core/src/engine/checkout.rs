@@ -34,7 +34,7 @@ use crate::coupon::CouponUsage;
 use crate::error::{shown, Error, Result};
 use crate::inventory::Reservation;
 use crate::money::Money;
-use crate::order::{Order, OrderPayment, OrderStatus};
+use crate::order::{CommittedStock, Order, OrderPayment};
 use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, PaymentLedger, PaymentOp};
 use crate::pricing::{NotAppliedReason, Timestamp};
 use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
@@ -325,8 +325,13 @@ impl<S: Store> Engine<S> {
             }
         }
         let items: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
-        let reservations =
-            self.reserve_items(&options.location, &items, options.reservation_ttl_ms)?;
+        let (reservations, parts) =
+            self.reserve_lines(&options.location, &items, options.reservation_ttl_ms)?;
+        let held = CommittedStock {
+            reservations: reservations.iter().map(|r| r.id.clone()).collect(),
+            location: options.location.clone(),
+            parts,
+        };
         let release = |held: &[Reservation]| {
             for r in held {
                 let _ = self.release(&r.id);
@@ -391,7 +396,7 @@ impl<S: Store> Engine<S> {
                 &priced,
                 &settings,
                 &used,
-                &reservations,
+                &held,
                 &reference,
                 amount,
             ) {
@@ -442,12 +447,12 @@ impl<S: Store> Engine<S> {
             &format!("capture:{}", order.id),
             options.gateway_retries,
         ) {
-            order.status = OrderStatus::Paid;
             let capture = PaymentOp::Capture {
                 amount,
                 is_final: true,
             };
             order.payment.ledger.apply(capture, Some("capture"))?;
+            order.status = order.derive_status();
             let event = self.event(EventKind::PaymentCaptured {
                 order: order.id.clone(),
                 amount,
@@ -472,7 +477,7 @@ impl<S: Store> Engine<S> {
         priced: &crate::pricing::PriceBreakdown,
         settings: &PricingSettings,
         used: &[String],
-        reservations: &[Reservation],
+        held: &CommittedStock,
         reference: &str,
         amount: Money,
     ) -> Result<Order> {
@@ -493,7 +498,7 @@ impl<S: Store> Engine<S> {
             priced,
             number,
             used.to_vec(),
-            reservations.iter().map(|r| r.id.clone()).collect(),
+            held,
             OrderPayment {
                 reference: reference.to_owned(),
                 ledger: PaymentLedger::authorize(amount)?,
@@ -533,15 +538,15 @@ impl<S: Store> Engine<S> {
                 checkout: done.checkout,
             }),
         ];
-        let ids: Vec<String> = reservations.iter().map(|r| r.id.clone()).collect();
-        self.store.place_order(writes, &ids, events, &|r, after| {
-            self.event(EventKind::StockCommitted {
-                reservation: r.id.clone(),
-                key: r.key.clone(),
-                qty: r.qty,
-                level: after.level,
-            })
-        })?;
+        self.store
+            .place_order(writes, &held.reservations, events, &|r, after| {
+                self.event(EventKind::StockCommitted {
+                    reservation: r.id.clone(),
+                    key: r.key.clone(),
+                    qty: r.qty,
+                    level: after.level,
+                })
+            })?;
         Ok(order)
     }
 }

@@ -2,7 +2,7 @@
 
 use super::Engine;
 use crate::catalog::limits;
-use crate::catalog::SkuFacts;
+use crate::catalog::{Component, SkuFacts};
 use crate::error::Result;
 use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
 use crate::pricing::Timestamp;
@@ -282,6 +282,19 @@ impl<S: Store> Engine<S> {
         items: &[(&str, u64)],
         ttl_ms: i64,
     ) -> Result<Vec<Reservation>> {
+        Ok(self.reserve_lines(location, items, ttl_ms)?.0)
+    }
+
+    /// [`Engine::reserve_items`], also returning each item's kit
+    /// components (empty for a plain variant): what one unit of it draws
+    /// from stock, which an order keeps to ship or give back later.
+    pub(super) fn reserve_lines(
+        &self,
+        location: &str,
+        items: &[(&str, u64)],
+        ttl_ms: i64,
+    ) -> Result<(Vec<Reservation>, Vec<Vec<Component>>)> {
+        let mut parts = Vec::with_capacity(items.len());
         let mut demand: Vec<(String, u64)> = Vec::new();
         let mut add = |sku: &str, qty: u64| -> Result<()> {
             match demand.iter_mut().find(|(s, _)| s == sku) {
@@ -307,14 +320,18 @@ impl<S: Store> Engine<S> {
             });
             match kit {
                 Some(components) => {
-                    for c in components {
+                    for c in &components {
                         let units = qty
                             .checked_mul(u64::from(c.qty))
                             .ok_or_else(|| overflow(qty))?;
                         add(&c.sku, units)?;
                     }
+                    parts.push(components);
                 }
-                None => add(sku, qty)?,
+                None => {
+                    add(sku, qty)?;
+                    parts.push(Vec::new());
+                }
             }
         }
         let expires_at = Timestamp(self.clock.now().0.saturating_add(ttl_ms));
@@ -336,7 +353,7 @@ impl<S: Store> Engine<S> {
             };
             self.with_low_stock(&r.key, kind, before, after)
         })?;
-        Ok(reservations)
+        Ok((reservations, parts))
     }
 
     /// Stock of `sku` over every location, and units sold.

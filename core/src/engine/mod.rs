@@ -13,9 +13,11 @@ mod customer;
 mod customer_view;
 mod inventory;
 mod merge;
+mod orders;
 mod privacy;
 mod recommendations;
 mod refund;
+mod returns;
 
 use std::sync::Arc;
 

@@ -11,7 +11,7 @@ use super::checkout::ORDERS;
 use super::{CheckoutOptions, Engine};
 use crate::error::{shown, Error, Result};
 use crate::money::Money;
-use crate::order::Order;
+use crate::order::{AuditEntry, Order};
 use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, PaymentOp, Replay};
 use crate::pricing::Timestamp;
 use crate::store::{EventKind, Store};
@@ -40,13 +40,33 @@ impl<S: Store> Engine<S> {
         order_id: &str,
         amount: Money,
         idempotency_key: &str,
+        actor: &str,
         gateway: &dyn PaymentGateway,
         options: &CheckoutOptions,
     ) -> Result<Order> {
         crate::catalog::limits::text("refund", "idempotency_key", idempotency_key, 128)?;
+        crate::catalog::limits::text("order", "actor", actor, 128)?;
+        self.with_payment_lock(order_id, options, || {
+            self.refund_locked(order_id, amount, idempotency_key, actor, gateway, options)
+        })
+    }
+
+    /// Runs `f` holding order `order_id`'s payment lock (a document with a
+    /// lease): refunds, cancellations and return refunds of one order run
+    /// one at a time.
+    ///
+    /// # Errors
+    ///
+    /// `refund_in_progress` while another holds it; `f`'s errors.
+    pub(super) fn with_payment_lock<T>(
+        &self,
+        order_id: &str,
+        options: &CheckoutOptions,
+        f: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
         let lock = format!("refund:{order_id}");
         let held = self.take_lock(&lock, order_id, options.in_progress_lease_ms)?;
-        let result = self.refund_locked(order_id, amount, idempotency_key, gateway, options);
+        let result = f();
         let free = Lock {
             busy: false,
             at: self.clock.now(),
@@ -91,6 +111,7 @@ impl<S: Store> Engine<S> {
         order_id: &str,
         amount: Money,
         key: &str,
+        actor: &str,
         gateway: &dyn PaymentGateway,
         options: &CheckoutOptions,
     ) -> Result<Order> {
@@ -111,6 +132,12 @@ impl<S: Store> Engine<S> {
             }
         }
         order.payment.ledger = ledger;
+        order.record(AuditEntry::new(
+            self.clock.now(),
+            actor,
+            "refunded",
+            format!("{amount} under key {key}"),
+        ));
         let event = self.event(EventKind::PaymentRefunded {
             order: order.id.clone(),
             amount,

@@ -162,6 +162,27 @@ impl StockLevel {
         })
     }
 
+    /// Gives back `qty` committed units that will not ship (an order
+    /// cancelled, a line removed before fulfilment): they become available
+    /// again.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_stock_operation` when fewer are committed.
+    pub fn uncommit(self, qty: u64) -> Result<StockLevel> {
+        let q = positive("uncommit", qty)?;
+        if q > self.committed {
+            return Err(invalid(
+                "uncommit",
+                format!("{qty} units but only {} committed", self.committed),
+            ));
+        }
+        Ok(StockLevel {
+            committed: self.committed - q,
+            ..self
+        })
+    }
+
     /// Ships `qty` committed units: they leave `on_hand`.
     ///
     /// # Errors

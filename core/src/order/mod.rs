@@ -1,6 +1,17 @@
 //! Orders: what a completed checkout produced, frozen at the prices,
-//! taxes and discounts of the moment it was placed.
+//! taxes and discounts of the moment it was placed, and what happens
+//! after: shipments, cancellation, closing, returns, with an audit trail.
 
+mod audit;
+mod lifecycle;
 mod model;
+mod returns;
+#[cfg(test)]
+mod tests;
 
-pub use model::{Order, OrderLine, OrderPayment, OrderStatus};
+pub use audit::AuditEntry;
+pub use lifecycle::{Cancellation, CancellationPayment, Fulfilment, LineQty, StockUnits};
+pub use model::{CommittedStock, Order, OrderLine, OrderPayment, OrderStatus};
+pub use returns::{
+    RefundMethod, ReturnItem, ReturnLine, ReturnReason, ReturnRefund, ReturnRequest, ReturnStatus,
+};

@@ -2,19 +2,56 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::audit::AuditEntry;
+use super::lifecycle::{Cancellation, Fulfilment};
 use crate::cart::{Address, Cart};
+use crate::catalog::Component;
 use crate::money::{Currency, Money};
 use crate::payment::PaymentLedger;
 use crate::pricing::{PriceBreakdown, Timestamp};
 
-/// Where an order stands.
+/// Where an order stands, derived from its fulfilments, its payment and
+/// whether it was cancelled or closed ([`Order::derive_status`]). The
+/// first that holds wins: cancelled, completed, fulfilled (every unit
+/// shipped), partially fulfilled, paid (captured in full), partially paid,
+/// placed. The payment's own status is in its ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Placed; payment authorized, not yet captured.
     Placed,
+    /// Part of the total captured.
+    PartiallyPaid,
     /// Placed and paid (captured in full).
     Paid,
+    /// Some units shipped, not all.
+    PartiallyFulfilled,
+    /// Every unit shipped.
+    Fulfilled,
+    /// Closed: shipped and nothing more to do (returns stay possible).
+    Completed,
+    /// Cancelled before shipping: stock given back, payment voided or
+    /// refunded. Absorbing.
+    Cancelled,
+}
+
+impl OrderStatus {
+    /// The stable snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Placed => "placed",
+            OrderStatus::PartiallyPaid => "partially_paid",
+            OrderStatus::Paid => "paid",
+            OrderStatus::PartiallyFulfilled => "partially_fulfilled",
+            OrderStatus::Fulfilled => "fulfilled",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One line, as charged.
@@ -34,6 +71,19 @@ pub struct OrderLine {
     pub tax: Money,
     /// What the line costs.
     pub total: Money,
+    /// For a kit: what one unit draws from stock (empty: the SKU itself).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Component>,
+    /// Units shipped.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fulfilled: u64,
+    /// Units in returns that were not rejected.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub returned: u64,
+    /// Units whose return was refunded (each unit's share of `total` is
+    /// fixed by [`crate::allocate`], so partial refunds add up exactly).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refunded: u64,
 }
 
 /// The payment behind an order: the provider's reference and the ledger
@@ -85,6 +135,24 @@ pub struct Order {
     pub status: OrderStatus,
     /// When it was placed.
     pub placed_at: Timestamp,
+    /// The stock location its units were committed at.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub location: String,
+    /// Its shipments, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fulfilments: Vec<Fulfilment>,
+    /// Set once cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<Cancellation>,
+    /// When it was closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<Timestamp>,
+    /// Its returns' ids, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returns: Vec<String>,
+    /// Who changed what, and when, after placement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<AuditEntry>,
 }
 
 impl Order {
@@ -93,13 +161,15 @@ impl Order {
         format!("ord_{cart}")
     }
 
-    /// The order of `cart` priced as `priced`, paid by `payment`.
+    /// The order of `cart` priced as `priced`, paid by `payment`, its
+    /// stock committed by `stock` (whose `parts` give each line's kit
+    /// components, empty for a plain variant).
     pub fn place(
         cart: &Cart,
         priced: &PriceBreakdown,
         number: u64,
         coupons: Vec<String>,
-        reservations: Vec<String>,
+        stock: &CommittedStock,
         payment: OrderPayment,
         now: Timestamp,
     ) -> Order {
@@ -112,7 +182,8 @@ impl Order {
             lines: priced
                 .lines
                 .iter()
-                .map(|l| OrderLine {
+                .enumerate()
+                .map(|(i, l)| OrderLine {
                     sku: l.sku.clone(),
                     qty: l.qty,
                     unit_price: l.unit_price,
@@ -120,6 +191,10 @@ impl Order {
                     discount: l.discount,
                     tax: l.tax,
                     total: l.line_total,
+                    components: stock.parts.get(i).cloned().unwrap_or_default(),
+                    fulfilled: 0,
+                    returned: 0,
+                    refunded: 0,
                 })
                 .collect(),
             subtotal: priced.subtotal,
@@ -129,10 +204,28 @@ impl Order {
             coupons,
             shipping_address: cart.shipping_address.clone(),
             shipping_method: cart.shipping_method.clone(),
-            reservations,
+            reservations: stock.reservations.clone(),
             payment,
             status: OrderStatus::Placed,
             placed_at: now,
+            location: stock.location.clone(),
+            fulfilments: Vec::new(),
+            cancellation: None,
+            completed_at: None,
+            returns: Vec::new(),
+            history: Vec::new(),
         }
     }
+}
+
+/// The stock a placement commits: reservation ids, the location, and per
+/// cart line its kit components.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommittedStock {
+    /// The reservations committed.
+    pub reservations: Vec<String>,
+    /// Where.
+    pub location: String,
+    /// Per line, in cart order: kit components (empty: the SKU itself).
+    pub parts: Vec<Vec<Component>>,
 }

@@ -88,6 +88,16 @@ pub enum EventKind {
         /// The level after it.
         level: StockLevel,
     },
+    /// Committed units were given back: their order will not ship them
+    /// (cancelled).
+    StockUncommitted {
+        /// The key.
+        key: StockKey,
+        /// Units.
+        qty: u64,
+        /// The level after it.
+        level: StockLevel,
+    },
     /// A cart was created.
     CartCreated {
         /// The cart id.
@@ -158,6 +168,52 @@ pub enum EventKind {
         cart: String,
         /// Its grand total.
         total: Money,
+    },
+    /// Part or all of an order was shipped.
+    OrderFulfilled {
+        /// The order id.
+        order: String,
+        /// The fulfilment's id.
+        fulfilment: String,
+        /// Units shipped in it.
+        units: u64,
+    },
+    /// An order was cancelled (its stock given back, its payment voided
+    /// or refunded).
+    OrderCancelled {
+        /// The order id.
+        order: String,
+        /// Why.
+        reason: String,
+    },
+    /// An order was closed: shipped and nothing more to do.
+    OrderCompleted {
+        /// The order id.
+        order: String,
+    },
+    /// A return moved to `status` (requested, approved, rejected,
+    /// received, refunded).
+    ReturnChanged {
+        /// The return id.
+        return_id: String,
+        /// The order id.
+        order: String,
+        /// The customer (none: a guest order).
+        customer: Option<String>,
+        /// The new status.
+        status: crate::order::ReturnStatus,
+        /// Units in the return.
+        units: u64,
+    },
+    /// Store credit was added to (or spent from, when negative) a
+    /// customer's balance.
+    StoreCreditChanged {
+        /// The customer.
+        customer: String,
+        /// The change.
+        amount: Money,
+        /// Why (a return id, an order id).
+        reason: String,
     },
     /// An order's payment was captured.
     PaymentCaptured {

@@ -55,6 +55,11 @@ pub enum StockChange {
         /// Units.
         qty: u64,
     },
+    /// Give back committed units that will not ship (a cancellation).
+    Uncommit {
+        /// Units.
+        qty: u64,
+    },
 }
 
 /// Events to record with a write; `derive` builds the ones that depend on
@@ -279,7 +284,31 @@ pub trait OrderStore: Send + Sync {
         events: Vec<NewEvent>,
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>>;
+
+    /// Saves `writes` and applies the stock changes `stock`, in order,
+    /// recording `events` plus `changed(key, before, after)` for each
+    /// change, all in one atomic step: an order changed after placement
+    /// (fulfilled, cancelled, returned) moves its document and its stock
+    /// together or not at all. A SQL store locks the stock rows in key
+    /// order, so two such changes cannot deadlock.
+    ///
+    /// # Errors
+    ///
+    /// `concurrent_modification` for a stale document, the stock
+    /// transition's error (`invalid_stock_operation`); nothing is written.
+    fn change_order(
+        &self,
+        writes: Vec<DocumentWrite>,
+        stock: &[(StockKey, StockChange)],
+        events: Vec<NewEvent>,
+        changed: StockEvents<'_>,
+    ) -> Result<Vec<u64>>;
 }
+
+/// Events for each stock change of [`OrderStore::change_order`]:
+/// `(key, before, after)`.
+pub type StockEvents<'a> =
+    &'a (dyn Fn(&StockKey, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync);
 
 /// The outbox.
 pub trait EventLog: Send + Sync {
@@ -320,6 +349,7 @@ pub fn apply_change(before: Option<&StockRecord>, change: &StockChange) -> Resul
         StockChange::Adjust { delta } => after.level = base.level.adjust(delta)?,
         StockChange::SetAside { delta } => after.level = base.level.set_aside(delta)?,
         StockChange::Fulfil { qty } => after.level = base.level.fulfil(qty)?,
+        StockChange::Uncommit { qty } => after.level = base.level.uncommit(qty)?,
     }
     after.version = base.version + 1;
     Ok(after)

@@ -10,13 +10,17 @@
 use std::collections::BTreeMap;
 
 use kassa::inventory::{Reservation, StockKey, StockRecord};
-use kassa::store::{DocumentStore, DocumentWrite, NewEvent, OrderStore, Versioned, SEQUENCES};
+use kassa::store::{
+    apply_change, DocumentStore, DocumentWrite, NewEvent, OrderStore, StockChange, StockEvents,
+    Versioned, SEQUENCES,
+};
 use kassa::{Error, Result};
 use serde_json::Value;
 
 use crate::batch::{lock_rows, put_documents, put_stocks, take_reservations};
 use crate::conn::Tx;
 use crate::events::append;
+use crate::inventory::{put_stock, read_stock};
 use crate::{shown, text, PostgresStore};
 
 pub(crate) fn version_of(tx: &mut Tx<'_>, collection: &str, id: &str) -> Result<Option<u64>> {
@@ -234,6 +238,31 @@ impl OrderStore for PostgresStore {
                 .map(|(key, (stored, now, sold))| (*key, *stored, *now, *sold))
                 .collect();
             put_stocks(tx, &rows)?;
+            append(tx, all)?;
+            Ok(versions)
+        })
+    }
+
+    fn change_order(
+        &self,
+        writes: Vec<DocumentWrite>,
+        stock: &[(StockKey, StockChange)],
+        events: Vec<NewEvent>,
+        changed: StockEvents<'_>,
+    ) -> Result<Vec<u64>> {
+        self.db.write(|tx| {
+            let versions = put_all(tx, &writes)?;
+            // Locked in key order first, so two changes of one order's
+            // stock never deadlock; then applied in the caller's order,
+            // each reading what the previous one wrote.
+            lock_rows(tx, stock.iter().map(|(key, _)| key))?;
+            let mut all = events.clone();
+            for (key, change) in stock {
+                let before = read_stock(tx, key, false)?;
+                let after = apply_change(before.as_ref(), change)?;
+                all.extend(changed(key, &before.unwrap_or_default(), &after));
+                put_stock(tx, key, before.as_ref(), &after, 0)?;
+            }
             append(tx, all)?;
             Ok(versions)
         })

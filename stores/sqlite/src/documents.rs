@@ -6,9 +6,10 @@
 //! appends its events.
 
 use kassa::error::shown;
-use kassa::inventory::{Reservation, StockRecord};
+use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::store::{
-    sequence_next, DocumentStore, DocumentWrite, NewEvent, OrderStore, Versioned, SEQUENCES,
+    apply_change, sequence_next, DocumentStore, DocumentWrite, NewEvent, OrderStore, StockChange,
+    StockEvents, Versioned, SEQUENCES,
 };
 use kassa::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -16,7 +17,7 @@ use serde_json::Value;
 
 use crate::conn::sql;
 use crate::events::append;
-use crate::inventory::{read_reservation, settle_in};
+use crate::inventory::{put_stock, read_reservation, read_stock, settle_in};
 use crate::SqliteStore;
 
 fn version_of(conn: &Connection, collection: &str, id: &str) -> Result<Option<u64>> {
@@ -227,6 +228,29 @@ impl OrderStore for SqliteStore {
                     .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
                 let (_, after) = settle_in(tx, &r, true)?;
                 all.push(committed(&r, &after));
+            }
+            append(tx, all)?;
+            Ok(versions)
+        })
+    }
+
+    fn change_order(
+        &self,
+        writes: Vec<DocumentWrite>,
+        stock: &[(StockKey, StockChange)],
+        events: Vec<NewEvent>,
+        changed: StockEvents<'_>,
+    ) -> Result<Vec<u64>> {
+        self.db.write(|tx| {
+            let versions = put_all(tx, &writes)?;
+            let mut all = events.clone();
+            // One after another in the transaction: each change reads what
+            // the previous one wrote.
+            for (key, change) in stock {
+                let before = read_stock(tx, key)?;
+                let after = apply_change(before.as_ref(), change)?;
+                all.extend(changed(key, &before.unwrap_or_default(), &after));
+                put_stock(tx, key, before.as_ref(), &after, 0)?;
             }
             append(tx, all)?;
             Ok(versions)

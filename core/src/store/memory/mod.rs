@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::{
     apply_change, DocumentStore, DocumentWrite, Event, EventLog, EventsFor, InventoryStore,
-    NewEvent, OrderStore, StockChange, Versioned,
+    NewEvent, OrderStore, StockChange, StockEvents, Versioned,
 };
 use crate::catalog::{CatalogIndex, SkuFacts};
 use crate::error::{shown, Error, Result};
@@ -436,6 +436,34 @@ impl OrderStore for MemoryStore {
             state.put_stock(&r.key, after, r.qty);
             state.reservations.remove(&r.id);
             state.expiry.remove(&(r.expires_at, r.id.clone()));
+        }
+        state.append(all);
+        Ok(versions)
+    }
+
+    fn change_order(
+        &self,
+        writes: Vec<DocumentWrite>,
+        stock: &[(StockKey, StockChange)],
+        events: Vec<NewEvent>,
+        changed: StockEvents<'_>,
+    ) -> Result<Vec<u64>> {
+        let mut state = self.lock();
+        let versions = state.check_writes(&writes)?;
+        let mut scratch: FxHashMap<&StockKey, StockRecord> = FxHashMap::default();
+        let mut all = events;
+        for (key, change) in stock {
+            let before = match scratch.get(key) {
+                Some(record) => Some(*record),
+                None => state.stock.get(key).copied(),
+            };
+            let after = apply_change(before.as_ref(), change)?;
+            all.extend(changed(key, &before.unwrap_or_default(), &after));
+            scratch.insert(key, after);
+        }
+        state.write_all(writes, &versions);
+        for (key, after) in scratch {
+            state.put_stock(key, after, 0);
         }
         state.append(all);
         Ok(versions)

@@ -407,6 +407,7 @@ pub fn concurrent_refunds_never_exceed_captured<S: Store + 'static>(store: S) ->
                             &id,
                             seven,
                             &key,
+                            "staff:conformance",
                             gateway.as_ref(),
                             &CheckoutOptions::default(),
                         ) {
@@ -452,7 +453,14 @@ pub fn concurrent_refunds_never_exceed_captured<S: Store + 'static>(store: S) ->
         .find(|(_, c)| c == "ok")
         .ok_or("no refund went through")?;
     run(
-        engine.refund_order(&order.id, seven, done, gateway.as_ref(), &options),
+        engine.refund_order(
+            &order.id,
+            seven,
+            done,
+            "staff:conformance",
+            gateway.as_ref(),
+            &options,
+        ),
         "replay",
     )?;
     let again = gateway

@@ -7,6 +7,7 @@
 mod catalog;
 mod checkout;
 mod customers;
+mod orders;
 mod outbox;
 mod sequences;
 
@@ -21,6 +22,10 @@ pub use checkout::{
     timeouts_after_success_charge_once,
 };
 pub use customers::customer_emails_stay_unique;
+pub use orders::{
+    concurrent_fulfilments_never_ship_more_than_ordered, order_changes_move_stock_atomically,
+    order_lifecycle_moves_stock,
+};
 pub use outbox::readers_never_skip_events_of_concurrent_writers;
 pub use sequences::numbers_are_never_handed_out_twice;
 
@@ -91,6 +96,9 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     timeouts_after_success_charge_once(make())?;
     a_running_key_is_in_progress(make())?;
     concurrent_refunds_never_exceed_captured(make())?;
+    order_changes_move_stock_atomically(make())?;
+    order_lifecycle_moves_stock(make())?;
+    concurrent_fulfilments_never_ship_more_than_ordered(make())?;
     Ok(())
 }
 
