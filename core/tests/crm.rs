@@ -437,7 +437,11 @@ fn the_360_view_export_and_erasure() {
         [open.as_str()]
     );
     assert_eq!(view.tickets, ["Late delivery"]);
-    assert_eq!(view.recent_behaviour.len(), 2, "a view and a purchase");
+    assert_eq!(
+        view.recent_behaviour.len(),
+        4,
+        "a view, two cart adds (the engine records them) and a purchase"
+    );
     assert!(
         !view.churn_risk && view.predicted_next_order.is_none(),
         "one order: no rhythm"
@@ -572,8 +576,8 @@ fn anonymous_history_joins_the_customer_once() {
     engine.merge_anonymous("anon-1", &ada.id).unwrap();
     assert_eq!(
         engine.behaviour_log(&ada.id).unwrap().entries.len(),
-        2,
-        "the view and the purchase, once"
+        3,
+        "the view, the cart add and the purchase, once"
     );
     assert_eq!(engine.customer_metrics(&ada.id).unwrap().orders, 1);
     assert_eq!(engine.customer_index(&ada.id).unwrap().orders.len(), 1);

@@ -30,6 +30,11 @@ pub struct CustomerMetrics {
     pub units_returned: u64,
     /// Carts the customer left until they expired.
     pub cart_abandonments: u64,
+    /// Returns asked for and not rejected.
+    pub returns: u64,
+    /// Orders cancelled (no longer in `orders`, `spent` or
+    /// `units_ordered`).
+    pub cancelled_orders: u64,
     /// The RFM scores and group from the last computation over the base
     /// (none: never computed, or no order then).
     pub rfm: Option<super::RfmScore>,
@@ -65,6 +70,48 @@ impl CustomerMetrics {
         Ok(())
     }
 
+    /// Takes a cancelled order of `units` units for `total` back out of
+    /// the orders, money spent and units counted.
+    ///
+    /// # Errors
+    ///
+    /// `amount_out_of_range` on overflow; nothing changes.
+    pub fn record_cancellation(&mut self, total: Money, units: u64) -> Result<()> {
+        if let Some(i) = self
+            .spent
+            .iter()
+            .position(|m| m.currency() == total.currency())
+        {
+            self.spent[i] = self.spent[i].checked_sub(total)?;
+        }
+        self.orders = self.orders.saturating_sub(1);
+        self.units_ordered = self.units_ordered.saturating_sub(units);
+        self.cancelled_orders += 1;
+        Ok(())
+    }
+
+    /// Counts a return of `units` units asked for (`opened`), or takes a
+    /// rejected one back out.
+    pub fn record_return(&mut self, units: u64, opened: bool) {
+        if opened {
+            self.returns += 1;
+            self.units_returned = self.units_returned.saturating_add(units);
+        } else {
+            self.returns = self.returns.saturating_sub(1);
+            self.units_returned = self.units_returned.saturating_sub(units);
+        }
+    }
+
+    /// Units returned per unit ordered (0 before any order).
+    pub fn return_rate(&self) -> rust_decimal::Decimal {
+        if self.units_ordered == 0 {
+            rust_decimal::Decimal::ZERO
+        } else {
+            rust_decimal::Decimal::from(self.units_returned)
+                / rust_decimal::Decimal::from(self.units_ordered)
+        }
+    }
+
     /// Adds everything `other` counted (two profiles of one person merged).
     ///
     /// # Errors
@@ -83,6 +130,8 @@ impl CustomerMetrics {
         self.units_ordered = self.units_ordered.saturating_add(other.units_ordered);
         self.units_returned = self.units_returned.saturating_add(other.units_returned);
         self.cart_abandonments += other.cart_abandonments;
+        self.returns += other.returns;
+        self.cancelled_orders += other.cancelled_orders;
         let earliest = [self.first_order_at, other.first_order_at]
             .into_iter()
             .flatten()
@@ -185,12 +234,7 @@ impl CustomerMetrics {
         let days = |at: Option<Timestamp>| {
             at.map(|t| u64::try_from(now.0.saturating_sub(t.0) / DAY_MS).unwrap_or(0))
         };
-        let return_rate = if self.units_ordered == 0 {
-            rust_decimal::Decimal::ZERO
-        } else {
-            rust_decimal::Decimal::from(self.units_returned)
-                / rust_decimal::Decimal::from(self.units_ordered)
-        };
+        let return_rate = self.return_rate();
         CustomerFacts {
             total_spent: self.total_spent(currency).amount(),
             order_count: self.orders,

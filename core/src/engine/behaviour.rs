@@ -76,6 +76,7 @@ impl<S: Store> Engine<S> {
             customer: customer.to_owned(),
             touchpoint,
             behaviour,
+            logged: true,
         });
         let Some(entry) = entry else {
             self.store.save_all(Vec::new(), vec![event])?;

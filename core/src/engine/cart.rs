@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Engine;
 use crate::cart::{revalidate, Address, Cart, CartWarning, CurrentVariant, LineSnapshot};
 use crate::catalog::{Product, ProductStatus, SortedMap};
+use crate::customer::{BehaviourKind, Touchpoint};
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, RoundingMode};
 use crate::pricing::{
@@ -116,6 +117,17 @@ impl<S: Store> Engine<S> {
         expected: u64,
         change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
     ) -> Result<(Cart, u64)> {
+        self.update_cart_with(id, expected, |_| Vec::new(), change)
+    }
+
+    /// [`Engine::update_cart`], saving `extra(cart)` events with it.
+    fn update_cart_with(
+        &self,
+        id: &str,
+        expected: u64,
+        extra: impl FnOnce(&Cart) -> Vec<NewEvent>,
+        change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
+    ) -> Result<(Cart, u64)> {
         let (mut cart, version) = self.cart(id)?;
         if version != expected {
             return Err(Error::ConcurrentModification {
@@ -130,9 +142,11 @@ impl<S: Store> Engine<S> {
             version: version + 1,
             checkout: cart.checkout,
         });
+        let mut events = vec![event];
+        events.extend(extra(&cart));
         let version = self
             .store
-            .save(CARTS, id, Some(version), to_json(&cart)?, vec![event])?;
+            .save(CARTS, id, Some(version), to_json(&cart)?, events)?;
         Ok((cart, version))
     }
 
@@ -159,7 +173,20 @@ impl<S: Store> Engine<S> {
                 command: "add_to_cart",
             });
         }
-        self.update_cart(id, expected, |cart, engine| {
+        // The engine records the commerce behaviour itself, in the cart's
+        // own save; the customer's log takes it at the next metrics refresh.
+        let added = |cart: &Cart| match &cart.customer {
+            Some(customer) => vec![self.event(EventKind::BehaviourRecorded {
+                customer: customer.clone(),
+                touchpoint: touchpoint(cart),
+                behaviour: BehaviourKind::AddedToCart {
+                    product: product.id.clone(),
+                },
+                logged: false,
+            })],
+            None => Vec::new(),
+        };
+        self.update_cart_with(id, expected, added, |cart, engine| {
             let unit_price = product
                 .variants
                 .get(index)
@@ -390,4 +417,15 @@ fn with_ancestors(product: &Product, categories: &[crate::catalog::Category]) ->
         }
     }
     out
+}
+
+/// Where a cart's channel says it was used (`mobile`, `store`, `phone`;
+/// anything else is the web shop).
+pub(super) fn touchpoint(cart: &Cart) -> Touchpoint {
+    match cart.channel.as_deref() {
+        Some("mobile" | "app") => Touchpoint::Mobile,
+        Some("store" | "pos") => Touchpoint::Store,
+        Some("phone") => Touchpoint::Phone,
+        _ => Touchpoint::Web,
+    }
 }

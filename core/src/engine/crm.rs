@@ -24,6 +24,7 @@ use crate::customer::{
 };
 use crate::error::{Error, Result};
 use crate::money::Currency;
+use crate::order::ReturnStatus;
 use crate::segment::Segment;
 use crate::store::{DocumentWrite, EventKind, Store};
 
@@ -137,6 +138,45 @@ impl<S: Store> Engine<S> {
                         .push(cart.clone());
                     continue;
                 }
+                // Cart adds the engine recorded itself enter the log here.
+                EventKind::BehaviourRecorded {
+                    customer: c,
+                    behaviour: BehaviourKind::AddedToCart { product },
+                    logged: false,
+                    ..
+                } => {
+                    let entry = self.product_entry(LoggedAction::AddedToCart, product, event.at)?;
+                    if !logs.contains_key(c) {
+                        logs.insert(c.clone(), self.load_log(c)?);
+                    }
+                    if let Some((log, _)) = logs.get_mut(c) {
+                        log.push(entry, event.at, BEHAVIOUR_RETENTION_DAYS);
+                    }
+                    continue;
+                }
+                EventKind::OrderCancelled { order, .. } => {
+                    let (order, _) = self.order(order)?;
+                    if let Some(c) = &order.customer {
+                        let units = order.lines.iter().map(|l| l.qty).sum();
+                        self.metrics_entry(&mut touched, c)?
+                            .record_cancellation(order.grand_total, units)?;
+                    }
+                    continue;
+                }
+                EventKind::ReturnChanged {
+                    customer: Some(c),
+                    status,
+                    units,
+                    ..
+                } => {
+                    let metrics = self.metrics_entry(&mut touched, c)?;
+                    match status {
+                        ReturnStatus::Requested => metrics.record_return(*units, true),
+                        ReturnStatus::Rejected => metrics.record_return(*units, false),
+                        _ => {}
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             if let Some(o) = &order {
@@ -146,21 +186,13 @@ impl<S: Store> Engine<S> {
                 let extra = i.orders.len().saturating_sub(CustomerIndex::MAX_ORDERS);
                 i.orders.drain(..extra);
             }
-            if !touched.contains_key(&customer) {
-                let current = match self.store.load(METRICS, &customer)? {
-                    Some(doc) => (from_json("customer metrics", doc.value)?, Some(doc.version)),
-                    None => (CustomerMetrics::default(), None),
-                };
-                touched.insert(customer.clone(), current);
-            }
-            if let Some((metrics, _)) = touched.get_mut(&customer) {
-                match &order {
-                    Some(o) => {
-                        let units = o.lines.iter().map(|l| l.qty).sum();
-                        metrics.record_order(o.grand_total, units, o.placed_at)?;
-                    }
-                    None => metrics.record_abandoned_cart(),
+            let metrics = self.metrics_entry(&mut touched, &customer)?;
+            match &order {
+                Some(o) => {
+                    let units = o.lines.iter().map(|l| l.qty).sum();
+                    metrics.record_order(o.grand_total, units, o.placed_at)?;
                 }
+                None => metrics.record_abandoned_cart(),
             }
             // Purchases go into the behaviour log (`purchased(...)`).
             if let Some(o) = order {
@@ -295,6 +327,26 @@ impl<S: Store> Engine<S> {
     /// Storage failures.
     pub fn customer_index(&self, id: &str) -> Result<CustomerIndex> {
         Ok(self.load_index(id)?.0)
+    }
+
+    fn metrics_entry<'m>(
+        &self,
+        touched: &'m mut BTreeMap<String, (CustomerMetrics, Option<u64>)>,
+        customer: &str,
+    ) -> Result<&'m mut CustomerMetrics> {
+        if !touched.contains_key(customer) {
+            let current = match self.store.load(METRICS, customer)? {
+                Some(doc) => (from_json("customer metrics", doc.value)?, Some(doc.version)),
+                None => (CustomerMetrics::default(), None),
+            };
+            touched.insert(customer.to_owned(), current);
+        }
+        touched
+            .get_mut(customer)
+            .map(|(metrics, _)| metrics)
+            .ok_or_else(|| Error::Storage {
+                reason: "customer metrics vanished".into(),
+            })
     }
 
     fn index_entry<'m>(

@@ -5,10 +5,10 @@ use serde::Serialize;
 
 use super::Engine;
 use crate::cart::Cart;
-use crate::customer::{Customer, CustomerMetrics, LogEntry};
+use crate::customer::{Customer, CustomerMetrics, LogEntry, StoreCredit};
 use crate::error::Result;
 use crate::money::Currency;
-use crate::order::Order;
+use crate::order::{Order, ReturnRequest};
 use crate::store::Store;
 
 /// Recent items each list of the view holds at most.
@@ -40,6 +40,10 @@ pub struct CustomerView {
     pub open_carts: Vec<Cart>,
     /// The latest orders, newest first.
     pub orders: Vec<Order>,
+    /// The returns of those orders, newest first.
+    pub returns: Vec<ReturnRequest>,
+    /// Store credit owed to them.
+    pub store_credit: StoreCredit,
     /// Support tickets opened (subjects), newest first.
     pub tickets: Vec<String>,
 }
@@ -76,6 +80,12 @@ impl<S: Store> Engine<S> {
         for order in index.orders.iter().rev().take(VIEW_RECENT) {
             orders.push(self.order(order)?.0);
         }
+        let mut returns = Vec::new();
+        for order in &orders {
+            for ret in order.returns.iter().rev() {
+                returns.push(self.return_request(ret)?.0);
+            }
+        }
         let tickets = index
             .tickets
             .iter()
@@ -95,6 +105,8 @@ impl<S: Store> Engine<S> {
             recent_behaviour,
             open_carts,
             orders,
+            returns,
+            store_credit: self.store_credit(id)?,
             tickets,
         })
     }

@@ -43,8 +43,13 @@ impl<S: Store> Engine<S> {
         let (profile, version) = self.customer(id)?;
         let index = self.customer_index(id)?;
         let mut orders = Vec::new();
+        let mut returns = Vec::new();
         for order in &index.orders {
-            orders.push(to_json(&self.order(order)?.0)?);
+            let (order, _) = self.order(order)?;
+            for ret in &order.returns {
+                returns.push(to_json(&self.return_request(ret)?.0)?);
+            }
+            orders.push(to_json(&order)?);
         }
         let mut carts = Vec::new();
         for cart in &index.open_carts {
@@ -59,6 +64,8 @@ impl<S: Store> Engine<S> {
             "metrics": to_json(&self.customer_metrics(id)?)?,
             "behaviour": to_json(&self.behaviour_log(id)?)?,
             "orders": orders,
+            "returns": returns,
+            "store_credit": to_json(&self.store_credit(id)?)?,
             "open_carts": carts,
             "tickets": index.tickets,
         }))
@@ -113,6 +120,21 @@ impl<S: Store> Engine<S> {
                     to_json(&order)?,
                 ));
                 report.orders += 1;
+            }
+            // A return's notes are the customer's own words.
+            for ret_id in &order.returns {
+                let (mut ret, ret_version) = self.return_request(ret_id)?;
+                if ret.lines.iter().any(|l| l.note.is_some()) {
+                    for line in &mut ret.lines {
+                        line.note = None;
+                    }
+                    writes.push(DocumentWrite::new(
+                        super::returns::RETURNS,
+                        ret_id,
+                        Some(ret_version),
+                        to_json(&ret)?,
+                    ));
+                }
             }
         }
         for cart_id in &index.open_carts {

@@ -9,6 +9,10 @@ use crate::inventory::{StockKey, StockLevel, StockPolicy};
 use crate::money::Money;
 use crate::pricing::Timestamp;
 
+fn logged_by_default() -> bool {
+    true
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -148,6 +152,12 @@ pub enum EventKind {
         touchpoint: crate::customer::Touchpoint,
         /// What happened.
         behaviour: crate::customer::BehaviourKind,
+        /// Whether the customer's behaviour log already holds it (recorded
+        /// through [`crate::engine::Engine::record_behaviour`]); the
+        /// engine's own records (cart adds) enter the log at the next
+        /// metrics refresh.
+        #[serde(default = "logged_by_default")]
+        logged: bool,
     },
     /// A cart changed.
     CartUpdated {
