@@ -11,6 +11,7 @@ use kassa::catalog::{Category, Product, ProductStatus, SortedMap, Variant};
 use kassa::customer::{BehaviourKind, Channel, RfmGroups, Touchpoint};
 use kassa::engine::{CheckoutOptions, Engine, ManualClock, PricingSettings, SequentialIds};
 use kassa::inventory::{StockKey, StockPolicy};
+use kassa::order::{LineQty, Order, RefundMethod, ReturnItem, ReturnReason};
 use kassa::payment::TestGateway;
 use kassa::pricing::Timestamp;
 use kassa::recommend::Reason;
@@ -93,7 +94,7 @@ fn checkout(
     customer: &str,
     products: &[usize],
     key: &str,
-) -> Result<()> {
+) -> Result<Order> {
     let (cart, mut v) = engine.create_cart(Currency::EUR, Some(customer))?;
     for &p in products {
         let sku = PRODUCTS[p].0.to_uppercase();
@@ -111,8 +112,51 @@ fn checkout(
         key,
         &TestGateway::default(),
         &CheckoutOptions::default(),
-    )?;
-    Ok(())
+    )
+}
+
+/// After an order: 1 in 50 is cancelled before shipping; the rest ship,
+/// and 1 in 10 shipped orders sends its first line back (refunded to the
+/// card, or as store credit every third time). Returns (cancelled,
+/// returned) counts.
+fn after_order(engine: &Engine<MemoryStore>, order: &Order, dice: &mut Dice) -> Result<(u64, u64)> {
+    let (gateway, options) = (TestGateway::default(), CheckoutOptions::default());
+    if dice.roll(50) == 0 {
+        engine.cancel_order(
+            &order.id,
+            "customer changed their mind",
+            "staff:demo",
+            &gateway,
+            &options,
+        )?;
+        return Ok((1, 0));
+    }
+    let all: Vec<LineQty> = order
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(line, l)| LineQty { line, qty: l.qty })
+        .collect();
+    engine.fulfil_order(&order.id, &all, Some("DHL"), None, "staff:demo")?;
+    if dice.roll(10) != 0 {
+        return Ok((0, 0));
+    }
+    let item = ReturnItem {
+        line: 0,
+        qty: 1,
+        reason: ReturnReason::SizeOrFit,
+        note: None,
+    };
+    let ret = engine.request_return(&order.id, &[item], "customer")?;
+    engine.approve_return(&ret.id, "staff:demo")?;
+    engine.receive_return(&ret.id, &[true], "staff:demo")?;
+    let method = if dice.roll(3) == 0 {
+        RefundMethod::StoreCredit
+    } else {
+        RefundMethod::OriginalPayment
+    };
+    engine.refund_return(&ret.id, method, "staff:demo", &gateway, &options)?;
+    Ok((0, 1))
 }
 
 /// Builds the synthetic year; returns the customer ids.
@@ -136,7 +180,7 @@ fn simulate(engine: &Engine<MemoryStore>, clock: &ManualClock) -> Result<Vec<Str
     let habits: Vec<(u64, u64)> = (0..CUSTOMERS)
         .map(|_| (20 + dice.roll(180), 120 + dice.roll(300)))
         .collect();
-    let mut orders = 0;
+    let (mut orders, mut cancelled, mut returned) = (0, 0, 0);
     for day in 0..365u64 {
         clock.set(Timestamp(i64::try_from(day).unwrap_or(0) * DAY));
         for (i, id) in ids.iter().enumerate() {
@@ -166,12 +210,17 @@ fn simulate(engine: &Engine<MemoryStore>, clock: &ManualClock) -> Result<Vec<Str
                     basket.push(companion(first));
                 }
                 orders += 1;
-                checkout(engine, id, &basket, &format!("order-{orders}"))?;
+                let order = checkout(engine, id, &basket, &format!("order-{orders}"))?;
+                let (c, r) = after_order(engine, &order, &mut dice)?;
+                cancelled += c;
+                returned += r;
             }
         }
     }
     while engine.refresh_customer_metrics(10_000)? > 0 {}
-    println!("   {CUSTOMERS} customers, {orders} orders over 365 days");
+    println!(
+        "   {CUSTOMERS} customers, {orders} orders over 365 days ({cancelled} cancelled, {returned} with a return)"
+    );
     Ok(ids)
 }
 
@@ -204,6 +253,7 @@ pub fn run() -> Result<()> {
             "order_count >= 1 and days_since_last_order > 90",
         ),
         ("big_spenders", "total_spent >= 300"),
+        ("returners", "return_rate >= 0.25 and order_count >= 2"),
         (
             "shoe_browsers",
             r#"viewed(category: "shoes", within: 30d) and not purchased(category: "shoes", within: 30d)"#,
@@ -245,8 +295,15 @@ pub fn run() -> Result<()> {
         view.orders
             .iter()
             .take(3)
-            .map(|o| o.number)
+            .map(|o| format!("#{} {}", o.number, o.status.as_str()))
             .collect::<Vec<_>>()
+    );
+    println!(
+        "   returns: {} ({} units, return rate {:.2}); store credit {}",
+        view.returns.len(),
+        view.metrics.units_returned,
+        view.metrics.return_rate(),
+        view.store_credit.balance(Currency::EUR)
     );
 
     println!("-- Recommendations");

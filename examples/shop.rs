@@ -9,6 +9,7 @@ use kassa::cart::{merge, Address, MergeStrategy};
 use kassa::catalog::{AttributeDef, AttributeKind, CatalogQuery, Category, Facet, Sort, SortedMap};
 use kassa::engine::{CheckoutOptions, Engine};
 use kassa::inventory::StockKey;
+use kassa::order::{LineQty, RefundMethod, ReturnItem, ReturnReason};
 use kassa::payment::{Script, TestGateway};
 use kassa::store::Store;
 use kassa::{Currency, Result};
@@ -169,6 +170,53 @@ fn checkout<S: Store>(shop: &Engine<S>) -> Result<String> {
         order.grand_total,
         again == order,
         gateway.acted().len()
+    );
+    // After the sale: ship the first line now and the rest later, then
+    // take one unit back, restock it and refund its exact share.
+    let first = [LineQty {
+        line: 0,
+        qty: order.lines[0].qty,
+    }];
+    let shipped = shop.fulfil_order(
+        &order.id,
+        &first,
+        Some("Royal Mail"),
+        Some("RM123"),
+        "staff:ann",
+    )?;
+    let ret = shop.request_return(
+        &order.id,
+        &[ReturnItem {
+            line: 0,
+            qty: 1,
+            reason: ReturnReason::SizeOrFit,
+            note: Some("a size too small".into()),
+        }],
+        "customer:ada",
+    )?;
+    shop.approve_return(&ret.id, "staff:ann")?;
+    shop.receive_return(&ret.id, &[true], "staff:ann")?;
+    let ret = shop.refund_return(
+        &ret.id,
+        RefundMethod::OriginalPayment,
+        "staff:ann",
+        &gateway,
+        &options,
+    )?;
+    let (after, _) = shop.order(&order.id)?;
+    println!(
+        "shipped line 1 ({}), returned 1 x {}: refunded {} of its {} line, payment {}; audit: {:?}",
+        shipped.status.as_str(),
+        after.lines[0].sku,
+        ret.refund
+            .map_or_else(String::new, |r| r.amount.to_string()),
+        after.lines[0].total,
+        after.payment.ledger.state().status.as_str(),
+        after
+            .history
+            .iter()
+            .map(|h| format!("{} by {}", h.action, h.actor))
+            .collect::<Vec<_>>()
     );
     Ok(order.id)
 }
