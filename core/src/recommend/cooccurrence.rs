@@ -28,13 +28,66 @@ pub struct Related {
     pub lift: Decimal,
 }
 
+/// One product's partners, in two compact contiguous lists: those met in
+/// one basket only (most pairs of a large catalog) and those met in more,
+/// with their counts. A query with a minimum support of 2 or more scans
+/// only the second. `slot` says where each partner sits.
+#[derive(Debug, Clone, Default)]
+struct Partners {
+    once: Vec<u32>,
+    repeated: Vec<(u32, u32)>,
+    slot: FxHashMap<u32, Slot>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Once(u32),
+    Repeated(u32),
+}
+
+impl Partners {
+    fn bump(&mut self, partner: u32) {
+        let index = |len: usize| u32::try_from(len).unwrap_or(u32::MAX);
+        match self.slot.get(&partner).copied() {
+            Some(Slot::Repeated(i)) => {
+                let together = &mut self.repeated[i as usize].1;
+                *together = together.saturating_add(1);
+            }
+            Some(Slot::Once(i)) => {
+                // Moves to the repeated list; the last of `once` takes its place.
+                self.once.swap_remove(i as usize);
+                if let Some(&moved) = self.once.get(i as usize) {
+                    self.slot.insert(moved, Slot::Once(i));
+                }
+                self.slot
+                    .insert(partner, Slot::Repeated(index(self.repeated.len())));
+                self.repeated.push((partner, 2));
+            }
+            None => {
+                self.slot
+                    .insert(partner, Slot::Once(index(self.once.len())));
+                self.once.push(partner);
+            }
+        }
+    }
+
+    /// `(partner, together)` for every partner with `together >= support`.
+    fn at_least(&self, support: u64) -> impl Iterator<Item = (u32, u64)> + '_ {
+        let once: &[u32] = if support <= 1 { &self.once } else { &[] };
+        once.iter()
+            .map(|&b| (b, 1))
+            .chain(self.repeated.iter().map(|&(b, t)| (b, u64::from(t))))
+            .filter(move |&(_, t)| t >= support)
+    }
+}
+
 /// The co-occurrence counts over a set of baskets.
 #[derive(Debug, Clone, Default)]
 pub struct CoOccurrence {
     ids: FxHashMap<String, u32>,
     names: Vec<String>,
     counts: Vec<u64>,
-    pairs: Vec<FxHashMap<u32, u64>>,
+    pairs: Vec<Partners>,
     baskets: u64,
 }
 
@@ -52,7 +105,7 @@ impl CoOccurrence {
         self.ids.insert(product.to_owned(), id);
         self.names.push(product.to_owned());
         self.counts.push(0);
-        self.pairs.push(FxHashMap::default());
+        self.pairs.push(Partners::default());
         id
     }
 
@@ -77,8 +130,8 @@ impl CoOccurrence {
         let paired = &ids[..ids.len().min(MAX_BASKET)];
         for (i, &a) in paired.iter().enumerate() {
             for &b in &paired[i + 1..] {
-                *self.pairs[a as usize].entry(b).or_insert(0) += 1;
-                *self.pairs[b as usize].entry(a).or_insert(0) += 1;
+                self.pairs[a as usize].bump(b);
+                self.pairs[b as usize].bump(a);
             }
         }
     }
@@ -104,8 +157,8 @@ impl CoOccurrence {
         self.counts[new as usize] += 1;
         if ids.len() < MAX_BASKET {
             for &other in &ids {
-                *self.pairs[new as usize].entry(other).or_insert(0) += 1;
-                *self.pairs[other as usize].entry(new).or_insert(0) += 1;
+                self.pairs[new as usize].bump(other);
+                self.pairs[other as usize].bump(new);
             }
         }
     }
@@ -123,36 +176,39 @@ impl CoOccurrence {
         };
         let ca = u128::from(self.counts[a as usize]);
         let n = u128::from(self.baskets);
-        let mut found: Vec<(u32, u64)> = self.pairs[a as usize]
-            .iter()
-            .filter(|(_, &together)| together >= min_support.max(1))
-            .map(|(&b, &together)| (b, together))
-            .collect();
-        // lift(b) = t * n / (ca * cb); compare t1 * cb2 against t2 * cb1.
-        let better = |&(b1, t1): &(u32, u64), &(b2, t2): &(u32, u64)| {
-            let cb1 = u128::from(self.counts[b1 as usize]);
-            let cb2 = u128::from(self.counts[b2 as usize]);
-            (u128::from(t2) * cb1)
-                .cmp(&(u128::from(t1) * cb2))
+        let support = min_support.max(1);
+        if limit == 0 {
+            return Vec::new();
+        }
+        // lift(b) = t * n / (ca * cb); compare t1 * cb2 against t2 * cb1,
+        // then shared baskets, then the id.
+        let better = |&(b1, t1, cb1): &(u32, u64, u64), &(b2, t2, cb2): &(u32, u64, u64)| {
+            (u128::from(t2) * u128::from(cb1))
+                .cmp(&(u128::from(t1) * u128::from(cb2)))
                 .then(t2.cmp(&t1))
                 .then_with(|| self.names[b1 as usize].cmp(&self.names[b2 as usize]))
         };
-        // A popular product meets thousands of others: select the best
-        // `limit` first (linear), then sort only those.
-        if limit < found.len() {
-            if limit == 0 {
-                return Vec::new();
+        // A popular product meets thousands of others: keep the best
+        // `limit` in a small sorted list as the partners stream by; most
+        // are turned away by one comparison with the worst kept.
+        let mut found: Vec<(u32, u64, u64)> = Vec::with_capacity(limit + 1);
+        for (b, together) in self.pairs[a as usize].at_least(support) {
+            let candidate = (b, together, self.counts[b as usize]);
+            if found.len() == limit {
+                match found.last() {
+                    Some(worst) if better(&candidate, worst).is_lt() => {}
+                    _ => continue,
+                }
+                found.pop();
             }
-            found.select_nth_unstable_by(limit - 1, better);
-            found.truncate(limit);
+            let at = found.partition_point(|kept| better(kept, &candidate).is_lt());
+            found.insert(at, candidate);
         }
-        found.sort_by(better);
         found
             .into_iter()
             .take(limit)
-            .map(|(b, together)| {
-                let cb = u128::from(self.counts[b as usize]);
-                let lift = ratio(u128::from(together) * n, ca * cb);
+            .map(|(b, together, cb)| {
+                let lift = ratio(u128::from(together) * n, ca * u128::from(cb));
                 Related {
                     product: self.names[b as usize].clone(),
                     together,
@@ -260,5 +316,67 @@ mod tests {
         m.add_basket(names.iter().map(String::as_str));
         assert_eq!(m.related("p00", 1, 100).len(), MAX_BASKET - 1);
         assert!(m.related("p55", 1, 100).is_empty());
+    }
+
+    /// The ranking recomputed naively from the baskets: every pair
+    /// counted in a map, sorted by exact lift, shared baskets, id.
+    fn naive(baskets: &[Vec<u8>], product: u8, support: u64, limit: usize) -> Vec<(String, u64)> {
+        use std::collections::BTreeMap;
+        let mut count: BTreeMap<u8, u64> = BTreeMap::new();
+        let mut together: BTreeMap<u8, u64> = BTreeMap::new();
+        for b in baskets {
+            let mut seen: Vec<u8> = Vec::new();
+            for &p in b {
+                if !seen.contains(&p) {
+                    seen.push(p);
+                }
+            }
+            for &p in &seen {
+                *count.entry(p).or_insert(0) += 1;
+            }
+            if seen.contains(&product) {
+                for &p in seen.iter().filter(|&&p| p != product) {
+                    *together.entry(p).or_insert(0) += 1;
+                }
+            }
+        }
+        let mut found: Vec<(u8, u64)> = together
+            .into_iter()
+            .filter(|&(_, t)| t >= support.max(1))
+            .collect();
+        found.sort_by(|&(b1, t1), &(b2, t2)| {
+            (u128::from(t2) * u128::from(count[&b1]))
+                .cmp(&(u128::from(t1) * u128::from(count[&b2])))
+                .then(t2.cmp(&t1))
+                .then(format!("p{b1}").cmp(&format!("p{b2}")))
+        });
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(b, t)| (format!("p{b}"), t))
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn related_matches_a_naive_recount(
+            baskets in proptest::collection::vec(proptest::collection::vec(0u8..12, 0..6), 0..80),
+            support in 1u64..4,
+            limit in 0usize..6,
+        ) {
+            let mut m = CoOccurrence::new();
+            for b in &baskets {
+                let names: Vec<String> = b.iter().map(|p| format!("p{p}")).collect();
+                m.add_basket(names.iter().map(String::as_str));
+            }
+            for product in 0u8..12 {
+                let got: Vec<(String, u64)> = m
+                    .related(&format!("p{product}"), support, limit)
+                    .into_iter()
+                    .map(|r| (r.product, r.together))
+                    .collect();
+                proptest::prop_assert_eq!(got, naive(&baskets, product, support, limit));
+            }
+        }
     }
 }
