@@ -684,3 +684,66 @@ fn duplicate_profiles_are_found_and_merged() {
     );
     assert!(!engine.find_duplicates(&bob1).unwrap().contains(&bob2));
 }
+
+#[test]
+fn crm_settings_set_the_behaviour_retention_and_the_lapse_window() {
+    use kassa::customer::{BehaviourKind, Touchpoint};
+    use kassa::engine::CrmSettings;
+
+    let Shop { engine, clock } = shop();
+    let (ada, _) = engine
+        .create_customer(|c| c.set_email(Some("ada@example.com")))
+        .unwrap();
+    engine
+        .complete_checkout(
+            &cart(&engine, &ada.id),
+            "k1",
+            &TestGateway::default(),
+            &CheckoutOptions::default(),
+        )
+        .unwrap();
+    engine.refresh_customer_metrics(1_000).unwrap();
+    let view = |kind: &str| {
+        engine
+            .record_behaviour(
+                &ada.id,
+                Touchpoint::Web,
+                BehaviourKind::CategoryViewed {
+                    category: kind.into(),
+                },
+            )
+            .unwrap()
+    };
+    let settings = CrmSettings {
+        behaviour_retention_days: 7,
+        lapse_after_days: 30,
+    };
+    engine.set_crm_settings(&settings).unwrap();
+    view("apparel");
+    clock.advance(10 * DAY);
+    view("apparel");
+    // The cart add and purchase of day 1000 and the first view are older
+    // than 7 days when the second view arrives.
+    assert_eq!(engine.behaviour_log(&ada.id).unwrap().entries.len(), 1);
+    assert_eq!(
+        engine.customer_view(&ada.id, Currency::EUR).unwrap().stage,
+        "customer"
+    );
+    clock.advance(25 * DAY);
+    assert_eq!(
+        engine.customer_view(&ada.id, Currency::EUR).unwrap().stage,
+        "lapsed",
+        "35 days after the order, with a 30-day window"
+    );
+    engine.put_segment("lapsed", r#"stage = "lapsed""#).unwrap();
+    assert_eq!(
+        engine.segment_members("lapsed", Currency::EUR).unwrap(),
+        [ada.id.as_str()]
+    );
+    let refused = engine.set_crm_settings(&CrmSettings {
+        lapse_after_days: 0,
+        ..settings
+    });
+    assert_eq!(refused.unwrap_err().code(), "invalid_field");
+    assert_eq!(engine.crm_settings().unwrap(), settings);
+}

@@ -4,7 +4,7 @@
 use super::cart::from_json;
 use super::customer::CUSTOMERS;
 use super::Engine;
-use crate::customer::{Channel, Customer, LifecyclePolicy};
+use crate::customer::{Channel, Customer};
 use crate::error::{shown, Error, Result};
 use crate::money::Currency;
 use crate::segment::Segment;
@@ -39,6 +39,83 @@ impl<S: Store> Engine<S> {
         self.members(&rule, currency, |c| c.consent.allows(channel))
     }
 
+    /// Freezes segment `segment`'s members, as of now, into customer group
+    /// `group`: every member gets the group and every other customer
+    /// holding it loses it. The group is then a static segment: rules
+    /// (`group = "..."`), pricing audiences and price-list scopes read it,
+    /// and it does not move until the next snapshot. Each customer's
+    /// profile is saved on its own (versioned, retried on a conflict); a
+    /// snapshot cut short is finished by running it again. Returns the
+    /// number of members.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_segment`, `invalid_field` for an empty or over-long group
+    /// name, storage failures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::Currency;
+    /// let engine = kassa::engine::Engine::in_memory();
+    /// let (ada, _) = engine.create_customer(|c| { c.tags.push("vip".into()); Ok(()) })?;
+    /// engine.put_segment("vips", r#"tag = "vip""#)?;
+    /// assert_eq!(engine.snapshot_segment("vips", "vips-2026-12", Currency::EUR)?, 1);
+    /// engine.update_customer(&ada.id, 2, |c| { c.tags.clear(); Ok(()) })?;
+    /// // The dynamic segment moved; the snapshot did not.
+    /// assert!(engine.segment_members("vips", Currency::EUR)?.is_empty());
+    /// engine.put_segment("december_vips", r#"group = "vips-2026-12""#)?;
+    /// assert_eq!(engine.segment_members("december_vips", Currency::EUR)?, [ada.id]);
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    pub fn snapshot_segment(
+        &self,
+        segment: &str,
+        group: &str,
+        currency: Currency,
+    ) -> Result<usize> {
+        crate::catalog::limits::text("segment", "group", group, 64)?;
+        let members = self.segment_members(segment, currency)?;
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.scan(CUSTOMERS, after.as_deref(), 512)?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.clone());
+            for (id, doc) in page {
+                let profile: Customer = from_json("customer", doc.value)?;
+                let member = members.binary_search(&id).is_ok();
+                if member != profile.groups.iter().any(|g| g == group) {
+                    self.set_group(&id, group, member)?;
+                }
+            }
+        }
+        Ok(members.len())
+    }
+
+    /// Adds (`member`) or removes `group` on customer `id`, retrying
+    /// concurrent changes of the profile.
+    fn set_group(&self, id: &str, group: &str, member: bool) -> Result<()> {
+        for _ in 0..16 {
+            let (_, version) = self.customer(id)?;
+            let result = self.update_customer(id, version, |c| {
+                c.groups.retain(|g| g != group);
+                if member {
+                    c.groups.push(group.to_owned());
+                }
+                Ok(())
+            });
+            match result {
+                Err(Error::ConcurrentModification { .. }) => continue,
+                other => return other.map(|_| ()),
+            }
+        }
+        Err(Error::ConcurrentModification {
+            entity: format!("{CUSTOMERS}/{}", shown(id)),
+            expected: None,
+            current: None,
+        })
+    }
+
     fn segment(&self, id: &str) -> Result<Segment> {
         let doc = self
             .store
@@ -54,7 +131,7 @@ impl<S: Store> Engine<S> {
         admit: impl Fn(&Customer) -> bool,
     ) -> Result<Vec<String>> {
         let now = self.clock.now();
-        let policy = LifecyclePolicy::default();
+        let policy = self.crm_settings()?.lifecycle();
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {

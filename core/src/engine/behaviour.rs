@@ -12,14 +12,11 @@ use crate::store::{DocumentWrite, EventKind, Store};
 
 pub(super) const BEHAVIOUR: &str = "customer_behaviour";
 
-/// Days of countable behaviour kept per customer.
-pub const BEHAVIOUR_RETENTION_DAYS: u32 = 365;
-
 impl<S: Store> Engine<S> {
     /// Records that `customer` (a customer id or an anonymous id) did
     /// `behaviour` at `touchpoint`: a `behaviour_recorded` event, and for
     /// views and cart adds an entry in the customer's behaviour log, saved
-    /// together. Views and cart adds of a product count for its categories
+    /// together. The log keeps [`super::CrmSettings::behaviour_retention_days`]. Views and cart adds of a product count for its categories
     /// and their ancestors; a category view for the category and its
     /// ancestors.
     ///
@@ -82,9 +79,10 @@ impl<S: Store> Engine<S> {
             self.store.save_all(Vec::new(), vec![event])?;
             return Ok(());
         };
+        let retention = self.crm_settings()?.behaviour_retention_days;
         for _ in 0..16 {
             let (mut log, version) = self.load_log(customer)?;
-            log.push(entry.clone(), now, BEHAVIOUR_RETENTION_DAYS);
+            log.push(entry.clone(), now, retention);
             let write = DocumentWrite::new(BEHAVIOUR, customer, version, to_json(&log)?);
             match self.store.save_all(vec![write], vec![event.clone()]) {
                 Ok(_) => {

@@ -15,12 +15,12 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::behaviour::{BEHAVIOUR, BEHAVIOUR_RETENTION_DAYS};
+use super::behaviour::BEHAVIOUR;
 use super::cart::{from_json, to_json};
 use super::Engine;
 use crate::customer::{
-    rfm_scores, BehaviourKind, BehaviourLog, Customer, CustomerMetrics, LifecyclePolicy,
-    LoggedAction, RfmGroups, RfmInput, RfmScore,
+    rfm_scores, BehaviourKind, BehaviourLog, Customer, CustomerMetrics, LoggedAction, RfmGroups,
+    RfmInput, RfmScore,
 };
 use crate::error::{Error, Result};
 use crate::money::Currency;
@@ -91,6 +91,7 @@ impl<S: Store> Engine<S> {
         let Some(last) = events.last().map(|e| e.cursor) else {
             return Ok(0);
         };
+        let retention = self.crm_settings()?.behaviour_retention_days;
         let mut touched: BTreeMap<String, (CustomerMetrics, Option<u64>)> = BTreeMap::new();
         let mut logs: BTreeMap<String, (BehaviourLog, Option<u64>)> = BTreeMap::new();
         let mut indexes: BTreeMap<String, (CustomerIndex, Option<u64>)> = BTreeMap::new();
@@ -150,7 +151,7 @@ impl<S: Store> Engine<S> {
                         logs.insert(c.clone(), self.load_log(c)?);
                     }
                     if let Some((log, _)) = logs.get_mut(c) {
-                        log.push(entry, event.at, BEHAVIOUR_RETENTION_DAYS);
+                        log.push(entry, event.at, retention);
                     }
                     continue;
                 }
@@ -215,7 +216,7 @@ impl<S: Store> Engine<S> {
                 }
                 if let Some((log, _)) = logs.get_mut(&customer) {
                     for entry in entries {
-                        log.push(entry, o.placed_at, BEHAVIOUR_RETENTION_DAYS);
+                        log.push(entry, o.placed_at, retention);
                     }
                 }
             }
@@ -446,7 +447,7 @@ impl<S: Store> Engine<S> {
         }
         let metrics = self.customer_metrics(&profile.id)?;
         let now = self.clock.now();
-        let stage = metrics.stage(&LifecyclePolicy::default(), now);
+        let stage = metrics.stage(&self.crm_settings()?.lifecycle(), now);
         let facts = metrics.facts(profile, currency, now, stage);
         let log = self.behaviour_log(&profile.id)?;
         let behaviour = log.at(now);

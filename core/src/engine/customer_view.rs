@@ -59,7 +59,7 @@ impl<S: Store> Engine<S> {
         let (profile, version) = self.customer(id)?;
         let metrics = self.customer_metrics(id)?;
         let now = self.clock.now();
-        let stage = metrics.stage(&crate::customer::LifecyclePolicy::default(), now);
+        let stage = metrics.stage(&self.crm_settings()?.lifecycle(), now);
         let segments = self.customer_segments(id, currency)?;
         let log = self.behaviour_log(id)?;
         let recent_behaviour = log

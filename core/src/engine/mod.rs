@@ -9,6 +9,7 @@ mod catalog;
 mod checkout;
 mod clock;
 mod crm;
+mod crm_settings;
 mod customer;
 mod customer_view;
 mod inventory;
@@ -21,11 +22,11 @@ mod returns;
 
 use std::sync::Arc;
 
-pub use behaviour::BEHAVIOUR_RETENTION_DAYS;
 pub use cart::PricingSettings;
 pub use checkout::CheckoutOptions;
 pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemClock};
 pub use crm::CustomerIndex;
+pub use crm_settings::CrmSettings;
 pub use customer_view::{CustomerView, VIEW_RECENT};
 pub use privacy::Erasure;
 
