@@ -285,3 +285,70 @@ fn a_guest_order_cannot_be_refunded_as_store_credit() {
         "unknown_return"
     );
 }
+
+#[test]
+fn the_engine_records_cart_behaviour_of_customers_itself() {
+    use kassa::customer::BehaviourKind;
+
+    let engine = engine();
+    let behaviour = |from: usize| -> Vec<String> {
+        engine.events_since(0, 10_000).unwrap()[from..]
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::BehaviourRecorded {
+                    customer,
+                    behaviour,
+                    logged,
+                    ..
+                } => Some(format!(
+                    "{customer} {} (logged {logged})",
+                    match behaviour {
+                        BehaviourKind::AddedToCart { product } => format!("added {product}"),
+                        BehaviourKind::RemovedFromCart { product } => format!("removed {product}"),
+                        BehaviourKind::CheckoutStarted => "checkout started".into(),
+                        other => format!("{other:?}"),
+                    }
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    let start = engine.events_since(0, 10_000).unwrap().len();
+    let (cart, v) = engine.create_cart(Currency::EUR, Some("c1")).unwrap();
+    let (c, v) = engine
+        .add_to_cart(&cart.id, v, "TEE", 2, SortedMap::new())
+        .unwrap();
+    let line = c.lines[0].id.clone();
+    let (_, v) = engine
+        .update_cart(&cart.id, v, |c, e| {
+            c.set_quantity(&line, 1, e.clock().now())
+        })
+        .unwrap();
+    let (_, v) = engine
+        .update_cart(&cart.id, v, |c, e| {
+            c.set_shipping_address(
+                Address::new("Ada", "1 Main St", "Berlin", "DE"),
+                e.clock().now(),
+            )
+        })
+        .unwrap();
+    engine
+        .update_cart(&cart.id, v, |c, e| c.remove_line(&line, e.clock().now()))
+        .unwrap();
+    assert_eq!(
+        behaviour(start),
+        [
+            "c1 added tee (logged false)",
+            "c1 removed tee (logged false)",
+            "c1 checkout started (logged false)",
+            "c1 removed tee (logged false)",
+        ]
+    );
+    // A guest cart records nothing about anyone.
+    let now = engine.events_since(0, 10_000).unwrap().len();
+    let (guest, v) = engine.create_cart(Currency::EUR, None).unwrap();
+    engine
+        .add_to_cart(&guest.id, v, "TEE", 1, SortedMap::new())
+        .unwrap();
+    assert!(behaviour(now).is_empty());
+}

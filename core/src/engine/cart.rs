@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use super::Engine;
 use crate::cart::{revalidate, Address, Cart, CartWarning, CurrentVariant, LineSnapshot};
 use crate::catalog::{Product, ProductStatus, SortedMap};
-use crate::customer::{BehaviourKind, Touchpoint};
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, RoundingMode};
 use crate::pricing::{
@@ -117,15 +116,16 @@ impl<S: Store> Engine<S> {
         expected: u64,
         change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
     ) -> Result<(Cart, u64)> {
-        self.update_cart_with(id, expected, |_| Vec::new(), change)
+        self.update_cart_with(id, expected, None, change)
     }
 
-    /// [`Engine::update_cart`], saving `extra(cart)` events with it.
+    /// [`Engine::update_cart`]; `known` is a `(sku, product)` pair the
+    /// caller already looked up, for the behaviour events.
     fn update_cart_with(
         &self,
         id: &str,
         expected: u64,
-        extra: impl FnOnce(&Cart) -> Vec<NewEvent>,
+        known: Option<(&str, &str)>,
         change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
     ) -> Result<(Cart, u64)> {
         let (mut cart, version) = self.cart(id)?;
@@ -136,14 +136,16 @@ impl<S: Store> Engine<S> {
                 current: Some(version),
             });
         }
+        let before = cart.clone();
         change(&mut cart, self)?;
+        let behaviour = self.cart_behaviour(&before, &cart, known)?;
         let event: NewEvent = self.event(EventKind::CartUpdated {
             cart: cart.id.clone(),
             version: version + 1,
             checkout: cart.checkout,
         });
         let mut events = vec![event];
-        events.extend(extra(&cart));
+        events.extend(behaviour);
         let version = self
             .store
             .save(CARTS, id, Some(version), to_json(&cart)?, events)?;
@@ -173,20 +175,8 @@ impl<S: Store> Engine<S> {
                 command: "add_to_cart",
             });
         }
-        // The engine records the commerce behaviour itself, in the cart's
-        // own save; the customer's log takes it at the next metrics refresh.
-        let added = |cart: &Cart| match &cart.customer {
-            Some(customer) => vec![self.event(EventKind::BehaviourRecorded {
-                customer: customer.clone(),
-                touchpoint: touchpoint(cart),
-                behaviour: BehaviourKind::AddedToCart {
-                    product: product.id.clone(),
-                },
-                logged: false,
-            })],
-            None => Vec::new(),
-        };
-        self.update_cart_with(id, expected, added, |cart, engine| {
+        let known = Some((sku, product.id.as_str()));
+        self.update_cart_with(id, expected, known, |cart, engine| {
             let unit_price = product
                 .variants
                 .get(index)
@@ -417,15 +407,4 @@ fn with_ancestors(product: &Product, categories: &[crate::catalog::Category]) ->
         }
     }
     out
-}
-
-/// Where a cart's channel says it was used (`mobile`, `store`, `phone`;
-/// anything else is the web shop).
-pub(super) fn touchpoint(cart: &Cart) -> Touchpoint {
-    match cart.channel.as_deref() {
-        Some("mobile" | "app") => Touchpoint::Mobile,
-        Some("store" | "pos") => Touchpoint::Store,
-        Some("phone") => Touchpoint::Phone,
-        _ => Touchpoint::Web,
-    }
 }

@@ -5,6 +5,7 @@
 mod audience;
 mod behaviour;
 mod cart;
+mod cart_behaviour;
 mod catalog;
 mod checkout;
 mod clock;
