@@ -165,7 +165,35 @@ fn returns_and_cancellations_feed_the_customer_metrics() {
         "newest first"
     );
 
+    // The customer's own event stream, newest first.
+    let recent: Vec<&str> = view
+        .recent_events
+        .iter()
+        .map(|e| match &e.kind {
+            EventKind::ReturnChanged { .. } => "return",
+            EventKind::StoreCreditChanged { .. } => "store credit",
+            EventKind::OrderCancelled { .. } => "cancelled",
+            EventKind::OrderFulfilled { .. } => "fulfilled",
+            EventKind::OrderPlaced { .. } => "placed",
+            EventKind::BehaviourRecorded { .. } => "behaviour",
+            EventKind::CartCreated { .. } => "cart",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        recent[..6],
+        [
+            "return",
+            "store credit",
+            "return",
+            "return",
+            "return",
+            "return"
+        ]
+    );
+    assert!(recent.contains(&"cancelled") && recent.contains(&"fulfilled"));
     let export = engine.export_customer(&ada.id).unwrap();
+    assert!(export["timeline"].as_array().is_some_and(|t| !t.is_empty()));
     assert_eq!(export["returns"].as_array().map(Vec::len), Some(2));
     assert!(export.to_string().contains("+4930123"));
     engine.erase_customer(&ada.id).unwrap();
@@ -175,6 +203,9 @@ fn returns_and_cancellations_feed_the_customer_metrics() {
         "erasure removes the customer's words"
     );
     assert_eq!(after.refund, refunded.refund, "money figures stay");
+    let index = engine.customer_index(&ada.id).unwrap();
+    assert!(index.timeline.is_empty() && index.tickets.is_empty());
+    assert_eq!(index.orders.len(), 2, "orders stay listed");
 }
 
 #[test]

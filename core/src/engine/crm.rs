@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::money::Currency;
 use crate::order::ReturnStatus;
 use crate::segment::Segment;
-use crate::store::{DocumentWrite, EventKind, Store};
+use crate::store::{DocumentWrite, Event, EventKind, Store};
 
 pub(super) const METRICS: &str = "customer_metrics";
 pub(super) const INDEX: &str = "customer_index";
@@ -44,6 +44,10 @@ pub struct CustomerIndex {
     /// Subjects of the support tickets opened (the last
     /// [`CustomerIndex::MAX_TICKETS`]), oldest first.
     pub tickets: Vec<String>,
+    /// The customer's own event stream, oldest first (the last
+    /// [`CustomerIndex::MAX_TIMELINE`]): behaviour, carts, orders placed
+    /// and cancelled, returns, store credit.
+    pub timeline: Vec<Event>,
 }
 
 impl CustomerIndex {
@@ -51,6 +55,18 @@ impl CustomerIndex {
     pub const MAX_ORDERS: usize = 10_000;
     /// Tickets one index keeps.
     pub const MAX_TICKETS: usize = 100;
+    /// Timeline events one index keeps.
+    pub const MAX_TIMELINE: usize = 200;
+
+    /// Adds `events` to the timeline in outbox order, keeping the last
+    /// [`CustomerIndex::MAX_TIMELINE`].
+    pub fn extend_timeline(&mut self, events: impl IntoIterator<Item = Event>) {
+        self.timeline.extend(events);
+        self.timeline.sort_by_key(|e| e.cursor);
+        self.timeline.dedup_by_key(|e| e.cursor);
+        let extra = self.timeline.len().saturating_sub(Self::MAX_TIMELINE);
+        self.timeline.drain(..extra);
+    }
 }
 
 /// A customer's groups, segment ids and whether their next order is the
@@ -100,6 +116,10 @@ impl<S: Store> Engine<S> {
         let mut placed = Vec::new();
 
         for event in &events {
+            if let Some(subject) = self.timeline_subject(&event.kind)? {
+                self.index_entry(&mut indexes, &subject)?
+                    .extend_timeline([event.clone()]);
+            }
             let (customer, order) = match &event.kind {
                 EventKind::OrderPlaced { order, .. } => {
                     let (order, _) = self.order(order)?;
@@ -328,6 +348,26 @@ impl<S: Store> Engine<S> {
     /// Storage failures.
     pub fn customer_index(&self, id: &str) -> Result<CustomerIndex> {
         Ok(self.load_index(id)?.0)
+    }
+
+    /// The customer (or anonymous id) an event belongs to, if any.
+    fn timeline_subject(&self, kind: &EventKind) -> Result<Option<String>> {
+        Ok(match kind {
+            EventKind::BehaviourRecorded { customer, .. }
+            | EventKind::StoreCreditChanged { customer, .. } => Some(customer.clone()),
+            EventKind::CartCreated { customer, .. }
+            | EventKind::CartAbandoned { customer, .. }
+            | EventKind::ReturnChanged { customer, .. } => customer.clone(),
+            EventKind::OrderPlaced { order, .. }
+            | EventKind::OrderCancelled { order, .. }
+            | EventKind::OrderFulfilled { order, .. }
+            | EventKind::PaymentRefunded { order, .. } => match self.order(order) {
+                Ok((o, _)) => o.customer,
+                Err(Error::UnknownOrder { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            _ => None,
+        })
     }
 
     fn metrics_entry<'m>(

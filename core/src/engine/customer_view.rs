@@ -46,6 +46,9 @@ pub struct CustomerView {
     pub store_credit: StoreCredit,
     /// Support tickets opened (subjects), newest first.
     pub tickets: Vec<String>,
+    /// The customer's latest events (behaviour, carts, orders, returns,
+    /// store credit), newest first.
+    pub recent_events: Vec<crate::store::Event>,
 }
 
 impl<S: Store> Engine<S> {
@@ -86,6 +89,13 @@ impl<S: Store> Engine<S> {
                 returns.push(self.return_request(ret)?.0);
             }
         }
+        let recent_events = index
+            .timeline
+            .iter()
+            .rev()
+            .take(VIEW_RECENT)
+            .cloned()
+            .collect();
         let tickets = index
             .tickets
             .iter()
@@ -108,6 +118,7 @@ impl<S: Store> Engine<S> {
             returns,
             store_credit: self.store_credit(id)?,
             tickets,
+            recent_events,
         })
     }
 }

@@ -226,6 +226,7 @@ impl<S: Store> Engine<S> {
                 }
             }
             index.tickets.extend(their_index.tickets.iter().cloned());
+            index.extend_timeline(their_index.timeline.iter().cloned());
             writes.push(DocumentWrite::new(INDEX, into, v, to_json(&index)?));
             writes.push(DocumentWrite::new(
                 INDEX,

@@ -4,9 +4,11 @@
 //! Erasure anonymises instead of deleting what the shop must keep: the
 //! profile keeps its id and creation time and loses everything personal
 //! (email, whose claim is released, phone, name, addresses, notes, tags,
-//! groups, attributes, consent, company); the behaviour log is emptied;
-//! orders keep their lines and totals, so revenue figures stay right, and
-//! lose their shipping address; open carts lose their addresses and notes.
+//! groups, attributes, consent, company); the behaviour log, the ticket
+//! subjects and the customer's event timeline are emptied; orders keep
+//! their lines and totals, so revenue figures stay right, and lose their
+//! shipping address; returns keep their lines and refunds and lose the
+//! customer's notes; open carts lose their addresses and notes.
 //! All of it is one atomic step with a `customer_erased` event. Events
 //! already in the outbox name the customer only by id; hosts that keep
 //! them apply their own retention (`Engine::discard_events`).
@@ -68,6 +70,7 @@ impl<S: Store> Engine<S> {
             "store_credit": to_json(&self.store_credit(id)?)?,
             "open_carts": carts,
             "tickets": index.tickets,
+            "timeline": to_json(&index.timeline)?,
         }))
     }
 
@@ -156,6 +159,22 @@ impl<S: Store> Engine<S> {
                 ));
                 report.carts += 1;
             }
+        }
+        // Ticket subjects and the event stream hold the customer's words
+        // and movements; orders and carts stay listed (revenue).
+        if !index.tickets.is_empty() || !index.timeline.is_empty() {
+            let (_, index_version) = self.load_index(id)?;
+            let kept = super::crm::CustomerIndex {
+                tickets: Vec::new(),
+                timeline: Vec::new(),
+                ..index.clone()
+            };
+            writes.push(DocumentWrite::new(
+                super::crm::INDEX,
+                id,
+                index_version,
+                to_json(&kept)?,
+            ));
         }
         let event = self.event(EventKind::CustomerErased {
             customer: id.to_owned(),
