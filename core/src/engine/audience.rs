@@ -132,6 +132,7 @@ impl<S: Store> Engine<S> {
     ) -> Result<Vec<String>> {
         let now = self.clock.now();
         let policy = self.crm_settings()?.lifecycle();
+        let needs_log = rule.uses_behaviour();
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -146,8 +147,12 @@ impl<S: Store> Engine<S> {
                 let metrics = self.customer_metrics(&id)?;
                 let stage = metrics.stage(&policy, now);
                 let facts = metrics.facts(&profile, currency, now, stage);
-                let log = self.behaviour_log(&id)?;
-                if rule.matches(&facts, &log.at(now)) {
+                let member = if needs_log {
+                    rule.matches(&facts, &self.behaviour_log(&id)?.at(now))
+                } else {
+                    rule.matches(&facts, &crate::segment::NoBehaviour)
+                };
+                if member {
                     out.push(id);
                 }
             }

@@ -489,7 +489,12 @@ impl<S: Store> Engine<S> {
         let now = self.clock.now();
         let stage = metrics.stage(&self.crm_settings()?.lifecycle(), now);
         let facts = metrics.facts(profile, currency, now, stage);
-        let log = self.behaviour_log(&profile.id)?;
+        // The log is read only when some rule counts behaviour.
+        let log = if segments.iter().any(|(_, s)| s.uses_behaviour()) {
+            self.behaviour_log(&profile.id)?
+        } else {
+            BehaviourLog::default()
+        };
         let behaviour = log.at(now);
         Ok(segments
             .into_iter()

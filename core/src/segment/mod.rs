@@ -96,6 +96,21 @@ impl Segment {
         &self.rule
     }
 
+    /// True when the rule counts behaviour (`viewed(...)`,
+    /// `added_to_cart(...)`, `purchased(...)`): a caller evaluating many
+    /// customers loads their behaviour logs only then.
+    pub fn uses_behaviour(&self) -> bool {
+        fn walk(rule: &Rule) -> bool {
+            match rule {
+                Rule::And(parts) | Rule::Or(parts) => parts.iter().any(walk),
+                Rule::Not(part) => walk(part),
+                Rule::Compare { .. } | Rule::In { .. } => false,
+                Rule::Did { .. } => true,
+            }
+        }
+        walk(&self.rule)
+    }
+
     /// True when the customer described by `facts` and `behaviour` is in
     /// the segment.
     pub fn matches(&self, facts: &CustomerFacts<'_>, behaviour: &dyn Behaviour) -> bool {

@@ -161,3 +161,16 @@ fn limits_keep_rules_small() {
     let ok = vec!["order_count > 1"; MAX_CONDITIONS].join(" or ");
     assert!(Segment::parse(&ok).is_ok());
 }
+
+#[test]
+fn rules_say_whether_they_count_behaviour() {
+    for (rule, uses) in [
+        ("total_spent >= 500", false),
+        (r#"tag = "vip" or rfm_group in ("lost")"#, false),
+        (r#"viewed(category: "shoes")"#, true),
+        (r#"total_spent >= 5 and not purchased(within: 7d)"#, true),
+        (r#"(order_count > 1 or (tag = "x" and added_to_cart()))"#, true),
+    ] {
+        assert_eq!(Segment::parse(rule).unwrap().uses_behaviour(), uses, "{rule}");
+    }
+}
