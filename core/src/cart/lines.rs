@@ -132,7 +132,7 @@ pub struct Cart {
     pub updated_at: Timestamp,
 }
 
-fn quantity(qty: u64) -> Result<u64> {
+pub(super) fn quantity(qty: u64) -> Result<u64> {
     if qty == 0 || qty > MAX_QUANTITY {
         return Err(Error::InvalidQuantity {
             value: qty.to_string(),
@@ -142,7 +142,7 @@ fn quantity(qty: u64) -> Result<u64> {
     Ok(qty)
 }
 
-fn check_line(sku: &str, attributes: &SortedMap<String>) -> Result<()> {
+pub(super) fn check_line(sku: &str, attributes: &SortedMap<String>) -> Result<()> {
     limits::text("cart line", "sku", sku, limits::MAX_SKU_BYTES)?;
     if attributes.len() > 20 {
         return Err(limits::invalid(

@@ -1,5 +1,5 @@
 //! Carts: lines (with custom attributes and price snapshots), saved-for-
-//! later lines, coupons, addresses, the shipping choice and notes, moved
+//! later lines, wish lists and named saved carts, coupons, addresses, the shipping choice and notes, moved
 //! through the checkout state machine; guest-to-customer merge; and
 //! revalidation that reports what changed without changing anything.
 //!
@@ -10,6 +10,7 @@ mod address;
 mod lines;
 mod merge;
 mod revalidate;
+mod wishlist;
 
 pub use address::{Address, MAX_ADDRESS_FIELD_BYTES};
 pub use lines::{
@@ -18,3 +19,4 @@ pub use lines::{
 };
 pub use merge::{merge, MergeStrategy};
 pub use revalidate::{revalidate, CartWarning, CurrentVariant};
+pub use wishlist::{ListItem, WishList, MAX_LIST_ITEMS, MAX_LIST_NAME_BYTES};

@@ -177,31 +177,49 @@ impl<S: Store> Engine<S> {
         }
         let known = Some((sku, product.id.as_str()));
         self.update_cart_with(id, expected, known, |cart, engine| {
-            let unit_price = product
-                .variants
-                .get(index)
-                .and_then(|v| v.price(cart.currency))
-                .ok_or_else(|| Error::NoPriceForCurrency {
-                    sku: shown(sku),
-                    currency: cart.currency,
-                })?;
-            let now = engine.clock.now();
-            let line_id = engine.ids.next_id("line");
-            cart.add_line(&line_id, sku, qty, attributes.clone(), now)?;
-            // The line added or grown: same SKU and same attributes.
-            let added = cart
-                .lines
-                .iter_mut()
-                .find(|l| l.sku == sku && l.attributes == attributes);
-            if let Some(line) = added {
-                line.snapshot = Some(LineSnapshot {
-                    unit_price,
-                    name: product.name.clone(),
-                    at: now,
-                });
-            }
-            Ok(())
+            engine.add_priced_line(cart, &product, index, qty, attributes)
         })
+    }
+
+    /// Adds `qty` of variant `index` of `product` to `cart` with a price
+    /// and name snapshot (the line grows when one with the same SKU and
+    /// attributes exists).
+    ///
+    /// # Errors
+    ///
+    /// `no_price_for_currency`; as [`Cart::add_line`].
+    pub(super) fn add_priced_line(
+        &self,
+        cart: &mut Cart,
+        product: &Product,
+        index: usize,
+        qty: u64,
+        attributes: SortedMap<String>,
+    ) -> Result<()> {
+        let variant = product.variants.get(index);
+        let sku = variant.map(|v| v.sku.as_str()).unwrap_or_default();
+        let unit_price = variant
+            .and_then(|v| v.price(cart.currency))
+            .ok_or_else(|| Error::NoPriceForCurrency {
+                sku: shown(sku),
+                currency: cart.currency,
+            })?;
+        let now = self.clock.now();
+        let line_id = self.ids.next_id("line");
+        cart.add_line(&line_id, sku, qty, attributes.clone(), now)?;
+        // The line added or grown: same SKU and same attributes.
+        let added = cart
+            .lines
+            .iter_mut()
+            .find(|l| l.sku == sku && l.attributes == attributes);
+        if let Some(line) = added {
+            line.snapshot = Some(LineSnapshot {
+                unit_price,
+                name: product.name.clone(),
+                at: now,
+            });
+        }
+        Ok(())
     }
 
     /// Sets a cart's shipping address.

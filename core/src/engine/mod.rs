@@ -20,6 +20,7 @@ mod privacy;
 mod recommendations;
 mod refund;
 mod returns;
+mod wishlists;
 
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ pub use crm::CustomerIndex;
 pub use crm_settings::CrmSettings;
 pub use customer_view::{CustomerView, VIEW_RECENT};
 pub use privacy::Erasure;
+pub use wishlists::{Skipped, MAX_LISTS};
 
 use crate::error::Result;
 use crate::store::{Event, EventKind, MemoryStore, NewEvent, Store};

@@ -169,8 +169,15 @@ fn rules_say_whether_they_count_behaviour() {
         (r#"tag = "vip" or rfm_group in ("lost")"#, false),
         (r#"viewed(category: "shoes")"#, true),
         (r#"total_spent >= 5 and not purchased(within: 7d)"#, true),
-        (r#"(order_count > 1 or (tag = "x" and added_to_cart()))"#, true),
+        (
+            r#"(order_count > 1 or (tag = "x" and added_to_cart()))"#,
+            true,
+        ),
     ] {
-        assert_eq!(Segment::parse(rule).unwrap().uses_behaviour(), uses, "{rule}");
+        assert_eq!(
+            Segment::parse(rule).unwrap().uses_behaviour(),
+            uses,
+            "{rule}"
+        );
     }
 }
