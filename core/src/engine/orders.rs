@@ -8,10 +8,10 @@ use super::cart::{from_json, to_json};
 use super::checkout::ORDERS;
 use super::crm::CustomerIndex;
 use super::{CheckoutOptions, Engine};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::inventory::StockKey;
 use crate::order::{CancellationPayment, LineQty, Order, StockUnits};
-use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, PaymentOp};
+use crate::payment::{PaymentGateway, PaymentOp};
 use crate::store::{DocumentWrite, EventKind, NewEvent, StockChange, Store};
 
 /// How order stock moves: shipped, given back, or put back on the shelf.
@@ -124,37 +124,23 @@ impl<S: Store> Engine<S> {
     ) -> Result<Order> {
         let (mut order, version) = self.order(order_id)?;
         let mut events = Vec::new();
-        let reference = order.payment.reference.clone();
-        let (request, op, detail) = match order.cancellation_payment() {
-            CancellationPayment::Void => (
-                Some(GatewayRequest::Void { reference }),
-                Some(PaymentOp::Void),
-                "authorization voided".to_owned(),
-            ),
+        let (op, detail) = match order.cancellation_payment() {
+            CancellationPayment::Void => (Some(PaymentOp::Void), "authorization voided".to_owned()),
             CancellationPayment::Refund(amount) => {
                 events.push(self.event(EventKind::PaymentRefunded {
                     order: order.id.clone(),
                     amount,
                 }));
                 (
-                    Some(GatewayRequest::Refund { reference, amount }),
                     Some(PaymentOp::Refund { amount }),
                     format!("{amount} refunded"),
                 )
             }
-            CancellationPayment::Nothing => (None, None, "nothing to give back".to_owned()),
+            CancellationPayment::Nothing => (None, "nothing to give back".to_owned()),
         };
-        if let (Some(request), Some(op)) = (request, op) {
-            let mut ledger = order.payment.ledger.clone();
-            ledger.apply(op, Some("cancel"))?;
-            let key = format!("cancel:{order_id}");
-            match self.call(gateway, &request, &key, options.gateway_retries) {
-                GatewayOutcome::Approved { .. } => {}
-                GatewayOutcome::Declined { reason } | GatewayOutcome::Unknown { reason } => {
-                    return Err(Error::PaymentFailed { reason })
-                }
-            }
-            order.payment.ledger = ledger;
+        if let Some(op) = op {
+            let provider_key = format!("cancel:{order_id}");
+            self.pay(&mut order, op, "cancel", &provider_key, gateway, options)?;
         }
         if let Some(c) = order.cancellation.as_mut() {
             c.settled = true;

@@ -78,6 +78,49 @@ impl<S: Store> Engine<S> {
         result
     }
 
+    /// Applies `op` to `order`'s payment ledger under ledger key `key`
+    /// (so an impossible operation is refused before the provider hears of
+    /// it), then asks the provider under `provider_key`, outside any store
+    /// operation; the order's ledger changes only once the provider
+    /// approves. A replay of `key` calls nobody.
+    ///
+    /// # Errors
+    ///
+    /// The ledger's refusals, `payment_failed` when the provider declines
+    /// or its outcome stays unknown.
+    pub(super) fn pay(
+        &self,
+        order: &mut Order,
+        op: PaymentOp,
+        key: &str,
+        provider_key: &str,
+        gateway: &dyn PaymentGateway,
+        options: &CheckoutOptions,
+    ) -> Result<Replay> {
+        let mut ledger = order.payment.ledger.clone();
+        if ledger.apply(op, Some(key))? == Replay::Replayed {
+            return Ok(Replay::Replayed);
+        }
+        let reference = order.payment.reference.clone();
+        let request = match op {
+            PaymentOp::Capture { amount, is_final } => GatewayRequest::Capture {
+                reference,
+                amount,
+                is_final,
+            },
+            PaymentOp::Refund { amount } => GatewayRequest::Refund { reference, amount },
+            PaymentOp::Void => GatewayRequest::Void { reference },
+        };
+        match self.call(gateway, &request, provider_key, options.gateway_retries) {
+            GatewayOutcome::Approved { .. } => {}
+            GatewayOutcome::Declined { reason } | GatewayOutcome::Unknown { reason } => {
+                return Err(Error::PaymentFailed { reason })
+            }
+        }
+        order.payment.ledger = ledger;
+        Ok(Replay::Executed)
+    }
+
     fn take_lock(&self, lock: &str, order_id: &str, lease_ms: i64) -> Result<u64> {
         let now = self.clock.now();
         let busy = to_json(&Lock {
@@ -116,22 +159,11 @@ impl<S: Store> Engine<S> {
         options: &CheckoutOptions,
     ) -> Result<Order> {
         let (mut order, version) = self.order(order_id)?;
-        let mut ledger = order.payment.ledger.clone();
-        if ledger.apply(PaymentOp::Refund { amount }, Some(key))? == Replay::Replayed {
+        let provider_key = format!("refund:{order_id}:{key}");
+        let op = PaymentOp::Refund { amount };
+        if self.pay(&mut order, op, key, &provider_key, gateway, options)? == Replay::Replayed {
             return Ok(order);
         }
-        let request = GatewayRequest::Refund {
-            reference: order.payment.reference.clone(),
-            amount,
-        };
-        let provider_key = format!("refund:{order_id}:{key}");
-        match self.call(gateway, &request, &provider_key, options.gateway_retries) {
-            GatewayOutcome::Approved { .. } => {}
-            GatewayOutcome::Declined { reason } | GatewayOutcome::Unknown { reason } => {
-                return Err(Error::PaymentFailed { reason })
-            }
-        }
-        order.payment.ledger = ledger;
         order.record(AuditEntry::new(
             self.clock.now(),
             actor,

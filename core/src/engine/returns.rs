@@ -11,7 +11,7 @@ use super::{CheckoutOptions, Engine};
 use crate::customer::StoreCredit;
 use crate::error::{shown, Error, Result};
 use crate::order::{AuditEntry, Order, RefundMethod, ReturnItem, ReturnRequest, ReturnStatus};
-use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, PaymentOp};
+use crate::payment::{PaymentGateway, PaymentOp};
 use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
 
 /// The collection of returns.
@@ -277,21 +277,10 @@ impl<S: Store> Engine<S> {
         gateway: &dyn PaymentGateway,
         options: &CheckoutOptions,
     ) -> Result<()> {
-        let mut ledger = order.payment.ledger.clone();
         let key = format!("return:{id}");
-        ledger.apply(PaymentOp::Refund { amount }, Some(&key))?;
-        let request = GatewayRequest::Refund {
-            reference: order.payment.reference.clone(),
-            amount,
-        };
         let provider_key = format!("refund:{}:{key}", order.id);
-        match self.call(gateway, &request, &provider_key, options.gateway_retries) {
-            GatewayOutcome::Approved { .. } => {}
-            GatewayOutcome::Declined { reason } | GatewayOutcome::Unknown { reason } => {
-                return Err(Error::PaymentFailed { reason })
-            }
-        }
-        order.payment.ledger = ledger;
+        let op = PaymentOp::Refund { amount };
+        self.pay(order, op, &key, &provider_key, gateway, options)?;
         Ok(())
     }
 
