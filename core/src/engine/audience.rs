@@ -76,19 +76,14 @@ impl<S: Store> Engine<S> {
     ) -> Result<usize> {
         crate::catalog::limits::text("segment", "group", group, 64)?;
         let members = self.segment_members(segment, currency)?;
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.store.scan(CUSTOMERS, after.as_deref(), 512)?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            for (id, doc) in page {
-                let profile: Customer = from_json("customer", doc.value)?;
-                let member = members.binary_search(&id).is_ok();
-                if member != profile.groups.iter().any(|g| g == group) {
-                    self.set_group(&id, group, member)?;
-                }
+        self.each_document(CUSTOMERS, |id, doc| {
+            let profile: Customer = from_json("customer", doc.value)?;
+            let member = members.binary_search(&id).is_ok();
+            if member != profile.groups.iter().any(|g| g == group) {
+                self.set_group(&id, group, member)?;
             }
-        }
+            Ok(())
+        })?;
         Ok(members.len())
     }
 
@@ -134,29 +129,24 @@ impl<S: Store> Engine<S> {
         let policy = self.crm_settings()?.lifecycle();
         let needs_log = rule.uses_behaviour();
         let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.store.scan(CUSTOMERS, after.as_deref(), 512)?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            for (id, doc) in page {
-                let profile: Customer = from_json("customer", doc.value)?;
-                if profile.erased_at.is_some() || !admit(&profile) {
-                    continue;
-                }
-                let metrics = self.customer_metrics(&id)?;
-                let stage = metrics.stage(&policy, now);
-                let facts = metrics.facts(&profile, currency, now, stage);
-                let member = if needs_log {
-                    rule.matches(&facts, &self.behaviour_log(&id)?.at(now))
-                } else {
-                    rule.matches(&facts, &crate::segment::NoBehaviour)
-                };
-                if member {
-                    out.push(id);
-                }
+        self.each_document(CUSTOMERS, |id, doc| {
+            let profile: Customer = from_json("customer", doc.value)?;
+            if profile.erased_at.is_some() || !admit(&profile) {
+                return Ok(());
             }
-        }
+            let metrics = self.customer_metrics(&id)?;
+            let stage = metrics.stage(&policy, now);
+            let facts = metrics.facts(&profile, currency, now, stage);
+            let member = if needs_log {
+                rule.matches(&facts, &self.behaviour_log(&id)?.at(now))
+            } else {
+                rule.matches(&facts, &crate::segment::NoBehaviour)
+            };
+            if member {
+                out.push(id);
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 }

@@ -292,15 +292,10 @@ impl<S: Store> Engine<S> {
     pub fn compute_rfm(&self, currency: Currency, groups: &RfmGroups) -> Result<Vec<RfmScore>> {
         let now = self.clock.now();
         let mut all: Vec<(String, CustomerMetrics, u64)> = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.store.scan(METRICS, after.as_deref(), 512)?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            for (id, doc) in page {
-                all.push((id, from_json("customer metrics", doc.value)?, doc.version));
-            }
-        }
+        self.each_document(METRICS, |id, doc| {
+            all.push((id, from_json("customer metrics", doc.value)?, doc.version));
+            Ok(())
+        })?;
         let inputs: Vec<RfmInput> = all
             .iter()
             .filter_map(|(id, m, _)| {
@@ -455,16 +450,11 @@ impl<S: Store> Engine<S> {
     /// build cannot read.
     pub fn segments(&self) -> Result<Vec<(String, Segment)>> {
         let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.store.scan(SEGMENTS, after.as_deref(), 256)?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            for (id, doc) in page {
-                let rule = doc.value["rule"].as_str().unwrap_or_default().to_owned();
-                out.push((id, Segment::parse(&rule)?));
-            }
-        }
+        self.each_document(SEGMENTS, |id, doc| {
+            let rule = doc.value["rule"].as_str().unwrap_or_default().to_owned();
+            out.push((id, Segment::parse(&rule)?));
+            Ok(())
+        })?;
         Ok(out)
     }
 

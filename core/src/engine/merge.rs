@@ -151,29 +151,24 @@ impl<S: Store> Engine<S> {
                 .map(|a| (a.postal_code.to_lowercase(), a.country.clone()))
         };
         let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.store.scan(CUSTOMERS, after.as_deref(), 512)?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            for (other_id, doc) in page {
-                if other_id == me.id {
-                    continue;
-                }
-                let other: Customer = super::cart::from_json("customer", doc.value)?;
-                if other.merged_into.is_some() || other.erased_at.is_some() {
-                    continue;
-                }
-                let same_phone = me.phone.is_some() && me.phone == other.phone;
-                let same_person = !me.name.is_empty()
-                    && me.name.to_lowercase() == other.name.to_lowercase()
-                    && place(&me).is_some()
-                    && place(&me) == place(&other);
-                if same_phone || same_person {
-                    out.push(other_id);
-                }
+        self.each_document(CUSTOMERS, |other_id, doc| {
+            if other_id == me.id {
+                return Ok(());
             }
-        }
+            let other: Customer = super::cart::from_json("customer", doc.value)?;
+            if other.merged_into.is_some() || other.erased_at.is_some() {
+                return Ok(());
+            }
+            let same_phone = me.phone.is_some() && me.phone == other.phone;
+            let same_person = !me.name.is_empty()
+                && me.name.to_lowercase() == other.name.to_lowercase()
+                && place(&me).is_some()
+                && place(&me) == place(&other);
+            if same_phone || same_person {
+                out.push(other_id);
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 

@@ -98,6 +98,30 @@ impl<S: Store> Engine<S> {
         self.store.discard_events(cursor)
     }
 
+    /// Calls `f(id, document)` for every document of `collection`, in id
+    /// order, reading the store a page at a time.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures, and the first error of `f` (which stops the walk).
+    pub(crate) fn each_document(
+        &self,
+        collection: &str,
+        mut f: impl FnMut(String, crate::store::Versioned) -> Result<()>,
+    ) -> Result<()> {
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.scan(collection, after.as_deref(), 512)?;
+            let Some((last, _)) = page.last() else {
+                return Ok(());
+            };
+            after = Some(last.clone());
+            for (id, doc) in page {
+                f(id, doc)?;
+            }
+        }
+    }
+
     /// A new event happening now.
     pub(crate) fn event(&self, kind: EventKind) -> NewEvent {
         NewEvent {

@@ -57,38 +57,28 @@ impl<S: Store> Engine<S> {
     pub fn rebuild_recommendations(&self) -> Result<usize> {
         let mut fresh = Recommender::default();
         let mut orders = 0;
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.store.scan("orders", after.as_deref(), 512)?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            for (_, doc) in page {
-                let order: Order = from_json("order", doc.value)?;
-                let products = self.order_products(&order)?;
-                fresh.add_order(&products, BehaviourLog::day(order.placed_at));
-                orders += 1;
-            }
-        }
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.store.scan(BEHAVIOUR, after.as_deref(), 512)?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            for (_, doc) in page {
-                let log: BehaviourLog = from_json("behaviour log", doc.value)?;
-                let mut sessions: FxHashMap<i64, Vec<&str>> = FxHashMap::default();
-                for e in &log.entries {
-                    if let (LoggedAction::Viewed, Some(p)) = (e.action, &e.product) {
-                        sessions.entry(e.day).or_default().push(p);
-                    }
-                }
-                let mut days: Vec<_> = sessions.into_iter().collect();
-                days.sort_by_key(|(d, _)| *d);
-                for (_, products) in days {
-                    fresh.views.add_basket(products);
+        self.each_document("orders", |_, doc| {
+            let order: Order = from_json("order", doc.value)?;
+            let products = self.order_products(&order)?;
+            fresh.add_order(&products, BehaviourLog::day(order.placed_at));
+            orders += 1;
+            Ok(())
+        })?;
+        self.each_document(BEHAVIOUR, |_, doc| {
+            let log: BehaviourLog = from_json("behaviour log", doc.value)?;
+            let mut sessions: FxHashMap<i64, Vec<&str>> = FxHashMap::default();
+            for e in &log.entries {
+                if let (LoggedAction::Viewed, Some(p)) = (e.action, &e.product) {
+                    sessions.entry(e.day).or_default().push(p);
                 }
             }
-        }
+            let mut days: Vec<_> = sessions.into_iter().collect();
+            days.sort_by_key(|(d, _)| *d);
+            for (_, products) in days {
+                fresh.views.add_basket(products);
+            }
+            Ok(())
+        })?;
         *self.models_mut() = fresh;
         Ok(orders)
     }
