@@ -8,12 +8,13 @@
 //! benches/README.md.
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use kassa::customer::CustomerMetrics;
-use kassa::engine::Engine;
+use kassa::engine::{Engine, ManualClock, SequentialIds};
 use kassa::pricing::Timestamp;
-use kassa::store::DocumentStore;
+use kassa::store::{DocumentStore, MemoryStore};
 use kassa::{Currency, Money};
 
 const CUSTOMERS: u64 = 100_000;
@@ -28,7 +29,11 @@ fn mix(i: u64) -> u64 {
 }
 
 fn benches(c: &mut Criterion) {
-    let engine = Engine::in_memory();
+    let engine = Engine::new(
+        MemoryStore::new(),
+        Arc::new(ManualClock::new(Timestamp(0))),
+        Arc::new(SequentialIds::default()),
+    );
     for i in 0..CUSTOMERS {
         let h = mix(i);
         let (customer, _) = engine
