@@ -41,9 +41,10 @@ pub(super) fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
 
 pub(super) fn from_json<T: for<'de> Deserialize<'de>>(
     what: &str,
-    value: serde_json::Value,
+    value: impl std::borrow::Borrow<serde_json::Value>,
 ) -> Result<T> {
-    serde_json::from_value(value)
+    // By reference: a shared stored document is read, not copied.
+    T::deserialize(value.borrow())
         .map_err(|e| crate::catalog::limits::invalid(what, "json", e.to_string()))
 }
 

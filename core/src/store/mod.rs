@@ -135,11 +135,14 @@ pub trait InventoryStore: Send + Sync {
     fn expired(&self, now: Timestamp, limit: usize) -> Result<Vec<Reservation>>;
 }
 
-/// A stored JSON document and its version.
+/// A stored JSON document and its version. The document is shared: a
+/// store that keeps parsed documents (the memory store) hands out the
+/// same tree to every reader instead of a copy, and readers deserialize
+/// from it by reference.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Versioned {
     /// The document.
-    pub value: Value,
+    pub value: std::sync::Arc<Value>,
     /// Its version (1 after the first save).
     pub version: u64,
 }

@@ -113,7 +113,7 @@ impl DocumentStore for PostgresStore {
             )?;
             row.map(|r| {
                 Ok(Versioned {
-                    value: decode(collection, id, r.get(1))?,
+                    value: decode(collection, id, r.get(1))?.into(),
                     version: u64::try_from(r.get::<_, i64>(0)).unwrap_or(0),
                 })
             })
@@ -157,7 +157,7 @@ impl DocumentStore for PostgresStore {
                 Ok((
                     id,
                     Versioned {
-                        value,
+                        value: value.into(),
                         version: u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
                     },
                 ))

@@ -141,7 +141,7 @@ impl DocumentStore for SqliteStore {
                 .map_err(sql)?;
             row.map(|(version, body)| {
                 Ok(Versioned {
-                    value: decode(collection, id, &body)?,
+                    value: decode(collection, id, &body)?.into(),
                     version: u64::try_from(version).unwrap_or(0),
                 })
             })
@@ -194,7 +194,7 @@ impl DocumentStore for SqliteStore {
                 out.push((
                     id,
                     Versioned {
-                        value,
+                        value: value.into(),
                         version: u64::try_from(version).unwrap_or(0),
                     },
                 ));

@@ -35,7 +35,9 @@ struct State {
     /// (expires_at, id) of open reservations, for sweeping in order.
     expiry: BTreeMap<(Timestamp, String), ()>,
     /// Ordered, so a collection can be scanned by id.
-    documents: BTreeMap<(String, String), Versioned>,
+    /// Collection -> id -> document (ids in order, for scans; looked up
+    /// by `&str` without building a key).
+    documents: FxHashMap<String, BTreeMap<String, Versioned>>,
     /// The outbox; `events[0]` has cursor `discarded + 1`.
     events: std::collections::VecDeque<Event>,
     discarded: u64,
@@ -103,10 +105,7 @@ impl State {
             let twice = writes[..i]
                 .iter()
                 .any(|o| o.collection == w.collection && o.id == w.id);
-            let current = self
-                .documents
-                .get(&(w.collection.clone(), w.id.clone()))
-                .map(|d| d.version);
+            let current = self.document(&w.collection, &w.id).map(|d| d.version);
             if twice || current != w.expected {
                 return Err(Error::ConcurrentModification {
                     entity: format!("{}/{}", w.collection, shown(&w.id)),
@@ -119,11 +118,17 @@ impl State {
         Ok(versions)
     }
 
+    fn document(&self, collection: &str, id: &str) -> Option<&Versioned> {
+        self.documents.get(collection)?.get(id)
+    }
+
     fn write_all(&mut self, writes: Vec<DocumentWrite>, versions: &[u64]) {
         for (w, &version) in writes.into_iter().zip(versions) {
-            let value = w.value;
+            let value = std::sync::Arc::new(w.value);
             self.documents
-                .insert((w.collection, w.id), Versioned { value, version });
+                .entry(w.collection)
+                .or_default()
+                .insert(w.id, Versioned { value, version });
         }
     }
 
@@ -340,11 +345,7 @@ impl InventoryStore for MemoryStore {
 
 impl DocumentStore for MemoryStore {
     fn load(&self, collection: &str, id: &str) -> Result<Option<Versioned>> {
-        Ok(self
-            .lock()
-            .documents
-            .get(&(collection.to_owned(), id.to_owned()))
-            .cloned())
+        Ok(self.lock().document(collection, id).cloned())
     }
 
     fn save(
@@ -356,8 +357,7 @@ impl DocumentStore for MemoryStore {
         events: Vec<NewEvent>,
     ) -> Result<u64> {
         let mut state = self.lock();
-        let key = (collection.to_owned(), id.to_owned());
-        let current = state.documents.get(&key).map(|d| d.version);
+        let current = state.document(collection, id).map(|d| d.version);
         if current != expected {
             return Err(Error::ConcurrentModification {
                 entity: format!("{collection}/{}", shown(id)),
@@ -366,7 +366,12 @@ impl DocumentStore for MemoryStore {
             });
         }
         let version = current.unwrap_or(0) + 1;
-        state.documents.insert(key, Versioned { value, version });
+        let value = std::sync::Arc::new(value);
+        state
+            .documents
+            .entry(collection.to_owned())
+            .or_default()
+            .insert(id.to_owned(), Versioned { value, version });
         state.append(events);
         Ok(version)
     }
@@ -379,16 +384,17 @@ impl DocumentStore for MemoryStore {
     ) -> Result<Vec<(String, Versioned)>> {
         use std::ops::Bound;
         let state = self.lock();
-        let start = match after {
-            Some(id) => Bound::Excluded((collection.to_owned(), id.to_owned())),
-            None => Bound::Included((collection.to_owned(), String::new())),
+        let Some(docs) = state.documents.get(collection) else {
+            return Ok(Vec::new());
         };
-        Ok(state
-            .documents
-            .range((start, Bound::Unbounded))
-            .take_while(|((c, _), _)| c == collection)
+        let start = match after {
+            Some(id) => Bound::Excluded(id),
+            None => Bound::Unbounded,
+        };
+        Ok(docs
+            .range::<str, _>((start, Bound::Unbounded))
             .take(limit)
-            .map(|((_, id), doc)| (id.clone(), doc.clone()))
+            .map(|(id, doc)| (id.clone(), doc.clone()))
             .collect())
     }
 
