@@ -747,3 +747,48 @@ fn crm_settings_set_the_behaviour_retention_and_the_lapse_window() {
     assert_eq!(refused.unwrap_err().code(), "invalid_field");
     assert_eq!(engine.crm_settings().unwrap(), settings);
 }
+
+#[test]
+fn segment_members_see_every_change_since_the_last_evaluation() {
+    let Shop { engine, .. } = shop();
+    let (ada, v) = engine
+        .create_customer(|c| c.set_email(Some("ada@example.com")))
+        .unwrap();
+    engine
+        .put_segment("buyers", r#"order_count >= 1 and tag = "vip""#)
+        .unwrap();
+    assert!(engine
+        .segment_members("buyers", Currency::EUR)
+        .unwrap()
+        .is_empty());
+    // The profile changes (a tag): still no order.
+    engine
+        .update_customer(&ada.id, v, |c| {
+            c.tags.push("vip".into());
+            Ok(())
+        })
+        .unwrap();
+    assert!(engine
+        .segment_members("buyers", Currency::EUR)
+        .unwrap()
+        .is_empty());
+    // Then only the metrics change (an order): seen on the next evaluation.
+    engine
+        .complete_checkout(
+            &cart(&engine, &ada.id),
+            "k1",
+            &TestGateway::default(),
+            &CheckoutOptions::default(),
+        )
+        .unwrap();
+    engine.refresh_customer_metrics(1_000).unwrap();
+    assert_eq!(
+        engine.segment_members("buyers", Currency::EUR).unwrap(),
+        [ada.id.as_str()]
+    );
+    engine.erase_customer(&ada.id).unwrap();
+    assert!(engine
+        .segment_members("buyers", Currency::EUR)
+        .unwrap()
+        .is_empty());
+}

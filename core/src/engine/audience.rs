@@ -2,13 +2,32 @@
 //! audiences that honour consent.
 
 use super::cart::from_json;
+use super::crm::METRICS;
 use super::customer::CUSTOMERS;
 use super::Engine;
-use crate::customer::{Channel, Customer};
+use crate::customer::{Channel, Customer, CustomerMetrics};
 use crate::error::{shown, Error, Result};
 use crate::money::Currency;
 use crate::segment::Segment;
 use crate::store::Store;
+
+/// Profiles and metrics parsed by earlier segment evaluations, each with
+/// the versions of the documents it came from. An evaluation over the base
+/// still reads every document (a version is the store's word on whether it
+/// changed), but parses only those whose version moved: reading a shared
+/// stored document is cheap, deserializing it is not.
+#[derive(Debug, Default)]
+pub(super) struct ParsedCustomers {
+    by_id: rustc_hash::FxHashMap<String, Parsed>,
+}
+
+#[derive(Debug)]
+struct Parsed {
+    profile_version: u64,
+    metrics_version: Option<u64>,
+    profile: Customer,
+    metrics: CustomerMetrics,
+}
 
 impl<S: Store> Engine<S> {
     /// The ids of every customer in segment `segment` (money in
@@ -129,14 +148,39 @@ impl<S: Store> Engine<S> {
         let policy = self.crm_settings()?.lifecycle();
         let needs_log = rule.uses_behaviour();
         let mut out = Vec::new();
+        let mut parsed = self
+            .parsed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.each_document(CUSTOMERS, |id, doc| {
-            let profile: Customer = from_json("customer", doc.value)?;
-            if profile.erased_at.is_some() || !admit(&profile) {
+            let metrics_doc = self.store.load(METRICS, &id)?;
+            let metrics_version = metrics_doc.as_ref().map(|d| d.version);
+            let fresh = parsed.by_id.get(&id).is_some_and(|p| {
+                p.profile_version == doc.version && p.metrics_version == metrics_version
+            });
+            if !fresh {
+                let entry = Parsed {
+                    profile_version: doc.version,
+                    metrics_version,
+                    profile: from_json("customer", doc.value)?,
+                    metrics: match metrics_doc {
+                        Some(m) => from_json("customer metrics", m.value)?,
+                        None => CustomerMetrics::default(),
+                    },
+                };
+                parsed.by_id.insert(id.clone(), entry);
+            }
+            let Some(Parsed {
+                profile, metrics, ..
+            }) = parsed.by_id.get(&id)
+            else {
+                return Ok(());
+            };
+            if profile.erased_at.is_some() || !admit(profile) {
                 return Ok(());
             }
-            let metrics = self.customer_metrics(&id)?;
             let stage = metrics.stage(&policy, now);
-            let facts = metrics.facts(&profile, currency, now, stage);
+            let facts = metrics.facts(profile, currency, now, stage);
             let member = if needs_log {
                 rule.matches(&facts, &self.behaviour_log(&id)?.at(now))
             } else {

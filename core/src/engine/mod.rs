@@ -56,6 +56,9 @@ pub struct Engine<S> {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
     recommender: std::sync::RwLock<recommendations::Recommender>,
+    /// Parsed profiles and metrics by customer, with the document versions
+    /// they were parsed from (see `audience.rs`).
+    parsed: std::sync::Mutex<audience::ParsedCustomers>,
 }
 
 impl<S: Store> Engine<S> {
@@ -66,6 +69,7 @@ impl<S: Store> Engine<S> {
             clock,
             ids,
             recommender: std::sync::RwLock::default(),
+            parsed: std::sync::Mutex::default(),
         }
     }
 
