@@ -29,6 +29,56 @@ struct Parsed {
     metrics: CustomerMetrics,
 }
 
+/// A forward walk over a collection in id order, for joining it with
+/// another walk in id order (customers with their metrics) without a point
+/// read per id.
+struct Walk<'s, S> {
+    store: &'s S,
+    collection: &'static str,
+    page: std::collections::VecDeque<(String, crate::store::Versioned)>,
+    after: Option<String>,
+    done: bool,
+}
+
+impl<'s, S: Store> Walk<'s, S> {
+    fn new(store: &'s S, collection: &'static str) -> Self {
+        Walk {
+            store,
+            collection,
+            page: std::collections::VecDeque::new(),
+            after: None,
+            done: false,
+        }
+    }
+
+    /// The document `id`, if the collection has it; ids must be asked for
+    /// in increasing order.
+    fn seek(&mut self, id: &str) -> Result<Option<crate::store::Versioned>> {
+        loop {
+            while let Some((next, _)) = self.page.front() {
+                match next.as_str().cmp(id) {
+                    std::cmp::Ordering::Less => {
+                        self.page.pop_front();
+                    }
+                    std::cmp::Ordering::Equal => return Ok(self.page.pop_front().map(|(_, d)| d)),
+                    std::cmp::Ordering::Greater => return Ok(None),
+                }
+            }
+            if self.done {
+                return Ok(None);
+            }
+            let page = self
+                .store
+                .scan(self.collection, self.after.as_deref(), 512)?;
+            match page.last() {
+                Some((last, _)) => self.after = Some(last.clone()),
+                None => self.done = true,
+            }
+            self.page.extend(page);
+        }
+    }
+}
+
 impl<S: Store> Engine<S> {
     /// The ids of every customer in segment `segment` (money in
     /// `currency`), in id order. Erased customers are never members.
@@ -152,8 +202,11 @@ impl<S: Store> Engine<S> {
             .parsed
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Customers and their metrics are both walked in id order, joined
+        // as they go: two scans instead of a read per customer.
+        let mut metrics_walk = Walk::new(&self.store, METRICS);
         self.each_document(CUSTOMERS, |id, doc| {
-            let metrics_doc = self.store.load(METRICS, &id)?;
+            let metrics_doc = metrics_walk.seek(&id)?;
             let metrics_version = metrics_doc.as_ref().map(|d| d.version);
             let fresh = parsed.by_id.get(&id).is_some_and(|p| {
                 p.profile_version == doc.version && p.metrics_version == metrics_version
