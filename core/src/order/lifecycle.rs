@@ -159,7 +159,7 @@ impl Order {
             let Some(line) = next.get_mut(l.line) else {
                 return Err(refused(self, "fulfil", format!("no line {}", l.line)));
             };
-            let left = line.qty - line.fulfilled;
+            let left = line.qty.saturating_sub(line.fulfilled);
             if l.qty == 0 || l.qty > left {
                 return Err(refused(
                     self,

@@ -184,7 +184,7 @@ impl ReturnRequest {
             let Some(line) = next.get_mut(item.line) else {
                 return Err(refused(order, "return", format!("no line {}", item.line)));
             };
-            let left = line.fulfilled - line.returned;
+            let left = line.fulfilled.saturating_sub(line.returned);
             if item.qty == 0 || item.qty > left {
                 return Err(refused(
                     order,
