@@ -792,3 +792,89 @@ fn segment_members_see_every_change_since_the_last_evaluation() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn segment_members_follow_changes_across_pages_of_the_base() {
+    use kassa::customer::CustomerMetrics;
+    use kassa::store::DocumentStore;
+    let Shop { engine, .. } = shop();
+    engine
+        .put_segment("vip_buyers", r#"tag = "vip" and order_count >= 1"#)
+        .unwrap();
+    // More customers than one page of the version walk (1,024).
+    let mut ids = Vec::new();
+    for i in 0..1_500 {
+        let (c, _) = engine
+            .create_customer(|c| {
+                if i % 3 == 0 {
+                    c.tags.push("vip".into());
+                }
+                Ok(())
+            })
+            .unwrap();
+        ids.push(c.id);
+    }
+    let bought = |id: &str| {
+        let mut m = CustomerMetrics::default();
+        m.record_order(
+            Money::from_minor_units(1_000, Currency::EUR),
+            1,
+            Timestamp(0),
+        )
+        .unwrap();
+        let version = engine
+            .store()
+            .load("customer_metrics", id)
+            .unwrap()
+            .map(|d| d.version);
+        engine
+            .store()
+            .save(
+                "customer_metrics",
+                id,
+                version,
+                serde_json::to_value(&m).unwrap(),
+                Vec::new(),
+            )
+            .unwrap();
+    };
+    let members =
+        |engine: &Engine<MemoryStore>| engine.segment_members("vip_buyers", Currency::EUR).unwrap();
+    assert!(members(&engine).is_empty());
+    // Metrics appear for customers on both pages; only the vips count.
+    for i in [0, 1, 3, 1_200, 1_203, 1_499] {
+        bought(&ids[i]);
+    }
+    let mut want: Vec<String> = [0, 3, 1_200, 1_203]
+        .iter()
+        .map(|&i| ids[i].clone())
+        .collect();
+    want.sort();
+    assert_eq!(members(&engine), want);
+    // New customers land between existing ids (ids sort as text), a
+    // profile changes and an erasure happens, all before one evaluation.
+    let (late, _) = engine
+        .create_customer(|c| {
+            c.tags.push("vip".into());
+            Ok(())
+        })
+        .unwrap();
+    bought(&late.id);
+    let (_, v) = engine.customer(&ids[1]).unwrap();
+    engine
+        .update_customer(&ids[1], v, |c| {
+            c.tags.push("vip".into());
+            Ok(())
+        })
+        .unwrap();
+    engine.erase_customer(&ids[3]).unwrap();
+    let mut want: Vec<String> = [0, 1, 1_200, 1_203]
+        .iter()
+        .map(|&i| ids[i].clone())
+        .chain([late.id])
+        .collect();
+    want.sort();
+    assert_eq!(members(&engine), want);
+    // Nothing moved: the same answer from the kept copies.
+    assert_eq!(members(&engine), want);
+}

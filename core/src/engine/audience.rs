@@ -2,82 +2,14 @@
 //! audiences that honour consent.
 
 use super::cart::from_json;
-use super::crm::METRICS;
 use super::customer::CUSTOMERS;
+use super::parsed_customers::Parsed;
 use super::Engine;
-use crate::customer::{Channel, Customer, CustomerMetrics};
+use crate::customer::{Channel, Customer};
 use crate::error::{shown, Error, Result};
 use crate::money::Currency;
 use crate::segment::Segment;
 use crate::store::Store;
-
-/// Profiles and metrics parsed by earlier segment evaluations, each with
-/// the versions of the documents it came from. An evaluation over the base
-/// still reads every document (a version is the store's word on whether it
-/// changed), but parses only those whose version moved: reading a shared
-/// stored document is cheap, deserializing it is not.
-#[derive(Debug, Default)]
-pub(super) struct ParsedCustomers {
-    by_id: rustc_hash::FxHashMap<String, Parsed>,
-}
-
-#[derive(Debug)]
-struct Parsed {
-    profile_version: u64,
-    metrics_version: Option<u64>,
-    profile: Customer,
-    metrics: CustomerMetrics,
-}
-
-/// A forward walk over a collection in id order, for joining it with
-/// another walk in id order (customers with their metrics) without a point
-/// read per id.
-struct Walk<'s, S> {
-    store: &'s S,
-    collection: &'static str,
-    page: std::collections::VecDeque<(String, crate::store::Versioned)>,
-    after: Option<String>,
-    done: bool,
-}
-
-impl<'s, S: Store> Walk<'s, S> {
-    fn new(store: &'s S, collection: &'static str) -> Self {
-        Walk {
-            store,
-            collection,
-            page: std::collections::VecDeque::new(),
-            after: None,
-            done: false,
-        }
-    }
-
-    /// The document `id`, if the collection has it; ids must be asked for
-    /// in increasing order.
-    fn seek(&mut self, id: &str) -> Result<Option<crate::store::Versioned>> {
-        loop {
-            while let Some((next, _)) = self.page.front() {
-                match next.as_str().cmp(id) {
-                    std::cmp::Ordering::Less => {
-                        self.page.pop_front();
-                    }
-                    std::cmp::Ordering::Equal => return Ok(self.page.pop_front().map(|(_, d)| d)),
-                    std::cmp::Ordering::Greater => return Ok(None),
-                }
-            }
-            if self.done {
-                return Ok(None);
-            }
-            let page = self
-                .store
-                .scan(self.collection, self.after.as_deref(), 512)?;
-            match page.last() {
-                Some((last, _)) => self.after = Some(last.clone()),
-                None => self.done = true,
-            }
-            self.page.extend(page);
-        }
-    }
-}
 
 impl<S: Store> Engine<S> {
     /// The ids of every customer in segment `segment` (money in
@@ -197,53 +129,33 @@ impl<S: Store> Engine<S> {
         let now = self.clock.now();
         let policy = self.crm_settings()?.lifecycle();
         let needs_log = rule.uses_behaviour();
-        let mut out = Vec::new();
         let mut parsed = self
             .parsed
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Customers and their metrics are both walked in id order, joined
-        // as they go: two scans instead of a read per customer.
-        let mut metrics_walk = Walk::new(&self.store, METRICS);
-        self.each_document(CUSTOMERS, |id, doc| {
-            let metrics_doc = metrics_walk.seek(&id)?;
-            let metrics_version = metrics_doc.as_ref().map(|d| d.version);
-            let fresh = parsed.by_id.get(&id).is_some_and(|p| {
-                p.profile_version == doc.version && p.metrics_version == metrics_version
-            });
-            if !fresh {
-                let entry = Parsed {
-                    profile_version: doc.version,
-                    metrics_version,
-                    profile: from_json("customer", doc.value)?,
-                    metrics: match metrics_doc {
-                        Some(m) => from_json("customer metrics", m.value)?,
-                        None => CustomerMetrics::default(),
-                    },
-                };
-                parsed.by_id.insert(id.clone(), entry);
-            }
-            let Some(Parsed {
-                profile, metrics, ..
-            }) = parsed.by_id.get(&id)
-            else {
-                return Ok(());
-            };
+        parsed.refresh(&self.store)?;
+        let mut out = Vec::new();
+        for Parsed {
+            id,
+            profile,
+            metrics,
+            ..
+        } in parsed.all()
+        {
             if profile.erased_at.is_some() || !admit(profile) {
-                return Ok(());
+                continue;
             }
             let stage = metrics.stage(&policy, now);
             let facts = metrics.facts(profile, currency, now, stage);
             let member = if needs_log {
-                rule.matches(&facts, &self.behaviour_log(&id)?.at(now))
+                rule.matches(&facts, &self.behaviour_log(id)?.at(now))
             } else {
                 rule.matches(&facts, &crate::segment::NoBehaviour)
             };
             if member {
-                out.push(id);
+                out.push(id.to_string());
             }
-            Ok(())
-        })?;
+        }
         Ok(out)
     }
 }

@@ -16,6 +16,7 @@ mod customer_view;
 mod inventory;
 mod merge;
 mod orders;
+mod parsed_customers;
 mod privacy;
 mod recommendations;
 mod refund;
@@ -57,8 +58,8 @@ pub struct Engine<S> {
     ids: Arc<dyn IdSource>,
     recommender: std::sync::RwLock<recommendations::Recommender>,
     /// Parsed profiles and metrics by customer, with the document versions
-    /// they were parsed from (see `audience.rs`).
-    parsed: std::sync::Mutex<audience::ParsedCustomers>,
+    /// they were parsed from (see `parsed_customers.rs`).
+    parsed: std::sync::Mutex<parsed_customers::ParsedCustomers>,
 }
 
 impl<S: Store> Engine<S> {

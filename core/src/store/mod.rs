@@ -187,6 +187,48 @@ pub trait DocumentStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<(String, Versioned)>>;
 
+    /// Calls `visit(id, version)` for up to `limit` documents of
+    /// `collection` with ids after `after`, in id order, without reading
+    /// their bodies: how a reader keeping parsed copies finds the documents
+    /// that changed since it read them. Returns how many were visited
+    /// (fewer than `limit`: the walk reached the end). `visit` must not
+    /// call the store (a store may hold a lock while it runs).
+    ///
+    /// The provided method is built on [`DocumentStore::scan`]; stores
+    /// override it to skip the bodies.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::store::{DocumentStore, MemoryStore};
+    /// let store = MemoryStore::new();
+    /// store.save("notes", "a", None, serde_json::json!({}), Vec::new())?;
+    /// store.save("notes", "b", None, serde_json::json!({}), Vec::new())?;
+    /// store.save("notes", "b", Some(1), serde_json::json!({"x": 1}), Vec::new())?;
+    /// let mut seen = Vec::new();
+    /// let visited = store.scan_versions("notes", None, 10, &mut |id, v| seen.push((id.to_owned(), v)))?;
+    /// assert_eq!(visited, 2);
+    /// assert_eq!(seen, [("a".to_owned(), 1), ("b".to_owned(), 2)]);
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    fn scan_versions(
+        &self,
+        collection: &str,
+        after: Option<&str>,
+        limit: usize,
+        visit: &mut dyn FnMut(&str, u64),
+    ) -> Result<usize> {
+        let page = self.scan(collection, after, limit)?;
+        for (id, doc) in &page {
+            visit(id, doc.version);
+        }
+        Ok(page.len())
+    }
+
     /// Saves every write if every expected version holds, and records
     /// `events`, all in one atomic step (an order, its cart and its
     /// idempotency record together). Returns the new versions in order.

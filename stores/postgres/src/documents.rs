@@ -166,6 +166,36 @@ impl DocumentStore for PostgresStore {
         })
     }
 
+    fn scan_versions(
+        &self,
+        collection: &str,
+        after: Option<&str>,
+        limit: usize,
+        visit: &mut dyn FnMut(&str, u64),
+    ) -> Result<usize> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.map(str::as_bytes);
+        let page = self.db.read_one(|tx| {
+            tx.query(
+                "SELECT id, version FROM documents WHERE collection = $1 \
+                 AND ($2::BYTEA IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                &[&collection.as_bytes(), &after, &limit],
+            )?
+            .iter()
+            .map(|r| {
+                Ok((
+                    text(r.get(0))?,
+                    u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+                ))
+            })
+            .collect::<Result<Vec<_>>>()
+        })?;
+        for (id, version) in &page {
+            visit(id, *version);
+        }
+        Ok(page.len())
+    }
+
     fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {
         self.db.write(|tx| {
             let versions = put_all(tx, &writes)?;

@@ -203,6 +203,36 @@ impl DocumentStore for SqliteStore {
         })
     }
 
+    fn scan_versions(
+        &self,
+        collection: &str,
+        after: Option<&str>,
+        limit: usize,
+        visit: &mut dyn FnMut(&str, u64),
+    ) -> Result<usize> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // The page is read first and visited after the read connection is
+        // given back, so `visit` never runs inside the store.
+        let page = self.db.read(|conn| {
+            let mut select = conn
+                .prepare_cached(
+                    "SELECT id, version FROM documents \
+                     WHERE collection = ?1 AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3",
+                )
+                .map_err(sql)?;
+            let rows = select
+                .query_map(params![collection, after, limit], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(sql)?;
+            rows.map(|row| row.map_err(sql)).collect::<Result<Vec<_>>>()
+        })?;
+        for (id, version) in &page {
+            visit(id, u64::try_from(*version).unwrap_or(0));
+        }
+        Ok(page.len())
+    }
+
     fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {
         self.db.write(|tx| {
             let versions = put_all(tx, &writes)?;

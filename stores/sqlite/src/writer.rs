@@ -8,7 +8,9 @@
 //! the thread that finds nobody queued behind it commits for everyone
 //! before it. A caller returns only once the commit that holds its change
 //! has happened, so durability and read-your-writes are exactly as with
-//! one transaction per write; a failed commit fails every write in it.
+//! one transaction per write; a failed commit fails every write in it. A
+//! write that fails (a version conflict) also returns only once its group
+//! is finished, so what it met is visible to the caller's next read.
 //!
 //! A thread that hands over waits on a condition variable. If the commit
 //! it waits for does not come (the committing thread died), it takes the
@@ -139,9 +141,13 @@ impl Writer {
             return committed.and(result);
         }
         drop(slot);
-        // A failed write has nothing in the group: no need to wait.
+        // A failed write waits for the group too: what it conflicted with
+        // may be an uncommitted write of this group, and a caller that
+        // reads again after `concurrent_modification` must see it (else
+        // it retries against a snapshot without it, and conflicts again).
+        let waited = self.wait_for(group);
         let value = result?;
-        self.wait_for(group).map(|()| value)
+        waited.map(|()| value)
     }
 
     /// Commits whatever transaction is open (before work that manages its
@@ -317,6 +323,49 @@ mod tests {
             groups < 800,
             "800 writes in {groups} transactions: none shared"
         );
+    }
+
+    #[test]
+    fn a_failed_write_returns_once_what_it_met_is_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let setup = open(&path);
+        setup.execute_batch("CREATE TABLE t (n INTEGER)").unwrap();
+        let writer = Arc::new(Writer::new(open(&path), &SqliteOptions::default()));
+        // Another thread seems queued, so the first write hands its open
+        // transaction over instead of committing it.
+        writer.queued.fetch_add(1, Ordering::SeqCst);
+        let first = {
+            let writer = Arc::clone(&writer);
+            std::thread::spawn(move || {
+                writer.write(Commit::Shared, |conn| {
+                    conn.execute("INSERT INTO t VALUES (1)", []).map_err(sql)
+                })
+            })
+        };
+        while writer.lock().members == 0 {
+            std::thread::yield_now();
+        }
+        // The second write meets the first one's row (uncommitted, in the
+        // same transaction) and fails, as a version conflict would.
+        let second = writer.write(Commit::Shared, |conn| {
+            let n: i64 = conn
+                .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+                .map_err(sql)?;
+            Err::<(), _>(Error::Storage {
+                reason: format!("met {n} row"),
+            })
+        });
+        assert_eq!(
+            second.unwrap_err().to_string(),
+            "storage failure: met 1 row"
+        );
+        // When it returns, the row it met is visible to every reader.
+        let rows: i64 = setup
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
+        assert_eq!(first.join().unwrap().unwrap(), 1);
     }
 
     #[test]

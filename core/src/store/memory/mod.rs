@@ -398,6 +398,30 @@ impl DocumentStore for MemoryStore {
             .collect())
     }
 
+    fn scan_versions(
+        &self,
+        collection: &str,
+        after: Option<&str>,
+        limit: usize,
+        visit: &mut dyn FnMut(&str, u64),
+    ) -> Result<usize> {
+        use std::ops::Bound;
+        let state = self.lock();
+        let Some(docs) = state.documents.get(collection) else {
+            return Ok(0);
+        };
+        let start = match after {
+            Some(id) => Bound::Excluded(id),
+            None => Bound::Unbounded,
+        };
+        let mut visited = 0;
+        for (id, doc) in docs.range::<str, _>((start, Bound::Unbounded)).take(limit) {
+            visit(id, doc.version);
+            visited += 1;
+        }
+        Ok(visited)
+    }
+
     fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {
         let mut state = self.lock();
         let versions = state.check_writes(&writes)?;

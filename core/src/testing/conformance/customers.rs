@@ -80,7 +80,7 @@ pub fn customer_emails_stay_unique<S: Store + 'static>(store: S) -> Outcome {
                 engine
                     .create_customer(|c| c.set_email(Some(email)))
                     .map(|(c, _)| c.id)
-                    .map_err(|e| e.code().to_owned())
+                    .map_err(|e| (e.code(), e.to_string()))
             })
         })
         .collect();
@@ -88,8 +88,10 @@ pub fn customer_emails_stay_unique<S: Store + 'static>(store: S) -> Outcome {
     for h in handles {
         match h.join().map_err(|_| "a creator panicked".to_string())? {
             Ok(id) => winners.push(id),
-            Err(code) if code == "duplicate_email" => {}
-            Err(code) => return Err(format!("a racing creator failed with {code}")),
+            Err(("duplicate_email", _)) => {}
+            Err((code, message)) => {
+                return Err(format!("a racing creator failed with {code}: {message}"))
+            }
         }
     }
     ensure(winners.len() == 1, || {

@@ -594,5 +594,31 @@ pub fn documents_save_together<S: Store>(store: S) -> Outcome {
         .chain(&rest)
         .map(|(id, _)| id.as_str())
         .collect();
-    ensure(ids == ["a", "b", "c"], || format!("scan gave {ids:?}"))
+    ensure(ids == ["a", "b", "c"], || format!("scan gave {ids:?}"))?;
+    // A version walk sees what a scan sees, page by page, without bodies.
+    let mut walked = Vec::new();
+    let first = run(
+        store.scan_versions("docs", None, 2, &mut |id, v| {
+            walked.push((id.to_owned(), v))
+        }),
+        "scan_versions",
+    )?;
+    let after = walked.last().map(|(id, _)| id.clone());
+    let rest = run(
+        store.scan_versions("docs", after.as_deref(), 10, &mut |id, v| {
+            walked.push((id.to_owned(), v));
+        }),
+        "scan_versions",
+    )?;
+    let scanned: Vec<(String, u64)> = scanned_versions(store)?;
+    ensure(first == 2 && rest == 1 && walked == scanned, || {
+        format!("scan_versions gave {walked:?} ({first} + {rest}), scan gave {scanned:?}")
+    })
+}
+
+fn scanned_versions<S: Store>(store: &S) -> std::result::Result<Vec<(String, u64)>, String> {
+    Ok(run(store.scan("docs", None, 10), "scan")?
+        .into_iter()
+        .map(|(id, doc)| (id, doc.version))
+        .collect())
 }
