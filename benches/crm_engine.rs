@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use kassa::customer::CustomerMetrics;
+use kassa::customer::{CustomerMetrics, RfmGroups};
 use kassa::engine::{Engine, ManualClock, SequentialIds};
 use kassa::pricing::Timestamp;
 use kassa::store::{DocumentStore, MemoryStore};
@@ -98,6 +98,15 @@ fn benches(c: &mut Criterion) {
         members.len()
     );
     assert!(!members.is_empty() && members.len() < customers as usize / 5);
+    let t = std::time::Instant::now();
+    let scores = engine
+        .compute_rfm(Currency::EUR, &RfmGroups::default())
+        .expect("rfm");
+    eprintln!(
+        "first compute_rfm (every result saved): {:?}, {} scored",
+        t.elapsed(),
+        scores.len()
+    );
     let mut group = c.benchmark_group(format!("crm engine ({customers} customers, memory store)"));
     group.sample_size(10);
     group.bench_function("segment_members (nothing moved)", |b| {
@@ -119,32 +128,7 @@ fn benches(c: &mut Criterion) {
             b.iter_batched(
                 || {
                     round += 1;
-                    for k in 0..MOVED {
-                        let id = &ids[(mix(round * MOVED + k) % customers) as usize];
-                        let doc = engine
-                            .store()
-                            .load("customer_metrics", id)
-                            .expect("load")
-                            .expect("metrics");
-                        let mut m: CustomerMetrics =
-                            serde_json::from_value((*doc.value).clone()).expect("parse");
-                        m.record_order(
-                            Money::from_minor_units(1_000, Currency::EUR),
-                            1,
-                            Timestamp(0),
-                        )
-                        .expect("record");
-                        engine
-                            .store()
-                            .save(
-                                "customer_metrics",
-                                id,
-                                Some(doc.version),
-                                serde_json::to_value(&m).expect("json"),
-                                Vec::new(),
-                            )
-                            .expect("save");
-                    }
+                    move_metrics(&engine, &ids, round);
                 },
                 |()| {
                     black_box(
@@ -158,7 +142,64 @@ fn benches(c: &mut Criterion) {
             )
         },
     );
+    group.bench_function("compute_rfm (nothing moved)", |b| {
+        b.iter(|| {
+            black_box(
+                engine
+                    .compute_rfm(Currency::EUR, &RfmGroups::default())
+                    .expect("rfm")
+                    .len(),
+            )
+        })
+    });
+    group.bench_function(format!("compute_rfm after {MOVED} metrics moved"), |b| {
+        b.iter_batched(
+            || {
+                round += 1;
+                move_metrics(&engine, &ids, round);
+            },
+            |()| {
+                black_box(
+                    engine
+                        .compute_rfm(Currency::EUR, &RfmGroups::default())
+                        .expect("rfm")
+                        .len(),
+                )
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
     group.finish();
+}
+
+/// Gives MOVED customers, spread over the base by `round`, one more order
+/// in their stored metrics.
+fn move_metrics(engine: &Engine<MemoryStore>, ids: &[String], round: u64) {
+    for k in 0..MOVED {
+        let id = &ids[(mix(round * MOVED + k) % ids.len() as u64) as usize];
+        let doc = engine
+            .store()
+            .load("customer_metrics", id)
+            .expect("load")
+            .expect("metrics");
+        let mut m: CustomerMetrics = serde_json::from_value((*doc.value).clone()).expect("parse");
+        m.record_order(
+            Money::from_minor_units(1_000, Currency::EUR),
+            1,
+            Timestamp(0),
+        )
+        .expect("record");
+        engine
+            .store()
+            .save(
+                "customer_metrics",
+                id,
+                Some(doc.version),
+                serde_json::to_value(&m).expect("json"),
+                Vec::new(),
+            )
+            .expect("save");
+    }
 }
 
 criterion_group!(group, benches);

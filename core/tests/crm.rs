@@ -245,6 +245,62 @@ fn rfm_groups_computed_over_the_base_feed_segments() {
             "{name}: {segments:?}"
         );
     }
+    // The stored groups feed base-wide segment evaluations too.
+    engine.put_segment("lost", r#"rfm_group = "lost""#).unwrap();
+    assert_eq!(
+        engine.segment_members("lost", Currency::EUR).unwrap(),
+        [ids["e"].clone()]
+    );
+    // e comes back three times, and an id with metrics but no profile (a
+    // host placed its orders without creating one) joins the base: the
+    // next computation sees both.
+    for _ in 0..3 {
+        order("e");
+    }
+    while engine.refresh_customer_metrics(1_000).unwrap() > 0 {}
+    let mut ghost = kassa::customer::CustomerMetrics::default();
+    let long_ago = Timestamp(960 * DAY); // the clock reads day 1360
+    ghost
+        .record_order(Money::from_minor_units(2_000, Currency::EUR), 1, long_ago)
+        .unwrap();
+    kassa::store::DocumentStore::save(
+        engine.store(),
+        "customer_metrics",
+        "ghost",
+        None,
+        serde_json::to_value(&ghost).unwrap(),
+        Vec::new(),
+    )
+    .unwrap();
+    let scores = engine
+        .compute_rfm(Currency::EUR, &kassa::customer::RfmGroups::default())
+        .unwrap();
+    let group = |id: &str| {
+        let s = scores.iter().find(|s| s.customer == id).unwrap();
+        (s.r, s.f, s.group.as_str())
+    };
+    // Recency 0 (e), 10, 60, 60, 260, 400 days (ghost); 4, 3, 2, 1, 1, 1 orders.
+    assert_eq!(group(&ids["e"]), (5, 5, "champions"));
+    assert_eq!(group("ghost"), (1, 1, "lost"));
+    assert_eq!(group(&ids["d"]), (2, 1, "hibernating"));
+    // Members are customers with a profile: nobody is lost any more.
+    assert!(engine
+        .segment_members("lost", Currency::EUR)
+        .unwrap()
+        .is_empty());
+    // Nothing moved: the same scores, nothing saved again.
+    let version = |id: &str| {
+        kassa::store::DocumentStore::load(engine.store(), "customer_metrics", id)
+            .unwrap()
+            .unwrap()
+            .version
+    };
+    let before = (version(&ids["e"]), version("ghost"));
+    let again = engine
+        .compute_rfm(Currency::EUR, &kassa::customer::RfmGroups::default())
+        .unwrap();
+    assert_eq!(again, scores);
+    assert_eq!((version(&ids["e"]), version("ghost")), before);
 }
 
 #[test]

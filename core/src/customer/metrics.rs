@@ -104,7 +104,9 @@ impl CustomerMetrics {
 
     /// Units returned per unit ordered (0 before any order).
     pub fn return_rate(&self) -> rust_decimal::Decimal {
-        if self.units_ordered == 0 {
+        // Most customers return nothing: no division for them (a decimal
+        // division costs as much as the rest of a segment evaluation).
+        if self.units_ordered == 0 || self.units_returned == 0 {
             rust_decimal::Decimal::ZERO
         } else {
             rust_decimal::Decimal::from(self.units_returned)

@@ -133,19 +133,16 @@ impl RfmGroups {
 /// ```
 pub fn rfm_scores(base: &[RfmInput], groups: &RfmGroups) -> Vec<RfmScore> {
     // Keys that sort worst first: more days, fewer orders, less money.
-    let r = quintiles(
-        base.iter()
-            .map(|c| Key::Int(-i128::from(c.recency_days)))
-            .collect(),
-    );
-    let f = quintiles(
-        base.iter()
-            .map(|c| Key::Int(i128::from(c.frequency)))
-            .collect(),
-    );
-    let exact: Option<Vec<Key>> = base.iter().map(|c| money_key(c.monetary)).collect();
-    let m =
-        quintiles(exact.unwrap_or_else(|| base.iter().map(|c| Key::Exact(c.monetary)).collect()));
+    let r = quintiles(base.iter().map(|c| std::cmp::Reverse(c.recency_days)));
+    let f = quintiles(base.iter().map(|c| c.frequency));
+    // Amounts as integers of 10^-8 units when they all fit one (sorting a
+    // million of them is far faster than comparing decimals), else as
+    // decimals, so the keys of one run are always of one kind.
+    let small: Option<Vec<i64>> = base.iter().map(|c| money_key(c.monetary)).collect();
+    let m = match small {
+        Some(keys) => quintiles(keys.into_iter()),
+        None => quintiles(base.iter().map(|c| c.monetary)),
+    };
     base.iter()
         .enumerate()
         .map(|(i, c)| RfmScore {
@@ -158,18 +155,9 @@ pub fn rfm_scores(base: &[RfmInput], groups: &RfmGroups) -> Vec<RfmScore> {
         .collect()
 }
 
-/// A sort key: an integer, or a decimal when amounts do not all fit one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Key {
-    Int(i128),
-    Exact(Decimal),
-}
-
-/// An amount as an integer of 10^-8 units (exact for money), which sorts
-/// a million of them far faster than comparing decimals; none when it does
-/// not fit (then every amount is compared as a decimal, so keys of one
-/// run are always of one kind).
-fn money_key(amount: Decimal) -> Option<Key> {
+/// An amount as a 64-bit integer of 10^-8 units (exact for money); none
+/// when it does not fit.
+fn money_key(amount: Decimal) -> Option<i64> {
     let scale = amount.scale();
     if scale > 8 {
         return None;
@@ -177,17 +165,27 @@ fn money_key(amount: Decimal) -> Option<Key> {
     amount
         .mantissa()
         .checked_mul(10i128.pow(8 - scale))
-        .map(Key::Int)
+        .and_then(|k| i64::try_from(k).ok())
 }
 
-/// The quintile score of each key (keys sort worst first; all of one
-/// kind).
-fn quintiles(keys: Vec<Key>) -> Vec<u8> {
+/// The quintile score of each key (keys sort worst first), in the order
+/// given.
+fn quintiles<K: Ord + Copy>(keys: impl ExactSizeIterator<Item = K>) -> Vec<u8> {
     let n = keys.len();
     // Sorting (key, position) pairs keeps the sort in contiguous memory
     // (sorting positions by a looked-up key misses the cache on every
-    // comparison).
-    let mut order: Vec<(Key, usize)> = keys.into_iter().zip(0..).collect();
+    // comparison); positions are 32-bit while the base allows it, which
+    // keeps a pair of 64-bit keys in 16 bytes.
+    match u32::try_from(n) {
+        Ok(_) => scores(keys.zip(0u32..).collect(), n),
+        Err(_) => scores(keys.zip(0usize..).collect(), n),
+    }
+}
+
+fn scores<K: Ord + Copy, P: Ord + Copy + TryInto<usize>>(
+    mut order: Vec<(K, P)>,
+    n: usize,
+) -> Vec<u8> {
     order.sort_unstable();
     let mut scores = vec![0u8; n];
     let mut tie_start = 0;
@@ -196,7 +194,9 @@ fn quintiles(keys: Vec<Key>) -> Vec<u8> {
             tie_start = pos;
         }
         let score = (5 * (tie_start + 1)).div_ceil(n);
-        scores[order[pos].1] = u8::try_from(score.clamp(1, 5)).unwrap_or(5);
+        if let Ok(at) = order[pos].1.try_into() {
+            scores[at] = u8::try_from(score.clamp(1, 5)).unwrap_or(5);
+        }
     }
     scores
 }
@@ -281,6 +281,18 @@ mod tests {
         base[1].monetary = Decimal::new(2, 10);
         let s = rfm_scores(&base, &RfmGroups::default());
         assert_eq!((s[0].m, s[1].m), (3, 5));
+    }
+
+    #[test]
+    fn amounts_beyond_64_bits_of_units_compare_as_decimals() {
+        // 10^12 and 2 * 10^12 need more than 64 bits at 10^-8 units.
+        let base = vec![
+            input("a", 1, 1, 2_000_000_000_000),
+            input("b", 1, 1, 1),
+            input("c", 1, 1, 1_000_000_000_000),
+        ];
+        let s = rfm_scores(&base, &RfmGroups::default());
+        assert_eq!((s[0].m, s[1].m, s[2].m), (5, 2, 4));
     }
 
     #[test]

@@ -142,6 +142,9 @@ impl<S: Store> Engine<S> {
             ..
         } in parsed.all()
         {
+            let Some(profile) = profile else {
+                continue;
+            };
             if profile.erased_at.is_some() || !admit(profile) {
                 continue;
             }

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::behaviour::BEHAVIOUR;
 use super::cart::{from_json, to_json};
+use super::parsed_customers::ParsedCustomers;
 use super::Engine;
 use crate::customer::{
     rfm_scores, BehaviourKind, BehaviourLog, Customer, CustomerMetrics, LoggedAction, RfmGroups,
@@ -282,58 +283,90 @@ impl<S: Store> Engine<S> {
     /// `groups`, and stores each customer's result in their metrics (the
     /// `rfm_group` segment field reads it). Returns the scores.
     ///
-    /// The metrics are saved in batches of 256, each atomically; if a
-    /// refresh changes one meanwhile the call fails with
-    /// `concurrent_modification` and may simply be run again.
+    /// Only results that changed are saved, in batches of 256, each
+    /// atomically; if a refresh changes one meanwhile the call fails with
+    /// `concurrent_modification` and may simply be run again. The metrics
+    /// are read from the engine's parsed copies, of which only those whose
+    /// document moved since the last evaluation are read again, so running
+    /// it often over a large base costs a walk of versions and a sort.
     ///
     /// # Errors
     ///
     /// Storage failures, `concurrent_modification`.
     pub fn compute_rfm(&self, currency: Currency, groups: &RfmGroups) -> Result<Vec<RfmScore>> {
         let now = self.clock.now();
-        let mut all: Vec<(String, CustomerMetrics, u64)> = Vec::new();
-        self.each_document(METRICS, |id, doc| {
-            all.push((id, from_json("customer metrics", doc.value)?, doc.version));
-            Ok(())
-        })?;
-        let inputs: Vec<RfmInput> = all
-            .iter()
-            .filter_map(|(id, m, _)| {
-                let last = m.last_order_at?;
+        // The metrics come from the engine's parsed copies, brought up to
+        // date first (see `parsed_customers.rs`): only what moved since
+        // the last evaluation is read and parsed.
+        let mut parsed = self
+            .parsed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        parsed.refresh(&self.store)?;
+        let mut scored = Vec::new();
+        let inputs: Vec<RfmInput> = parsed
+            .all()
+            .filter_map(|p| {
+                let last = p.metrics.last_order_at?;
+                scored.push(p.index);
                 Some(RfmInput {
-                    customer: id.clone(),
+                    customer: p.id.to_owned(),
                     recency_days: u64::try_from(now.0.saturating_sub(last.0) / 86_400_000)
                         .unwrap_or(0),
-                    frequency: m.orders,
-                    monetary: m.total_spent(currency).amount(),
+                    frequency: p.metrics.orders,
+                    monetary: p.metrics.total_spent(currency).amount(),
                 })
             })
             .collect();
         let scores = rfm_scores(&inputs, groups);
-        let by_id: BTreeMap<&str, &RfmScore> =
-            scores.iter().map(|s| (s.customer.as_str(), s)).collect();
-        let mut writes = Vec::new();
-        for (id, mut metrics, version) in all {
-            let rfm = by_id.get(id.as_str()).map(|s| (*s).clone());
-            if metrics.rfm == rfm {
+        // Each entry's new result: its score, or none without an order.
+        let mut results: Vec<Option<&RfmScore>> = vec![None; parsed.len()];
+        for (i, score) in scored.into_iter().zip(&scores) {
+            results[i] = Some(score);
+        }
+        let mut batch: Vec<(usize, CustomerMetrics)> = Vec::new();
+        for (i, result) in results.into_iter().enumerate() {
+            let entry = parsed.get(i);
+            if entry.metrics.rfm.as_ref() == result {
                 continue;
             }
-            metrics.rfm = rfm;
-            writes.push(DocumentWrite {
-                collection: METRICS.into(),
-                id,
-                expected: Some(version),
-                value: to_json(&metrics)?,
-            });
-            if writes.len() == 256 {
-                self.store
-                    .save_all(std::mem::take(&mut writes), Vec::new())?;
+            let mut metrics = entry.metrics.clone();
+            metrics.rfm = result.cloned();
+            batch.push((i, metrics));
+            if batch.len() == 256 {
+                self.save_rfm(&mut parsed, std::mem::take(&mut batch))?;
             }
         }
-        if !writes.is_empty() {
-            self.store.save_all(writes, Vec::new())?;
+        if !batch.is_empty() {
+            self.save_rfm(&mut parsed, batch)?;
         }
         Ok(scores)
+    }
+
+    /// Saves one batch of metrics with their new RFM result, atomically,
+    /// and keeps the saved copies and versions in `parsed`.
+    fn save_rfm(
+        &self,
+        parsed: &mut ParsedCustomers,
+        batch: Vec<(usize, CustomerMetrics)>,
+    ) -> Result<()> {
+        let writes = batch
+            .iter()
+            .map(|(i, metrics)| {
+                let entry = parsed.get(*i);
+                Ok(DocumentWrite {
+                    collection: METRICS.into(),
+                    id: entry.id.to_owned(),
+                    expected: entry.metrics_version,
+                    value: to_json(metrics)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let versions = self.store.save_all(writes, Vec::new())?;
+        for ((i, metrics), version) in batch.into_iter().zip(versions) {
+            parsed.saved_metrics(i, metrics, version);
+        }
+        Ok(())
     }
 
     /// The orders and open carts of customer `id` as last refreshed.

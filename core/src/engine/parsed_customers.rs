@@ -1,6 +1,6 @@
 //! Every customer's profile and metrics, parsed, kept by the engine between
-//! segment evaluations and brought up to date from the store's document
-//! versions.
+//! evaluations over the whole base (segments, RFM) and brought up to date
+//! from the store's document versions.
 //!
 //! An evaluation over the whole base must see every change, wherever it
 //! was made (another engine on the same database included), so it asks the
@@ -22,117 +22,223 @@ const PAGE: usize = 1024;
 /// Parsed profiles and metrics, sorted by customer id.
 #[derive(Debug, Default)]
 pub(super) struct ParsedCustomers {
-    entries: Vec<Parsed>,
+    entries: Vec<Entry>,
 }
 
-/// One customer as last read.
+/// One id, the versions its documents were parsed from, and the parsed
+/// documents. (Keeping ids in one string and versions in their own vector
+/// was measured slower: 44 ms instead of 34 ms per 100,000 customers.)
 #[derive(Debug)]
-pub(super) struct Parsed {
-    pub(super) id: Box<str>,
-    profile_version: u64,
-    metrics_version: Option<u64>,
-    pub(super) profile: Customer,
-    pub(super) metrics: CustomerMetrics,
+struct Entry {
+    id: Box<str>,
+    versions: Versions,
+    docs: Docs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Versions {
+    profile: Option<u64>,
+    metrics: Option<u64>,
+}
+
+#[derive(Debug)]
+struct Docs {
+    /// None: no profile stored (a customer id a host placed orders for
+    /// without creating a profile).
+    profile: Option<Customer>,
+    /// Empty metrics when none are stored.
+    metrics: CustomerMetrics,
+}
+
+/// One id with a profile or metrics, as last read.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Parsed<'a> {
+    /// Its position, for [`ParsedCustomers::saved_metrics`].
+    pub(super) index: usize,
+    pub(super) id: &'a str,
+    /// None: no profile stored.
+    pub(super) profile: Option<&'a Customer>,
+    pub(super) metrics: &'a CustomerMetrics,
+    /// The stored version of the metrics, if any.
+    pub(super) metrics_version: Option<u64>,
+}
+
+/// One entry read again, before it takes its place.
+struct Fresh {
+    id: Box<str>,
+    versions: Versions,
+    docs: Docs,
 }
 
 impl ParsedCustomers {
-    /// Every customer, in id order, as of the last [`ParsedCustomers::refresh`].
-    pub(super) fn all(&self) -> &[Parsed] {
-        &self.entries
+    /// The number of entries.
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Entry `i`.
+    pub(super) fn get(&self, i: usize) -> Parsed<'_> {
+        let entry = &self.entries[i];
+        Parsed {
+            index: i,
+            id: &entry.id,
+            profile: entry.docs.profile.as_ref(),
+            metrics: &entry.docs.metrics,
+            metrics_version: entry.versions.metrics,
+        }
+    }
+
+    /// Every id with a profile or metrics, in id order, as of the last
+    /// [`ParsedCustomers::refresh`].
+    pub(super) fn all(&self) -> impl Iterator<Item = Parsed<'_>> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Records that the metrics of entry `index` were saved (by the holder
+    /// of the lock on this cache) as `metrics` at `version`, so the next
+    /// refresh does not read them again.
+    pub(super) fn saved_metrics(&mut self, index: usize, metrics: CustomerMetrics, version: u64) {
+        if let Some(entry) = self.entries.get_mut(index) {
+            entry.docs.metrics = metrics;
+            entry.versions.metrics = Some(version);
+        }
+    }
+
+    /// Where `id` is among the entries, moving `cursor` forward past
+    /// smaller ids (ids arrive in increasing order).
+    fn at(&self, cursor: &mut usize, id: &str) -> Option<usize> {
+        while let Some(entry) = self.entries.get(*cursor) {
+            match (*entry.id).cmp(id) {
+                std::cmp::Ordering::Less => *cursor += 1,
+                std::cmp::Ordering::Equal => return Some(*cursor),
+                std::cmp::Ordering::Greater => return None,
+            }
+        }
+        None
     }
 
     /// Brings every entry up to date with `store`: walks the versions of
-    /// the profiles and the metrics, then reads and parses only the
-    /// customers whose profile or metrics moved (or who are new).
+    /// the profiles and the metrics, then reads and parses only the ids
+    /// whose profile or metrics moved, appeared or went away.
     ///
     /// # Errors
     ///
     /// Storage failures, `corrupt_data` for a document that does not parse.
     pub(super) fn refresh<S: Store>(&mut self, store: &S) -> Result<()> {
         let mut stale: Vec<Box<str>> = Vec::new();
-        let mut profile_seen = vec![false; self.entries.len()];
-        let mut metrics_seen = vec![false; self.entries.len()];
-        let entries = &self.entries;
-        // Profiles: a new id, or a version other than the one parsed.
-        walk(store, CUSTOMERS, |cursor, id, version| {
-            match at(entries, cursor, id) {
-                Some(i) => {
-                    profile_seen[i] = true;
-                    if entries[i].profile_version != version {
-                        stale.push(id.into());
+        let mut profile_seen = vec![false; self.len()];
+        let mut metrics_seen = vec![false; self.len()];
+        for (collection, seen) in [(CUSTOMERS, &mut profile_seen), (METRICS, &mut metrics_seen)] {
+            let profiles = collection == CUSTOMERS;
+            walk(store, collection, |cursor, id, version| {
+                match self.at(cursor, id) {
+                    Some(i) => {
+                        seen[i] = true;
+                        let held = if profiles {
+                            self.entries[i].versions.profile
+                        } else {
+                            self.entries[i].versions.metrics
+                        };
+                        if held != Some(version) {
+                            stale.push(id.into());
+                        }
                     }
+                    None => stale.push(id.into()),
                 }
-                None => stale.push(id.into()),
-            }
-        })?;
-        // Metrics: a version other than the one parsed. Metrics of a
-        // customer not parsed yet come with that customer.
-        walk(store, METRICS, |cursor, id, version| {
-            if let Some(i) = at(entries, cursor, id) {
-                metrics_seen[i] = true;
-                if entries[i].metrics_version != Some(version) {
-                    stale.push(id.into());
-                }
-            }
-        })?;
-        for (i, entry) in entries.iter().enumerate() {
-            if entry.metrics_version.is_some() && !metrics_seen[i] {
+            })?;
+        }
+        // Documents held but no longer stored.
+        for (i, entry) in self.entries.iter().enumerate() {
+            let held = entry.versions;
+            if (held.profile.is_some() && !profile_seen[i])
+                || (held.metrics.is_some() && !metrics_seen[i])
+            {
                 stale.push(entry.id.clone());
             }
         }
-        if stale.is_empty() && profile_seen.iter().all(|seen| *seen) {
+        if stale.is_empty() {
             return Ok(());
         }
         stale.sort_unstable();
         stale.dedup();
-        // Customers no longer stored leave (there is no delete today, but a
-        // copy must never outlive its document).
-        let mut seen = profile_seen.into_iter();
-        self.entries.retain(|_| seen.next().unwrap_or(false));
-        let mut new = Vec::new();
-        for id in &stale {
-            let place = self.entries.binary_search_by(|e| (*e.id).cmp(id));
-            let Some(profile) = store.load(CUSTOMERS, id)? else {
-                if let Ok(i) = place {
-                    self.entries.remove(i);
+        let mut cursor = 0;
+        let mut changed = Vec::new();
+        let mut reshaped = false;
+        for id in stale {
+            let place = self.at(&mut cursor, &id);
+            let fresh = read(store, id)?;
+            match (place, fresh) {
+                (Some(i), Some(fresh)) => {
+                    self.entries[i].versions = fresh.versions;
+                    self.entries[i].docs = fresh.docs;
                 }
-                continue;
-            };
-            let metrics = store.load(METRICS, id)?;
-            let parsed = Parsed {
-                id: id.clone(),
-                profile_version: profile.version,
-                metrics_version: metrics.as_ref().map(|m| m.version),
-                profile: from_json("customer", profile.value)?,
-                metrics: match metrics {
-                    Some(m) => from_json("customer metrics", m.value)?,
-                    None => CustomerMetrics::default(),
-                },
-            };
-            match place {
-                Ok(i) => self.entries[i] = parsed,
-                Err(_) => new.push(parsed),
+                (None, None) => {}
+                (_, fresh) => {
+                    // A new id, or one whose documents are all gone.
+                    reshaped = true;
+                    changed.push((place, fresh));
+                }
             }
         }
-        // New customers are merged in (both runs sorted by id).
-        if !new.is_empty() {
-            self.entries = merge(std::mem::take(&mut self.entries), new);
+        if reshaped {
+            self.reshape(changed);
         }
         Ok(())
     }
+
+    /// Rebuilds the entries with `changes` applied: (position, none) drops
+    /// an entry, (none, entry) adds one. Changes come in id order.
+    fn reshape(&mut self, changes: Vec<(Option<usize>, Option<Fresh>)>) {
+        let old = std::mem::take(&mut self.entries);
+        let mut out = Vec::with_capacity(old.len() + changes.len());
+        let mut changes = changes.into_iter().peekable();
+        let fresh = |f: Fresh| Entry {
+            id: f.id,
+            versions: f.versions,
+            docs: f.docs,
+        };
+        for (i, entry) in old.into_iter().enumerate() {
+            // Additions that sort before this id come first.
+            while let Some((None, Some(f))) = changes
+                .next_if(|(at, f)| at.is_none() && f.as_ref().is_some_and(|f| f.id < entry.id))
+            {
+                out.push(fresh(f));
+            }
+            if changes.next_if(|(at, _)| *at == Some(i)).is_some() {
+                continue; // dropped
+            }
+            out.push(entry);
+        }
+        out.extend(changes.filter_map(|(_, f)| f.map(fresh)));
+        self.entries = out;
+    }
 }
 
-/// Where `id` is among `entries`, moving `cursor` forward past smaller ids
-/// (ids arrive in increasing order).
-fn at(entries: &[Parsed], cursor: &mut usize, id: &str) -> Option<usize> {
-    while let Some(entry) = entries.get(*cursor) {
-        match (*entry.id).cmp(id) {
-            std::cmp::Ordering::Less => *cursor += 1,
-            std::cmp::Ordering::Equal => return Some(*cursor),
-            std::cmp::Ordering::Greater => return None,
-        }
+/// Reads and parses the profile and metrics of `id`; none when neither is
+/// stored.
+fn read<S: Store>(store: &S, id: Box<str>) -> Result<Option<Fresh>> {
+    let profile = store.load(CUSTOMERS, &id)?;
+    let metrics = store.load(METRICS, &id)?;
+    if profile.is_none() && metrics.is_none() {
+        return Ok(None);
     }
-    None
+    Ok(Some(Fresh {
+        versions: Versions {
+            profile: profile.as_ref().map(|p| p.version),
+            metrics: metrics.as_ref().map(|m| m.version),
+        },
+        docs: Docs {
+            profile: match profile {
+                Some(p) => Some(from_json("customer", p.value)?),
+                None => None,
+            },
+            metrics: match metrics {
+                Some(m) => from_json("customer metrics", m.value)?,
+                None => CustomerMetrics::default(),
+            },
+        },
+        id,
+    }))
 }
 
 /// Visits the id and version of every document of `collection`, in id
@@ -159,16 +265,64 @@ fn walk<S: Store>(
     }
 }
 
-/// Two id-sorted runs of entries merged into one.
-fn merge(kept: Vec<Parsed>, fresh: Vec<Parsed>) -> Vec<Parsed> {
-    let mut out = Vec::with_capacity(kept.len() + fresh.len());
-    let mut fresh = fresh.into_iter().peekable();
-    for entry in kept {
-        while let Some(next) = fresh.next_if(|f| f.id < entry.id) {
-            out.push(next);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs() -> Docs {
+        Docs {
+            profile: None,
+            metrics: CustomerMetrics::default(),
         }
-        out.push(entry);
     }
-    out.extend(fresh);
-    out
+
+    fn fresh(id: &str, version: u64) -> Option<Fresh> {
+        Some(Fresh {
+            id: id.into(),
+            versions: Versions {
+                profile: None,
+                metrics: Some(version),
+            },
+            docs: docs(),
+        })
+    }
+
+    #[test]
+    fn reshaping_adds_and_drops_in_id_order() {
+        let mut parsed = ParsedCustomers::default();
+        for id in ["b", "d", "f"] {
+            let held = Versions {
+                profile: None,
+                metrics: Some(1),
+            };
+            parsed.entries.push(Entry {
+                id: id.into(),
+                versions: held,
+                docs: docs(),
+            });
+        }
+        // Add a (before all), drop d, add e (between), add g (after all).
+        parsed.reshape(vec![
+            (None, fresh("a", 7)),
+            (Some(1), None),
+            (None, fresh("e", 8)),
+            (None, fresh("g", 9)),
+        ]);
+        let got: Vec<(&str, Option<u64>)> =
+            parsed.all().map(|p| (p.id, p.metrics_version)).collect();
+        assert_eq!(
+            got,
+            [
+                ("a", Some(7)),
+                ("b", Some(1)),
+                ("e", Some(8)),
+                ("f", Some(1)),
+                ("g", Some(9))
+            ]
+        );
+        let mut cursor = 0;
+        assert_eq!(parsed.at(&mut cursor, "e"), Some(2));
+        assert_eq!(parsed.at(&mut cursor, "ee"), None);
+        assert_eq!(parsed.at(&mut cursor, "f"), Some(3));
+    }
 }
