@@ -202,5 +202,70 @@ fn move_metrics(engine: &Engine<MemoryStore>, ids: &[String], round: u64) {
     }
 }
 
-criterion_group!(group, benches);
+/// One customer checked against 50 stored segments through
+/// `Engine::customer_segments` (what pricing does for a customer's cart):
+/// the profile and metrics read from the store, the rules' versions
+/// checked, the rules evaluated.
+fn one_customer(c: &mut Criterion) {
+    let engine = Engine::new(
+        MemoryStore::new(),
+        Arc::new(ManualClock::new(Timestamp(0))),
+        Arc::new(SequentialIds::default()),
+    );
+    let (ada, _) = engine
+        .create_customer(|c| {
+            c.tags.push("t7".into());
+            Ok(())
+        })
+        .expect("customer");
+    let mut m = CustomerMetrics::default();
+    for k in 0..3 {
+        m.record_order(
+            Money::from_minor_units(12_000, Currency::EUR),
+            1,
+            Timestamp(-k * 40 * DAY),
+        )
+        .expect("record");
+    }
+    engine
+        .store()
+        .save(
+            "customer_metrics",
+            &ada.id,
+            None,
+            serde_json::to_value(&m).expect("json"),
+            Vec::new(),
+        )
+        .expect("metrics");
+    // The 50 rules of the pure bench in `benches/crm.rs`.
+    for i in 0..50 {
+        engine
+            .put_segment(
+                &format!("s{i:02}"),
+                &format!(
+                    r#"(total_spent >= {} and order_count > {}) or tag in ("vip", "t{i}") or not days_since_last_order <= {}"#,
+                    i * 20,
+                    i % 7,
+                    30 + i
+                ),
+            )
+            .expect("segment");
+    }
+    let members = engine
+        .customer_segments(&ada.id, Currency::EUR)
+        .expect("segments");
+    assert!(!members.is_empty() && members.len() < 50);
+    c.bench_function("crm engine/one customer in 50 segments", |b| {
+        b.iter(|| {
+            black_box(
+                engine
+                    .customer_segments(&ada.id, Currency::EUR)
+                    .expect("segments")
+                    .len(),
+            )
+        })
+    });
+}
+
+criterion_group!(group, one_customer, benches);
 criterion_main!(group);

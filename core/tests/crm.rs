@@ -934,3 +934,40 @@ fn segment_members_follow_changes_across_pages_of_the_base() {
     // Nothing moved: the same answer from the kept copies.
     assert_eq!(members(&engine), want);
 }
+
+#[test]
+fn customer_segments_follow_rules_saved_after_the_last_check() {
+    let Shop { engine, .. } = shop();
+    let (ada, _) = engine
+        .create_customer(|c| {
+            c.tags.push("vip".into());
+            Ok(())
+        })
+        .unwrap();
+    let of = |id: &str| engine.customer_segments(id, Currency::EUR).unwrap();
+    engine.put_segment("vips", r#"tag = "vip""#).unwrap();
+    assert_eq!(of(&ada.id), ["vips"]);
+    // A rule replaced under its id, and a new segment sorting first.
+    engine.put_segment("vips", r#"tag = "gold""#).unwrap();
+    engine
+        .put_segment("a_everyone", "order_count >= 0")
+        .unwrap();
+    assert_eq!(of(&ada.id), ["a_everyone"]);
+    // A rule written to the store by someone else (another engine on the
+    // same database): seen at once.
+    let store = engine.store();
+    let version = kassa::store::DocumentStore::load(store, "segments", "vips")
+        .unwrap()
+        .unwrap()
+        .version;
+    kassa::store::DocumentStore::save(
+        store,
+        "segments",
+        "vips",
+        Some(version),
+        serde_json::json!({ "rule": r#"tag = "vip""# }),
+        Vec::new(),
+    )
+    .unwrap();
+    assert_eq!(of(&ada.id), ["a_everyone", "vips"]);
+}

@@ -115,7 +115,7 @@ impl<S: Store> Engine<S> {
     fn segment(&self, id: &str) -> Result<Segment> {
         let doc = self
             .store
-            .load("segments", id)?
+            .load(super::segment_rules::SEGMENTS, id)?
             .ok_or_else(|| Error::UnknownSegment { id: shown(id) })?;
         Segment::parse(doc.value["rule"].as_str().unwrap_or_default())
     }

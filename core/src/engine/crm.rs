@@ -18,6 +18,7 @@ use serde_json::json;
 use super::behaviour::BEHAVIOUR;
 use super::cart::{from_json, to_json};
 use super::parsed_customers::ParsedCustomers;
+use super::segment_rules::SEGMENTS;
 use super::Engine;
 use crate::customer::{
     rfm_scores, BehaviourKind, BehaviourLog, Customer, CustomerMetrics, LoggedAction, RfmGroups,
@@ -74,7 +75,6 @@ impl CustomerIndex {
 /// first.
 pub(super) type PricingAudience = (Vec<String>, Vec<String>, bool);
 const PROJECTIONS: &str = "projections";
-const SEGMENTS: &str = "segments";
 
 impl<S: Store> Engine<S> {
     /// The outbox cursor up to which metrics are counted.
@@ -482,13 +482,11 @@ impl<S: Store> Engine<S> {
     /// Storage failures; `invalid_segment_rule` for a stored rule this
     /// build cannot read.
     pub fn segments(&self) -> Result<Vec<(String, Segment)>> {
-        let mut out = Vec::new();
-        self.each_document(SEGMENTS, |id, doc| {
-            let rule = doc.value["rule"].as_str().unwrap_or_default().to_owned();
-            out.push((id, Segment::parse(&rule)?));
-            Ok(())
-        })?;
-        Ok(out)
+        Ok(self
+            .segment_rules()?
+            .iter()
+            .map(|s| (s.id.clone(), s.rule.clone()))
+            .collect())
     }
 
     /// The ids of the stored segments customer `id` is in, with money
@@ -504,7 +502,7 @@ impl<S: Store> Engine<S> {
     }
 
     fn segments_of(&self, profile: &Customer, currency: Currency) -> Result<Vec<String>> {
-        let segments = self.segments()?;
+        let segments = self.segment_rules()?;
         if segments.is_empty() {
             return Ok(Vec::new());
         }
@@ -513,16 +511,16 @@ impl<S: Store> Engine<S> {
         let stage = metrics.stage(&self.crm_settings()?.lifecycle(), now);
         let facts = metrics.facts(profile, currency, now, stage);
         // The log is read only when some rule counts behaviour.
-        let log = if segments.iter().any(|(_, s)| s.uses_behaviour()) {
+        let log = if segments.iter().any(|s| s.rule.uses_behaviour()) {
             self.behaviour_log(&profile.id)?
         } else {
             BehaviourLog::default()
         };
         let behaviour = log.at(now);
         Ok(segments
-            .into_iter()
-            .filter(|(_, s)| s.matches(&facts, &behaviour))
-            .map(|(id, _)| id)
+            .iter()
+            .filter(|s| s.rule.matches(&facts, &behaviour))
+            .map(|s| s.id.clone())
             .collect())
     }
 

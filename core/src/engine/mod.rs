@@ -21,6 +21,7 @@ mod privacy;
 mod recommendations;
 mod refund;
 mod returns;
+mod segment_rules;
 mod wishlists;
 
 use std::sync::Arc;
@@ -60,6 +61,8 @@ pub struct Engine<S> {
     /// Parsed profiles and metrics by customer, with the document versions
     /// they were parsed from (see `parsed_customers.rs`).
     parsed: std::sync::Mutex<parsed_customers::ParsedCustomers>,
+    /// The stored segment rules as last parsed (see `segment_rules.rs`).
+    segment_rules: std::sync::Mutex<segment_rules::SegmentRules>,
 }
 
 impl<S: Store> Engine<S> {
@@ -71,6 +74,7 @@ impl<S: Store> Engine<S> {
             ids,
             recommender: std::sync::RwLock::default(),
             parsed: std::sync::Mutex::default(),
+            segment_rules: std::sync::Mutex::default(),
         }
     }
 

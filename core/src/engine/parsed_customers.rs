@@ -242,8 +242,8 @@ fn read<S: Store>(store: &S, id: Box<str>) -> Result<Option<Fresh>> {
 }
 
 /// Visits the id and version of every document of `collection`, in id
-/// order, with a cursor into the parsed entries that the visitor moves.
-fn walk<S: Store>(
+/// order, with a cursor (for the visitor's own use) that it may move.
+pub(super) fn walk<S: Store>(
     store: &S,
     collection: &str,
     mut visit: impl FnMut(&mut usize, &str, u64),
