@@ -38,6 +38,35 @@ impl Recommender {
     }
 }
 
+/// What a rebuild reads of a stored order (the rest of the document is
+/// skipped, not parsed into an [`Order`]).
+#[derive(serde::Deserialize)]
+struct Bought {
+    placed_at: crate::pricing::Timestamp,
+    lines: Vec<BoughtLine>,
+}
+
+#[derive(serde::Deserialize)]
+struct BoughtLine {
+    sku: String,
+    qty: u64,
+}
+
+/// The products of an order's lines (product, units), each once with its
+/// units added up, in order of first appearance; lines whose SKU has no
+/// product are left out.
+fn fold_products<'a>(lines: impl Iterator<Item = (Option<&'a str>, u64)>) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = Vec::new();
+    for (product, qty) in lines {
+        let Some(product) = product else { continue };
+        match out.iter_mut().find(|(p, _)| p == product) {
+            Some((_, units)) => *units += qty,
+            None => out.push((product.to_owned(), qty)),
+        }
+    }
+    out
+}
+
 impl<S: Store> Engine<S> {
     fn models(&self) -> RwLockReadGuard<'_, Recommender> {
         self.recommender.read().unwrap_or_else(|p| p.into_inner())
@@ -57,9 +86,27 @@ impl<S: Store> Engine<S> {
     pub fn rebuild_recommendations(&self) -> Result<usize> {
         let mut fresh = Recommender::default();
         let mut orders = 0;
+        // Each SKU's product, looked up once per rebuild (an order's own
+        // lookup reads whole products).
+        let mut product_of: FxHashMap<String, Option<String>> = FxHashMap::default();
         self.each_document("orders", |_, doc| {
-            let order: Order = from_json("order", doc.value)?;
-            let products = self.order_products(&order)?;
+            let order: Bought = from_json("order", doc.value)?;
+            let missing: Vec<&str> = order
+                .lines
+                .iter()
+                .map(|l| l.sku.as_str())
+                .filter(|sku| !product_of.contains_key(*sku))
+                .collect();
+            if !missing.is_empty() {
+                let found = self.store.products_by_skus(&missing)?;
+                for (sku, found) in missing.iter().zip(found) {
+                    product_of.insert((*sku).to_owned(), found.map(|(p, _)| p.id.clone()));
+                }
+            }
+            let products = fold_products(order.lines.iter().map(|l| {
+                let product = product_of.get(&l.sku).and_then(Option::as_deref);
+                (product, l.qty)
+            }));
             fresh.add_order(&products, BehaviourLog::day(order.placed_at));
             orders += 1;
             Ok(())
@@ -115,15 +162,10 @@ impl<S: Store> Engine<S> {
     /// An order's products with their units (lines of one product added).
     fn order_products(&self, order: &Order) -> Result<Vec<(String, u64)>> {
         let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
-        let mut out: Vec<(String, u64)> = Vec::new();
-        for (line, found) in order.lines.iter().zip(self.store.products_by_skus(&skus)?) {
-            let Some((product, _)) = found else { continue };
-            match out.iter_mut().find(|(p, _)| *p == product.id) {
-                Some((_, units)) => *units += line.qty,
-                None => out.push((product.id.clone(), line.qty)),
-            }
-        }
-        Ok(out)
+        let found = self.store.products_by_skus(&skus)?;
+        Ok(fold_products(order.lines.iter().zip(&found).map(
+            |(line, found)| (found.as_ref().map(|(p, _)| p.id.as_str()), line.qty),
+        )))
     }
 
     /// Products often bought together with `product`.
