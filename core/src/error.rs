@@ -357,6 +357,35 @@ pub enum Error {
         id: String,
     },
 
+    /// A quote id that does not exist.
+    #[error("unknown quote {id:?}")]
+    UnknownQuote {
+        /// The id (cut to [`SHOWN_VALUE_MAX`] characters).
+        id: String,
+    },
+
+    /// A quote used after its expiry (accepted, or a cart priced at it).
+    #[error("quote {quote:?} expired at {expired_at} ms")]
+    QuoteExpired {
+        /// The quote id (cut to [`SHOWN_VALUE_MAX`] characters).
+        quote: String,
+        /// When it expired (milliseconds since the Unix epoch).
+        expired_at: i64,
+    },
+
+    /// A change to a quote that its state does not allow (revising an
+    /// accepted quote, accepting a superseded revision, a quoted cart
+    /// whose lines no longer match the quote).
+    #[error("quote {quote:?}: cannot {action}: {reason}")]
+    QuoteRefused {
+        /// The quote id (cut to [`SHOWN_VALUE_MAX`] characters).
+        quote: String,
+        /// The change (`revise`, `accept`, `withdraw`, `price`).
+        action: &'static str,
+        /// Why.
+        reason: String,
+    },
+
     /// A change to a placed order that its state does not allow (shipping
     /// more than was ordered, cancelling after shipping, returning what
     /// never shipped).
@@ -516,7 +545,8 @@ impl Error {
             | Error::UnknownCustomer { .. }
             | Error::UnknownSegment { .. }
             | Error::UnknownOrder { .. }
-            | Error::UnknownReturn { .. } => ErrorKind::NotFound,
+            | Error::UnknownReturn { .. }
+            | Error::UnknownQuote { .. } => ErrorKind::NotFound,
             Error::InvalidState { .. }
             | Error::CaptureExceedsAuthorized { .. }
             | Error::RefundExceedsCaptured { .. }
@@ -531,7 +561,9 @@ impl Error {
             | Error::InvalidTransition { .. }
             | Error::CheckoutInProgress { .. }
             | Error::RefundInProgress { .. }
-            | Error::OrderChangeRefused { .. } => ErrorKind::Conflict,
+            | Error::OrderChangeRefused { .. }
+            | Error::QuoteExpired { .. }
+            | Error::QuoteRefused { .. } => ErrorKind::Conflict,
             Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
             Error::Storage { .. } | Error::SchemaTooNew { .. } => ErrorKind::Storage,
             Error::UnknownCurrency { .. }
@@ -608,6 +640,9 @@ impl Error {
             Error::UnknownSegment { .. } => "unknown_segment",
             Error::UnknownOrder { .. } => "unknown_order",
             Error::UnknownReturn { .. } => "unknown_return",
+            Error::UnknownQuote { .. } => "unknown_quote",
+            Error::QuoteExpired { .. } => "quote_expired",
+            Error::QuoteRefused { .. } => "quote_refused",
             Error::OrderChangeRefused { .. } => "order_change_refused",
             Error::CheckoutInProgress { .. } => "checkout_in_progress",
             Error::RefundInProgress { .. } => "refund_in_progress",
@@ -664,6 +699,9 @@ impl Error {
         "unknown_segment",
         "unknown_order",
         "unknown_return",
+        "unknown_quote",
+        "quote_expired",
+        "quote_refused",
         "order_change_refused",
         "checkout_in_progress",
         "refund_in_progress",
@@ -849,6 +887,16 @@ mod tests {
             Error::UnknownSegment { id: s() },
             Error::UnknownOrder { id: s() },
             Error::UnknownReturn { id: s() },
+            Error::UnknownQuote { id: s() },
+            Error::QuoteExpired {
+                quote: s(),
+                expired_at: 1,
+            },
+            Error::QuoteRefused {
+                quote: s(),
+                action: "accept",
+                reason: s(),
+            },
             Error::OrderChangeRefused {
                 order: s(),
                 action: "cancel",

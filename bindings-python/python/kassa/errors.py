@@ -310,6 +310,24 @@ class UnknownReturnError(NotFoundError):
     code = "unknown_return"
 
 
+class UnknownQuoteError(NotFoundError):
+    """No quote with this id."""
+
+    code = "unknown_quote"
+
+
+class QuoteExpiredError(ConflictError):
+    """A quote used after its expiry."""
+
+    code = "quote_expired"
+
+
+class QuoteRefusedError(ConflictError):
+    """A change the quote's state does not allow (revising an accepted quote, a superseded revision)."""
+
+    code = "quote_refused"
+
+
 class OrderChangeRefusedError(ConflictError):
     """A change the order's state does not allow (shipping more than ordered, cancelling after shipping)."""
 
@@ -394,6 +412,9 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         UnknownSegmentError,
         UnknownOrderError,
         UnknownReturnError,
+        UnknownQuoteError,
+        QuoteExpiredError,
+        QuoteRefusedError,
         OrderChangeRefusedError,
         CheckoutInProgressError,
         RefundInProgressError,
@@ -458,6 +479,9 @@ __all__ = [
     "UnknownSegmentError",
     "UnknownOrderError",
     "UnknownReturnError",
+    "UnknownQuoteError",
+    "QuoteExpiredError",
+    "QuoteRefusedError",
     "OrderChangeRefusedError",
     "CheckoutInProgressError",
     "RefundInProgressError",

@@ -126,6 +126,10 @@ pub struct Cart {
     /// Where the checkout stands.
     #[serde(default)]
     pub checkout: CheckoutState,
+    /// The accepted quote this cart was made from: it is priced at the
+    /// quoted prices, and only while its lines are the quote's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed (for abandonment).
@@ -175,6 +179,7 @@ impl Cart {
             shipping_method: None,
             notes: String::new(),
             checkout: CheckoutState::Cart,
+            quote: None,
             created_at: now,
             updated_at: now,
         }

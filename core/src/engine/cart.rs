@@ -15,7 +15,7 @@ use crate::pricing::{
 };
 use crate::store::{EventKind, NewEvent, Store};
 
-const CARTS: &str = "carts";
+pub(super) const CARTS: &str = "carts";
 const SETTINGS: &str = "settings";
 const PRICING: &str = "pricing";
 
@@ -260,6 +260,12 @@ impl<S: Store> Engine<S> {
         cart: &Cart,
         settings: &PricingSettings,
     ) -> Result<PriceBreakdown> {
+        // A cart made from a quote is priced at the quoted unit prices, with
+        // no promotion on top, while the quote holds.
+        let quote = match &cart.quote {
+            Some(id) => Some(self.quote_for_pricing(cart, id)?),
+            None => None,
+        };
         let mut book = PriceBook::new();
         let categories = self.store.categories()?;
         let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
@@ -272,7 +278,10 @@ impl<S: Store> Engine<S> {
                 continue;
             };
             let mut entry = ProductPrice::new(line.sku.clone(), crate::Money::zero(cart.currency));
-            entry.prices = variant.prices.clone();
+            entry.prices = match quote.as_ref().and_then(|q| q.accepted_line(&line.sku)) {
+                Some(quoted) => vec![quoted.unit_price],
+                None => variant.prices.clone(),
+            };
             entry.tags = product.tags.clone();
             entry.categories = with_ancestors(&product, &categories);
             entry.tax_category = product.tax_category.clone();
@@ -315,7 +324,11 @@ impl<S: Store> Engine<S> {
         pricing::price(&PricingInput {
             prices: &book,
             cart: &priced,
-            promotions: &settings.promotions,
+            promotions: if quote.is_some() {
+                &[]
+            } else {
+                &settings.promotions
+            },
             tax: settings.tax.as_ref(),
             rounding_mode: settings.rounding_mode,
             context: &context,

@@ -382,7 +382,8 @@ impl<S: Store> Engine<S> {
     fn timeline_subject(&self, kind: &EventKind) -> Result<Option<String>> {
         Ok(match kind {
             EventKind::BehaviourRecorded { customer, .. }
-            | EventKind::StoreCreditChanged { customer, .. } => Some(customer.clone()),
+            | EventKind::StoreCreditChanged { customer, .. }
+            | EventKind::QuoteChanged { customer, .. } => Some(customer.clone()),
             EventKind::CartCreated { customer, .. }
             | EventKind::CartAbandoned { customer, .. }
             | EventKind::ReturnChanged { customer, .. } => customer.clone(),

@@ -18,6 +18,7 @@ mod merge;
 mod orders;
 mod parsed_customers;
 mod privacy;
+mod quotes;
 mod recommendations;
 mod refund;
 mod returns;

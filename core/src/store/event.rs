@@ -201,6 +201,17 @@ pub enum EventKind {
         /// The order id.
         order: String,
     },
+    /// A quote was offered (revision 1), revised, accepted or withdrawn.
+    QuoteChanged {
+        /// The quote id.
+        quote: String,
+        /// The buyer.
+        customer: String,
+        /// Its status after the change.
+        status: crate::cart::QuoteStatus,
+        /// The current revision.
+        revision: u32,
+    },
     /// A return moved to `status` (requested, approved, rejected,
     /// received, refunded).
     ReturnChanged {
