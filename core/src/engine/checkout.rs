@@ -35,7 +35,10 @@ use crate::error::{shown, Error, Result};
 use crate::inventory::Reservation;
 use crate::money::Money;
 use crate::order::{CommittedStock, Order, OrderPayment};
-use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, PaymentLedger, PaymentOp};
+use crate::payment::{
+    GatewayOutcome, GatewayRequest, PaymentGateway, PaymentLedger, PaymentOp, PaymentTerms, Plan,
+    Schedule,
+};
 use crate::pricing::{NotAppliedReason, Timestamp};
 use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
 
@@ -56,6 +59,15 @@ pub struct CheckoutOptions {
     pub in_progress_lease_ms: i64,
     /// Retries of a provider call that timed out (same key each time).
     pub gateway_retries: u32,
+    /// Capture the payment when the order is placed (the default). Off,
+    /// the order is placed with the payment authorized and the money is
+    /// taken later (`Engine::record_payment`): bank transfer, cash on
+    /// delivery, on account.
+    pub capture_now: bool,
+    /// For an order paid later: when the money is due (terms from the
+    /// order's placement, and how it is split). The order keeps the
+    /// schedule, and each recorded payment pays its parts in due order.
+    pub terms: Option<(crate::payment::PaymentTerms, crate::payment::Plan)>,
 }
 
 impl Default for CheckoutOptions {
@@ -65,6 +77,8 @@ impl Default for CheckoutOptions {
             reservation_ttl_ms: 15 * 60_000,
             in_progress_lease_ms: 60_000,
             gateway_retries: 3,
+            capture_now: true,
+            terms: None,
         }
     }
 }
@@ -399,6 +413,7 @@ impl<S: Store> Engine<S> {
                 &held,
                 &reference,
                 amount,
+                options.terms,
             ) {
                 Ok(order) => {
                     placed = Some(order);
@@ -436,6 +451,9 @@ impl<S: Store> Engine<S> {
             void();
             return Err(Error::CheckoutInProgress { key: shown(key) });
         };
+        if !options.capture_now {
+            return Ok(order);
+        }
         let capture = GatewayRequest::Capture {
             reference: reference.clone(),
             amount,
@@ -452,6 +470,9 @@ impl<S: Store> Engine<S> {
                 is_final: true,
             };
             order.payment.ledger.apply(capture, Some("capture"))?;
+            if let Some(schedule) = &mut order.payment.schedule {
+                schedule.pay(amount)?;
+            }
             order.status = order.derive_status();
             let event = self.event(EventKind::PaymentCaptured {
                 order: order.id.clone(),
@@ -480,6 +501,7 @@ impl<S: Store> Engine<S> {
         held: &CommittedStock,
         reference: &str,
         amount: Money,
+        terms: Option<(PaymentTerms, Plan)>,
     ) -> Result<Order> {
         let now = self.clock.now();
         let (_, coupons) = self.coupon_state(settings)?;
@@ -502,6 +524,10 @@ impl<S: Store> Engine<S> {
             OrderPayment {
                 reference: reference.to_owned(),
                 ledger: PaymentLedger::authorize(amount)?,
+                schedule: match terms {
+                    Some((terms, plan)) => Some(Schedule::new(amount, now, terms, plan)?),
+                    None => None,
+                },
             },
             now,
         );

@@ -14,6 +14,7 @@ mod crm_settings;
 mod customer;
 mod customer_view;
 mod inventory;
+mod manual_payments;
 mod merge;
 mod orders;
 mod parsed_customers;

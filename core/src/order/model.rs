@@ -96,6 +96,11 @@ pub struct OrderPayment {
     pub reference: String,
     /// Authorized, captured, refunded, status, and the keys seen.
     pub ledger: PaymentLedger,
+    /// When the money is due, for an order paid later under payment terms
+    /// (on account): the parts, each paid in due order as money is
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<crate::payment::Schedule>,
 }
 
 /// A placed order.

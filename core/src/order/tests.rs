@@ -49,6 +49,7 @@ fn order(lines: Vec<OrderLine>) -> Order {
         payment: OrderPayment {
             reference: "ref".into(),
             ledger: PaymentLedger::authorize(total).unwrap(),
+            schedule: None,
         },
         status: OrderStatus::Placed,
         placed_at: Timestamp(0),

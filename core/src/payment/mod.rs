@@ -7,10 +7,12 @@
 
 mod gateway;
 mod ledger;
+mod manual;
 mod terms;
 
 pub use gateway::{GatewayOutcome, GatewayRequest, PaymentGateway, Script, TestGateway};
 pub use ledger::{
     parse_payment_amount, PaymentLedger, PaymentOp, PaymentState, PaymentStatus, Replay,
 };
+pub use manual::{ManualGateway, ManualMethod};
 pub use terms::{Part, PartStatus, PaymentTerms, Plan, Schedule, MAX_INSTALLMENTS};

@@ -1,0 +1,103 @@
+//! Money recorded for orders paid later (bank transfer, cash on delivery,
+//! on account): each payment is captured on the order's ledger, pays the
+//! order's schedule in due order, and is audited, under the order's
+//! payment lock and an idempotency key of the caller.
+
+use super::cart::to_json;
+use super::checkout::ORDERS;
+use super::{CheckoutOptions, Engine};
+use crate::error::Result;
+use crate::money::Money;
+use crate::order::{AuditEntry, Order};
+use crate::payment::{PaymentGateway, PaymentOp, Replay};
+use crate::pricing::Timestamp;
+use crate::store::{EventKind, Store};
+
+impl<S: Store> Engine<S> {
+    /// Records `amount` received for order `order_id` (placed with
+    /// [`CheckoutOptions::capture_now`] off): captured on the ledger
+    /// through `gateway` (for a manual method, a
+    /// [`crate::payment::ManualGateway`]), the last capture final once the
+    /// whole authorized amount is in. With a schedule, the payment settles
+    /// its parts oldest first. The same `idempotency_key` records once.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_order`; `capture_exceeds_authorized` for more than is
+    /// owed; `invalid_state` once the ledger is captured in full, voided or
+    /// refunded; `currency_mismatch`; `refund_in_progress` while another
+    /// payment change of the order runs; `payment_failed`; nothing is
+    /// recorded on error.
+    ///
+    /// # Examples
+    ///
+    /// See `core/tests/orders_on_account.rs`.
+    pub fn record_payment(
+        &self,
+        order_id: &str,
+        amount: Money,
+        idempotency_key: &str,
+        actor: &str,
+        gateway: &dyn PaymentGateway,
+        options: &CheckoutOptions,
+    ) -> Result<Order> {
+        crate::catalog::limits::text("payment", "idempotency_key", idempotency_key, 128)?;
+        crate::catalog::limits::text("order", "actor", actor, 128)?;
+        self.with_payment_lock(order_id, options, || {
+            let (mut order, version) = self.order(order_id)?;
+            let state = order.payment.ledger.state();
+            let is_final = state.captured.checked_add(amount)? == state.authorized;
+            let provider_key = format!("payment:{order_id}:{idempotency_key}");
+            let op = PaymentOp::Capture { amount, is_final };
+            let replay = self.pay(
+                &mut order,
+                op,
+                idempotency_key,
+                &provider_key,
+                gateway,
+                options,
+            )?;
+            if replay == Replay::Replayed {
+                return Ok(order);
+            }
+            // The ledger took it, so the schedule owes at least as much
+            // (both start from the order total).
+            if let Some(schedule) = &mut order.payment.schedule {
+                schedule.pay(amount)?;
+            }
+            order.status = order.derive_status();
+            order.record(AuditEntry::new(
+                self.clock.now(),
+                actor,
+                "payment recorded",
+                format!("{amount} under key {idempotency_key}"),
+            ));
+            let event = self.event(EventKind::PaymentCaptured {
+                order: order.id.clone(),
+                amount,
+            });
+            self.store.save(
+                ORDERS,
+                order_id,
+                Some(version),
+                to_json(&order)?,
+                vec![event],
+            )?;
+            Ok(order)
+        })
+    }
+}
+
+impl Order {
+    /// Whether a part of the order's payment schedule is past due and not
+    /// fully paid at `now` (never for an order without a schedule, or a
+    /// cancelled one).
+    pub fn payment_overdue(&self, now: Timestamp) -> bool {
+        self.cancellation.is_none()
+            && self
+                .payment
+                .schedule
+                .as_ref()
+                .is_some_and(|s| s.is_overdue(now))
+    }
+}
