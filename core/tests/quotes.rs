@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use kassa::cart::{Address, QuoteStatus};
 use kassa::catalog::SortedMap;
+use kassa::customer::{CompanyRole, Membership};
 use kassa::engine::{CheckoutOptions, Engine, ManualClock, SequentialIds};
 use kassa::money::Rate;
 use kassa::payment::TestGateway;
@@ -45,7 +46,16 @@ fn shop() -> Shop {
         },
     ));
     engine.set_pricing(&settings, Some(version)).unwrap();
-    let (cart, v) = engine.create_cart(Currency::EUR, Some("buyer")).unwrap();
+    let (buyer, _) = engine
+        .create_customer(|c| {
+            c.company = Some(Membership {
+                company: "acme".into(),
+                role: CompanyRole::Buyer,
+            });
+            Ok(())
+        })
+        .unwrap();
+    let (cart, v) = engine.create_cart(Currency::EUR, Some(&buyer.id)).unwrap();
     engine
         .add_to_cart(&cart.id, v, "TEE", 50, SortedMap::new())
         .unwrap();
@@ -113,7 +123,8 @@ fn a_negotiated_quote_is_revised_accepted_and_checked_out_at_its_prices() {
     // Accepted: a new cart of the buyer, priced at 16.00 with no
     // promotion on top.
     let (quoted, cv) = engine.accept_quote(&quote.id, v2, 2).unwrap();
-    assert_eq!(quoted.customer.as_deref(), Some("buyer"));
+    assert_eq!(quoted.customer.as_deref(), Some(quote.customer.as_str()));
+    assert_eq!(quote.company.as_deref(), Some("acme"));
     assert_eq!(quoted.quote.as_deref(), Some(quote.id.as_str()));
     let priced = engine.price_cart(&quoted.id).unwrap();
     assert_eq!(
@@ -146,6 +157,9 @@ fn a_negotiated_quote_is_revised_accepted_and_checked_out_at_its_prices() {
         )
         .unwrap();
     assert_eq!(order.grand_total, eur(128_000));
+    // The order remembers its quote and the company it was bought for.
+    assert_eq!(order.quote.as_deref(), Some(quote.id.as_str()));
+    assert_eq!(order.company.as_deref(), Some("acme"));
     // Every change was announced.
     let changes: Vec<(u32, QuoteStatus)> = engine
         .events_since(0, 1_000)

@@ -515,7 +515,7 @@ impl<S: Store> Engine<S> {
                 writes.push(DocumentWrite::new(COUPONS, &id, *version, json(&usage)?));
             }
         }
-        let order = Order::place(
+        let mut order = Order::place(
             done,
             priced,
             number,
@@ -531,6 +531,13 @@ impl<S: Store> Engine<S> {
             },
             now,
         );
+        if let Some(customer) = &done.customer {
+            order.company = match self.customer(customer) {
+                Ok((profile, _)) => profile.company.map(|m| m.company),
+                Err(Error::UnknownCustomer { .. }) => None,
+                Err(e) => return Err(e),
+            };
+        }
         let record = KeyRecord {
             cart: done.id.clone(),
             at: now,

@@ -158,6 +158,13 @@ pub struct Order {
     /// Who changed what, and when, after placement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<AuditEntry>,
+    /// The company the customer bought for (their company membership when
+    /// the order was placed), for B2B.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    /// The quote the order was placed from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
 }
 
 impl Order {
@@ -219,6 +226,8 @@ impl Order {
             completed_at: None,
             returns: Vec::new(),
             history: Vec::new(),
+            company: None,
+            quote: cart.quote.clone(),
         }
     }
 }

@@ -59,6 +59,8 @@ fn order(lines: Vec<OrderLine>) -> Order {
         completed_at: None,
         returns: Vec::new(),
         history: Vec::new(),
+        company: None,
+        quote: None,
     }
 }
 
