@@ -357,6 +357,16 @@ pub enum Error {
         id: String,
     },
 
+    /// A shipping method the cart cannot use: not one of the shop's, or
+    /// not shipping to the cart's address.
+    #[error("shipping method {method:?} cannot be used: {reason}")]
+    ShippingUnavailable {
+        /// The method id (cut to [`SHOWN_VALUE_MAX`] characters).
+        method: String,
+        /// Why (the shop's methods, or the country).
+        reason: String,
+    },
+
     /// A quote id that does not exist.
     #[error("unknown quote {id:?}")]
     UnknownQuote {
@@ -563,7 +573,8 @@ impl Error {
             | Error::RefundInProgress { .. }
             | Error::OrderChangeRefused { .. }
             | Error::QuoteExpired { .. }
-            | Error::QuoteRefused { .. } => ErrorKind::Conflict,
+            | Error::QuoteRefused { .. }
+            | Error::ShippingUnavailable { .. } => ErrorKind::Conflict,
             Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
             Error::Storage { .. } | Error::SchemaTooNew { .. } => ErrorKind::Storage,
             Error::UnknownCurrency { .. }
@@ -641,6 +652,7 @@ impl Error {
             Error::UnknownOrder { .. } => "unknown_order",
             Error::UnknownReturn { .. } => "unknown_return",
             Error::UnknownQuote { .. } => "unknown_quote",
+            Error::ShippingUnavailable { .. } => "shipping_unavailable",
             Error::QuoteExpired { .. } => "quote_expired",
             Error::QuoteRefused { .. } => "quote_refused",
             Error::OrderChangeRefused { .. } => "order_change_refused",
@@ -700,6 +712,7 @@ impl Error {
         "unknown_order",
         "unknown_return",
         "unknown_quote",
+        "shipping_unavailable",
         "quote_expired",
         "quote_refused",
         "order_change_refused",
@@ -888,6 +901,10 @@ mod tests {
             Error::UnknownOrder { id: s() },
             Error::UnknownReturn { id: s() },
             Error::UnknownQuote { id: s() },
+            Error::ShippingUnavailable {
+                method: s(),
+                reason: s(),
+            },
             Error::QuoteExpired {
                 quote: s(),
                 expired_at: 1,

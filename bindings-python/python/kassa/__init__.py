@@ -66,6 +66,7 @@ from .errors import (
     UnknownOrderError,
     UnknownReturnError,
     UnknownQuoteError,
+    ShippingUnavailableError,
     QuoteExpiredError,
     QuoteRefusedError,
     OrderChangeRefusedError,

@@ -316,6 +316,12 @@ class UnknownQuoteError(NotFoundError):
     code = "unknown_quote"
 
 
+class ShippingUnavailableError(ConflictError):
+    """A shipping method the cart cannot use (not the shop's, or not to its address)."""
+
+    code = "shipping_unavailable"
+
+
 class QuoteExpiredError(ConflictError):
     """A quote used after its expiry."""
 
@@ -413,6 +419,7 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         UnknownOrderError,
         UnknownReturnError,
         UnknownQuoteError,
+        ShippingUnavailableError,
         QuoteExpiredError,
         QuoteRefusedError,
         OrderChangeRefusedError,
@@ -480,6 +487,7 @@ __all__ = [
     "UnknownOrderError",
     "UnknownReturnError",
     "UnknownQuoteError",
+    "ShippingUnavailableError",
     "QuoteExpiredError",
     "QuoteRefusedError",
     "OrderChangeRefusedError",

@@ -317,10 +317,7 @@ impl<S: Store> Engine<S> {
                 region: (!a.region.is_empty()).then(|| a.region.clone()),
             }),
         };
-        let shipping = cart
-            .shipping_method
-            .as_deref()
-            .and_then(|m| settings.shipping_methods.iter().find(|s| &*s.id == m));
+        let shipping = super::shipping::shipping_for(cart, settings)?;
         pricing::price(&PricingInput {
             prices: &book,
             cart: &priced,

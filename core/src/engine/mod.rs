@@ -24,6 +24,7 @@ mod recommendations;
 mod refund;
 mod returns;
 mod segment_rules;
+mod shipping;
 mod wishlists;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub use crm::CustomerIndex;
 pub use crm_settings::CrmSettings;
 pub use customer_view::{CustomerView, VIEW_RECENT};
 pub use privacy::Erasure;
+pub use shipping::ShippingOption;
 pub use wishlists::{Skipped, MAX_LISTS};
 
 use crate::error::Result;

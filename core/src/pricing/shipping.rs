@@ -79,6 +79,9 @@ pub struct ShippingMethod {
     /// Its tax category (none: untaxed).
     #[serde(default)]
     pub tax_category: Option<String>,
+    /// The ISO country codes it ships to (upper case); empty: everywhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub countries: Vec<String>,
 }
 
 impl ShippingMethod {
@@ -89,7 +92,23 @@ impl ShippingMethod {
             rate,
             free_above: None,
             tax_category: None,
+            countries: Vec::new(),
         }
+    }
+
+    /// Ships only to these countries (ISO codes).
+    pub fn only_to<C: Into<String>>(mut self, countries: impl IntoIterator<Item = C>) -> Self {
+        self.countries = countries.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether it ships to `country` (an ISO code, any letter case).
+    pub fn ships_to(&self, country: &str) -> bool {
+        self.countries.is_empty()
+            || self
+                .countries
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(country))
     }
 
     /// Free from this merchandise subtotal on.
