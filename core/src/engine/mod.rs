@@ -13,6 +13,7 @@ mod crm;
 mod crm_settings;
 mod customer;
 mod customer_view;
+mod exchanges;
 mod inventory;
 mod manual_payments;
 mod merge;

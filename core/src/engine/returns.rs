@@ -296,7 +296,7 @@ impl<S: Store> Engine<S> {
         }
     }
 
-    fn return_event(&self, ret: &ReturnRequest) -> NewEvent {
+    pub(super) fn return_event(&self, ret: &ReturnRequest) -> NewEvent {
         self.event(EventKind::ReturnChanged {
             return_id: ret.id.clone(),
             order: ret.order.clone(),

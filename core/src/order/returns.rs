@@ -31,16 +31,20 @@ pub enum ReturnStatus {
     Received,
     /// Money given back (absorbing).
     Refunded,
+    /// Exchanged for other variants, shipped on a replacement order
+    /// (absorbing).
+    Exchanged,
 }
 
 impl ReturnStatus {
     /// Every status, in lifecycle order.
-    pub const ALL: [ReturnStatus; 5] = [
+    pub const ALL: [ReturnStatus; 6] = [
         ReturnStatus::Requested,
         ReturnStatus::Approved,
         ReturnStatus::Rejected,
         ReturnStatus::Received,
         ReturnStatus::Refunded,
+        ReturnStatus::Exchanged,
     ];
 
     /// The stable snake_case name.
@@ -51,6 +55,7 @@ impl ReturnStatus {
             ReturnStatus::Rejected => "rejected",
             ReturnStatus::Received => "received",
             ReturnStatus::Refunded => "refunded",
+            ReturnStatus::Exchanged => "exchanged",
         }
     }
 }
@@ -143,6 +148,9 @@ pub struct ReturnRequest {
     /// Set once refunded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund: Option<ReturnRefund>,
+    /// Set once exchanged: the replacement order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<String>,
     /// When it was asked for.
     pub requested_at: Timestamp,
     /// Who did what, when.
@@ -223,6 +231,7 @@ impl ReturnRequest {
             lines,
             status: ReturnStatus::Requested,
             refund: None,
+            exchange: None,
             requested_at: at,
             history: vec![AuditEntry::new(
                 at,
@@ -380,6 +389,39 @@ impl ReturnRequest {
             done[l.line] = after;
         }
         Ok(amounts)
+    }
+
+    /// Marks a received return exchanged: its units are replaced by order
+    /// `replacement` instead of being refunded.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_transition` unless received. Nothing changes.
+    pub fn mark_exchanged(
+        &mut self,
+        order: &mut Order,
+        replacement: &str,
+        at: Timestamp,
+        actor: &str,
+    ) -> Result<()> {
+        if self.status != ReturnStatus::Received {
+            return Err(not_now(self, "exchange"));
+        }
+        order.record(AuditEntry::new(
+            at,
+            actor,
+            "return_exchanged",
+            format!("{}: replaced by order {replacement}", self.id),
+        ));
+        self.exchange = Some(replacement.to_owned());
+        self.status = ReturnStatus::Exchanged;
+        self.history.push(AuditEntry::new(
+            at,
+            actor,
+            "exchanged",
+            format!("replaced by order {replacement}"),
+        ));
+        Ok(())
     }
 
     /// Marks a received return refunded by `method` for `amounts`

@@ -301,24 +301,34 @@ fn every_return_status_and_command_pair_is_a_transition_or_invalid_transition() 
         (Requested, "reject", Some(Rejected)),
         (Requested, "receive", None),
         (Requested, "refund", None),
+        (Requested, "exchange", None),
         (Approved, "approve", None),
         (Approved, "reject", Some(Rejected)),
         (Approved, "receive", Some(Received)),
         (Approved, "refund", None),
+        (Approved, "exchange", None),
         (Rejected, "approve", None),
         (Rejected, "reject", None),
         (Rejected, "receive", None),
         (Rejected, "refund", None),
+        (Rejected, "exchange", None),
         (Received, "approve", None),
         (Received, "reject", None),
         (Received, "receive", None),
         (Received, "refund", Some(Refunded)),
+        (Received, "exchange", Some(Exchanged)),
         (Refunded, "approve", None),
         (Refunded, "reject", None),
         (Refunded, "receive", None),
         (Refunded, "refund", None),
+        (Refunded, "exchange", None),
+        (Exchanged, "approve", None),
+        (Exchanged, "reject", None),
+        (Exchanged, "receive", None),
+        (Exchanged, "refund", None),
+        (Exchanged, "exchange", None),
     ];
-    assert_eq!(table.len(), ReturnStatus::ALL.len() * 4);
+    assert_eq!(table.len(), ReturnStatus::ALL.len() * 5);
     for &(status, command, expected) in table {
         let mut o = shipped_order();
         let mut r = ReturnRequest::open(&mut o, "r", &[item(0, 1)], Timestamp(2), "c1").unwrap();
@@ -328,6 +338,7 @@ fn every_return_status_and_command_pair_is_a_transition_or_invalid_transition() 
             "approve" => r.approve(Timestamp(3), "ann"),
             "reject" => r.reject(&mut o, "no", Timestamp(3), "ann"),
             "receive" => r.receive(&o, &[false], Timestamp(3), "ann").map(|_| ()),
+            "exchange" => r.mark_exchanged(&mut o, "ord_x", Timestamp(3), "ann"),
             _ => r
                 .mark_refunded(
                     &mut o,

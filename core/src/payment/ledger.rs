@@ -134,6 +134,22 @@ pub struct PaymentLedger {
 }
 
 impl PaymentLedger {
+    /// The ledger of an order with nothing to pay (an exchange's
+    /// replacement): nothing authorized or captured, and nothing can be.
+    pub fn nothing_due(currency: crate::money::Currency) -> Self {
+        let zero = Money::zero(currency);
+        PaymentLedger {
+            state: PaymentState {
+                authorized: zero,
+                capturable: zero,
+                captured: zero,
+                refunded: zero,
+                status: PaymentStatus::Captured,
+            },
+            keys: BTreeMap::new(),
+        }
+    }
+
     /// A payment authorized for `amount`.
     ///
     /// # Errors
