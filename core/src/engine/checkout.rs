@@ -355,12 +355,19 @@ impl<S: Store> Engine<S> {
         // One authorization per attempt: a losing attempt voids its own,
         // never the winner's.
         let auth_key = format!("auth:{cart_id}:{cart_version}:{key}:{key_version}");
-        let auth = self.call(
-            gateway,
-            &GatewayRequest::Authorize { amount },
-            &auth_key,
-            options.gateway_retries,
-        );
+        // Nothing to pay (a 100 % promotion): no provider is asked.
+        let auth = if amount.is_zero() {
+            GatewayOutcome::Approved {
+                reference: "nothing_due".into(),
+            }
+        } else {
+            self.call(
+                gateway,
+                &GatewayRequest::Authorize { amount },
+                &auth_key,
+                options.gateway_retries,
+            )
+        };
         let reference = match auth {
             GatewayOutcome::Approved { reference } => reference,
             GatewayOutcome::Declined { reason } | GatewayOutcome::Unknown { reason } => {
@@ -369,6 +376,9 @@ impl<S: Store> Engine<S> {
             }
         };
         let void = || {
+            if amount.is_zero() {
+                return;
+            }
             let request = GatewayRequest::Void {
                 reference: reference.clone(),
             };
@@ -451,7 +461,7 @@ impl<S: Store> Engine<S> {
             void();
             return Err(Error::CheckoutInProgress { key: shown(key) });
         };
-        if !options.capture_now {
+        if !options.capture_now || amount.is_zero() {
             return Ok(order);
         }
         let capture = GatewayRequest::Capture {
@@ -523,7 +533,11 @@ impl<S: Store> Engine<S> {
             held,
             OrderPayment {
                 reference: reference.to_owned(),
-                ledger: PaymentLedger::authorize(amount)?,
+                ledger: if amount.is_zero() {
+                    PaymentLedger::nothing_due(amount.currency())
+                } else {
+                    PaymentLedger::authorize(amount)?
+                },
                 schedule: match terms {
                     Some((terms, plan)) => Some(Schedule::new(amount, now, terms, plan)?),
                     None => None,
