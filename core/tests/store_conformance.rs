@@ -144,6 +144,10 @@ impl DocumentStore for RacyStore {
         self.inner.save_all(writes, events)
     }
 
+    fn delete(&self, collection: &str, id: &str, expected: u64) -> Result<()> {
+        self.inner.delete(collection, id, expected)
+    }
+
     fn scan(
         &self,
         collection: &str,

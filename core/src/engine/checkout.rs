@@ -42,7 +42,7 @@ use crate::payment::{
 use crate::pricing::{NotAppliedReason, Timestamp};
 use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
 
-const KEYS: &str = "idempotency";
+pub(super) const KEYS: &str = "idempotency";
 pub(super) const ORDERS: &str = "orders";
 const CARTS: &str = "carts";
 const COUPONS: &str = "coupons";
@@ -84,16 +84,16 @@ impl Default for CheckoutOptions {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct KeyRecord {
+pub(super) struct KeyRecord {
     cart: String,
-    at: Timestamp,
+    pub(super) at: Timestamp,
     #[serde(flatten)]
-    state: KeyState,
+    pub(super) state: KeyState,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
-enum KeyState {
+pub(super) enum KeyState {
     InProgress,
     Done { order: String },
     Failed { code: String },

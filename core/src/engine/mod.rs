@@ -14,6 +14,7 @@ mod crm_settings;
 mod customer;
 mod customer_view;
 mod exchanges;
+mod idempotency;
 mod inventory;
 mod manual_payments;
 mod merge;
@@ -36,6 +37,7 @@ pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemCloc
 pub use crm::CustomerIndex;
 pub use crm_settings::CrmSettings;
 pub use customer_view::{CustomerView, VIEW_RECENT};
+pub use idempotency::MIN_KEY_RETENTION_MS;
 pub use privacy::Erasure;
 pub use shipping::ShippingOption;
 pub use wishlists::{Skipped, MAX_LISTS};

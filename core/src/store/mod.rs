@@ -187,6 +187,17 @@ pub trait DocumentStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<(String, Versioned)>>;
 
+    /// Deletes document `id` of `collection` if its stored version is
+    /// `expected`: for housekeeping (idempotency keys past their
+    /// retention). A document saved again after a delete starts over at
+    /// version 1, so only delete what no writer still holds.
+    ///
+    /// # Errors
+    ///
+    /// `concurrent_modification` naming the current version (none: not
+    /// stored) when it is not `expected`; nothing is deleted.
+    fn delete(&self, collection: &str, id: &str, expected: u64) -> Result<()>;
+
     /// Calls `visit(id, version)` for up to `limit` documents of
     /// `collection` with ids after `after`, in id order, without reading
     /// their bodies: how a reader keeping parsed copies finds the documents

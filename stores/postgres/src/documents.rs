@@ -166,6 +166,28 @@ impl DocumentStore for PostgresStore {
         })
     }
 
+    fn delete(&self, collection: &str, id: &str, expected: u64) -> Result<()> {
+        self.db.write(|tx| {
+            let deleted = tx.execute(
+                "DELETE FROM documents WHERE collection = $1 AND id = $2 AND version = $3",
+                &[
+                    &collection.as_bytes(),
+                    &id.as_bytes(),
+                    &i64::try_from(expected).unwrap_or(i64::MAX),
+                ],
+            )?;
+            if deleted == 1 {
+                Ok(())
+            } else {
+                Err(Error::ConcurrentModification {
+                    entity: format!("{collection}/{}", shown(id)),
+                    expected: Some(expected),
+                    current: version_of(tx, collection, id)?,
+                })
+            }
+        })
+    }
+
     fn scan_versions(
         &self,
         collection: &str,

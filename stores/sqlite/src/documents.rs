@@ -203,6 +203,32 @@ impl DocumentStore for SqliteStore {
         })
     }
 
+    fn delete(&self, collection: &str, id: &str, expected: u64) -> Result<()> {
+        self.db.write(|tx| {
+            let deleted = tx
+                .prepare_cached(
+                    "DELETE FROM documents WHERE collection = ?1 AND id = ?2 AND version = ?3",
+                )
+                .map_err(sql)?
+                .execute(params![
+                    collection,
+                    id,
+                    i64::try_from(expected).unwrap_or(i64::MAX)
+                ])
+                .map_err(sql)?;
+            if deleted == 1 {
+                Ok(())
+            } else {
+                Err(stale(
+                    collection,
+                    id,
+                    Some(expected),
+                    version_of(tx, collection, id)?,
+                ))
+            }
+        })
+    }
+
     fn scan_versions(
         &self,
         collection: &str,

@@ -398,6 +398,22 @@ impl DocumentStore for MemoryStore {
             .collect())
     }
 
+    fn delete(&self, collection: &str, id: &str, expected: u64) -> Result<()> {
+        let mut state = self.lock();
+        let current = state.document(collection, id).map(|d| d.version);
+        if current != Some(expected) {
+            return Err(Error::ConcurrentModification {
+                entity: format!("{collection}/{}", shown(id)),
+                expected: Some(expected),
+                current,
+            });
+        }
+        if let Some(docs) = state.documents.get_mut(collection) {
+            docs.remove(id);
+        }
+        Ok(())
+    }
+
     fn scan_versions(
         &self,
         collection: &str,

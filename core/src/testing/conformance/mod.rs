@@ -79,6 +79,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     one_winner_per_reservation(make())?;
     versioned_saves_lose_no_update(make())?;
     documents_save_together(make())?;
+    documents_delete_at_their_version(make())?;
     numbers_are_never_handed_out_twice(make())?;
     customer_emails_stay_unique(make())?;
     reserve_all_adds_up_demand(make())?;
@@ -614,6 +615,54 @@ pub fn documents_save_together<S: Store>(store: S) -> Outcome {
     ensure(first == 2 && rest == 1 && walked == scanned, || {
         format!("scan_versions gave {walked:?} ({first} + {rest}), scan gave {scanned:?}")
     })
+}
+
+/// A delete takes the document at its version only; the document is gone
+/// from loads and scans, and may be created again.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn documents_delete_at_their_version<S: Store>(store: S) -> Outcome {
+    for id in ["a", "b"] {
+        run(
+            store.save("docs", id, None, json!({ "id": id }), Vec::new()),
+            "save",
+        )?;
+    }
+    run(
+        store.save("docs", "a", Some(1), json!({ "n": 2 }), Vec::new()),
+        "save a again",
+    )?;
+    for (expected, what) in [(1, "a stale version"), (3, "a future version")] {
+        let refused = store.delete("docs", "a", expected);
+        ensure(
+            refused.is_err_and(|e| e.code() == "concurrent_modification"),
+            || format!("deleting at {what} must be concurrent_modification"),
+        )?;
+    }
+    ensure(run(store.load("docs", "a"), "load")?.is_some(), || {
+        "a refused delete deleted".into()
+    })?;
+    run(store.delete("docs", "a", 2), "delete a")?;
+    ensure(run(store.load("docs", "a"), "load")?.is_none(), || {
+        "a deleted document still loads".into()
+    })?;
+    let ids: Vec<String> = run(store.scan("docs", None, 10), "scan")?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    ensure(ids == ["b"], || format!("scan after delete gave {ids:?}"))?;
+    let again = store.delete("docs", "a", 2);
+    ensure(
+        again.is_err_and(|e| e.code() == "concurrent_modification"),
+        || "deleting a missing document must be concurrent_modification".into(),
+    )?;
+    let version = run(
+        store.save("docs", "a", None, json!({}), Vec::new()),
+        "create a again",
+    )?;
+    ensure(version == 1, || format!("re-created at version {version}"))
 }
 
 fn scanned_versions<S: Store>(store: &S) -> std::result::Result<Vec<(String, u64)>, String> {
