@@ -3,12 +3,10 @@
 //! order's schedule in due order, and is audited, under the order's
 //! payment lock and an idempotency key of the caller.
 
-use super::cart::to_json;
-use super::checkout::ORDERS;
 use super::{CheckoutOptions, Engine};
 use crate::error::Result;
 use crate::money::Money;
-use crate::order::{AuditEntry, Order};
+use crate::order::Order;
 use crate::payment::{PaymentGateway, PaymentOp, Replay};
 use crate::pricing::Timestamp;
 use crate::store::{EventKind, Store};
@@ -65,25 +63,12 @@ impl<S: Store> Engine<S> {
             if let Some(schedule) = &mut order.payment.schedule {
                 schedule.pay(amount)?;
             }
-            order.status = order.derive_status();
-            order.record(AuditEntry::new(
-                self.clock.now(),
-                actor,
-                "payment recorded",
-                format!("{amount} under key {idempotency_key}"),
-            ));
-            let event = self.event(EventKind::PaymentCaptured {
+            let event = EventKind::PaymentCaptured {
                 order: order.id.clone(),
                 amount,
-            });
-            self.store.save(
-                ORDERS,
-                order_id,
-                Some(version),
-                to_json(&order)?,
-                vec![event],
-            )?;
-            Ok(order)
+            };
+            let what = format!("{amount} under key {idempotency_key}");
+            self.save_payment_change(order, version, actor, "payment recorded", what, event)
         })
     }
 }

@@ -164,19 +164,30 @@ impl<S: Store> Engine<S> {
         if self.pay(&mut order, op, key, &provider_key, gateway, options)? == Replay::Replayed {
             return Ok(order);
         }
-        order.record(AuditEntry::new(
-            self.clock.now(),
-            actor,
-            "refunded",
-            format!("{amount} under key {key}"),
-        ));
-        let event = self.event(EventKind::PaymentRefunded {
+        let event = EventKind::PaymentRefunded {
             order: order.id.clone(),
             amount,
-        });
+        };
+        let what = format!("{amount} under key {key}");
+        self.save_payment_change(order, version, actor, "refunded", what, event)
+    }
+
+    /// Audits a payment change of `order` (read at `version`) and saves it
+    /// with its event.
+    pub(super) fn save_payment_change(
+        &self,
+        mut order: Order,
+        version: u64,
+        actor: &str,
+        action: &str,
+        what: String,
+        event: EventKind,
+    ) -> Result<Order> {
+        order.record(AuditEntry::new(self.clock.now(), actor, action, what));
+        let event = self.event(event);
         self.store.save(
             ORDERS,
-            order_id,
+            &order.id,
             Some(version),
             to_json(&order)?,
             vec![event],
