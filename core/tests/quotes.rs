@@ -293,3 +293,29 @@ fn expired_withdrawn_and_bad_quotes_are_refused_with_nothing_written() {
     }
     assert_eq!(engine.quote("nope").unwrap_err().code(), "unknown_quote");
 }
+
+#[test]
+fn the_customer_view_shows_the_quotes_still_open() {
+    let Shop { engine, cart, .. } = shop();
+    let (quote, v) = engine
+        .create_quote(&cart, &[("TEE", eur(1_800))], Timestamp(200 * DAY), "rep")
+        .unwrap();
+    while engine.refresh_customer_metrics(1_000).unwrap() > 0 {}
+    let open = |engine: &Engine<MemoryStore>| -> Vec<String> {
+        engine
+            .customer_view(&quote.customer, Currency::EUR)
+            .unwrap()
+            .open_quotes
+            .into_iter()
+            .map(|q| q.id)
+            .collect()
+    };
+    assert_eq!(open(&engine), [quote.id.clone()]);
+    engine.withdraw_quote(&quote.id, v, "rep").unwrap();
+    while engine.refresh_customer_metrics(1_000).unwrap() > 0 {}
+    assert!(open(&engine).is_empty());
+    assert_eq!(
+        engine.customer_index(&quote.customer).unwrap().quotes,
+        [quote.id.clone()]
+    );
+}

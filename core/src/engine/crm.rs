@@ -50,9 +50,14 @@ pub struct CustomerIndex {
     /// [`CustomerIndex::MAX_TIMELINE`]): behaviour, carts, orders placed
     /// and cancelled, returns, store credit.
     pub timeline: Vec<Event>,
+    /// Quotes offered to the customer, oldest first (the last
+    /// [`CustomerIndex::MAX_QUOTES`]).
+    pub quotes: Vec<String>,
 }
 
 impl CustomerIndex {
+    /// Quotes one index keeps.
+    pub const MAX_QUOTES: usize = 100;
     /// Orders one index keeps.
     pub const MAX_ORDERS: usize = 10_000;
     /// Tickets one index keeps.
@@ -149,6 +154,17 @@ impl<S: Store> Engine<S> {
                     tickets.push(subject.clone());
                     let extra = tickets.len().saturating_sub(CustomerIndex::MAX_TICKETS);
                     tickets.drain(..extra);
+                    continue;
+                }
+                EventKind::QuoteChanged {
+                    quote, customer, ..
+                } => {
+                    let quotes = &mut self.index_entry(&mut indexes, customer)?.quotes;
+                    if !quotes.contains(quote) {
+                        quotes.push(quote.clone());
+                    }
+                    let extra = quotes.len().saturating_sub(CustomerIndex::MAX_QUOTES);
+                    quotes.drain(..extra);
                     continue;
                 }
                 EventKind::CartCreated {

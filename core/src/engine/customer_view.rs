@@ -49,6 +49,9 @@ pub struct CustomerView {
     /// The customer's latest events (behaviour, carts, orders, returns,
     /// store credit), newest first.
     pub recent_events: Vec<crate::store::Event>,
+    /// Quotes offered to them and still open (not accepted, withdrawn or
+    /// expired), newest first.
+    pub open_quotes: Vec<crate::cart::Quote>,
 }
 
 impl<S: Store> Engine<S> {
@@ -89,6 +92,13 @@ impl<S: Store> Engine<S> {
                 returns.push(self.return_request(ret)?.0);
             }
         }
+        let mut open_quotes = Vec::new();
+        for quote in index.quotes.iter().rev() {
+            let (q, _) = self.quote(quote)?;
+            if q.status_at(now) == crate::cart::QuoteStatus::Open {
+                open_quotes.push(q);
+            }
+        }
         let recent_events = index
             .timeline
             .iter()
@@ -119,6 +129,7 @@ impl<S: Store> Engine<S> {
             store_credit: self.store_credit(id)?,
             tickets,
             recent_events,
+            open_quotes,
         })
     }
 }
