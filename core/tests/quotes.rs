@@ -310,12 +310,12 @@ fn the_customer_view_shows_the_quotes_still_open() {
             .map(|q| q.id)
             .collect()
     };
-    assert_eq!(open(&engine), [quote.id.clone()]);
+    assert_eq!(open(&engine), [quote.id.as_str()]);
     engine.withdraw_quote(&quote.id, v, "rep").unwrap();
     while engine.refresh_customer_metrics(1_000).unwrap() > 0 {}
     assert!(open(&engine).is_empty());
     assert_eq!(
         engine.customer_index(&quote.customer).unwrap().quotes,
-        [quote.id.clone()]
+        [quote.id.as_str()]
     );
 }
