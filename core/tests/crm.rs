@@ -701,9 +701,18 @@ fn duplicate_profiles_are_found_and_merged() {
             &CheckoutOptions::default(),
         )
         .unwrap();
+    let (quote, _) = engine
+        .create_quote(&cart(&engine, &bob2), &[], Timestamp(2_000 * DAY), "rep")
+        .unwrap();
     while engine.refresh_customer_metrics(1_000).unwrap() > 0 {}
 
     let kept = engine.merge_customers(&bob1, &bob2, "support:joe").unwrap();
+    // The quote moved with the orders.
+    assert_eq!(engine.quote(&quote.id).unwrap().0.customer, bob1);
+    assert_eq!(
+        engine.customer_index(&bob1).unwrap().quotes,
+        std::slice::from_ref(&quote.id)
+    );
     assert_eq!(
         kept.email.as_ref().map(|e| e.as_str()),
         Some("bob@example.com")

@@ -44,7 +44,8 @@ impl<S: Store> Engine<S> {
     /// (ids `kept` lacks), tags, groups, attributes and notes join `kept`
     /// (with an audit note by `author`), so do the email and phone when
     /// `kept` has none, and the history (behaviour, metrics, orders,
-    /// carts, tickets). The orders of `absorbed` are re-pointed to `kept`.
+    /// carts, tickets, quotes). The orders and quotes of `absorbed` are
+    /// re-pointed to `kept`.
     /// `absorbed` keeps its id with `merged_into` set and nothing personal.
     ///
     /// # Errors
@@ -122,7 +123,8 @@ impl<S: Store> Engine<S> {
             Some(gone_version),
             to_json(&tombstone)?,
         ));
-        for order_id in &self.customer_index(absorbed)?.orders {
+        let their_index = self.customer_index(absorbed)?;
+        for order_id in &their_index.orders {
             let (mut order, version) = self.order(order_id)?;
             order.customer = Some(keep.id.clone());
             writes.push(DocumentWrite::new(
@@ -130,6 +132,17 @@ impl<S: Store> Engine<S> {
                 order_id,
                 Some(version),
                 to_json(&order)?,
+            ));
+        }
+        // Their quotes are offered to the kept profile from now on.
+        for quote_id in &their_index.quotes {
+            let (mut quote, version) = self.quote(quote_id)?;
+            quote.customer = keep.id.clone();
+            writes.push(DocumentWrite::new(
+                super::quotes::QUOTES,
+                quote_id,
+                Some(version),
+                to_json(&quote)?,
             ));
         }
         writes.extend(self.move_history(absorbed, kept)?);
@@ -221,6 +234,11 @@ impl<S: Store> Engine<S> {
                 }
             }
             index.tickets.extend(their_index.tickets.iter().cloned());
+            for quote in &their_index.quotes {
+                if !index.quotes.contains(quote) {
+                    index.quotes.push(quote.clone());
+                }
+            }
             index.extend_timeline(their_index.timeline.iter().cloned());
             writes.push(DocumentWrite::new(INDEX, into, v, to_json(&index)?));
             writes.push(DocumentWrite::new(
