@@ -113,11 +113,12 @@ impl<S: Store> Engine<S> {
     }
 
     fn segment(&self, id: &str) -> Result<Segment> {
-        let doc = self
-            .store
-            .load(super::segment_rules::SEGMENTS, id)?
-            .ok_or_else(|| Error::UnknownSegment { id: shown(id) })?;
-        Segment::parse(doc.value["rule"].as_str().unwrap_or_default())
+        let rules = self.segment_rules()?;
+        let found = rules.binary_search_by(|s| s.id.as_str().cmp(id));
+        match found.ok().and_then(|i| rules.get(i)) {
+            Some(stored) => Ok(stored.rule.clone()),
+            None => Err(Error::UnknownSegment { id: shown(id) }),
+        }
     }
 
     fn members(

@@ -33,11 +33,9 @@ use crate::checkout::{CheckoutCommand, CheckoutState};
 use crate::coupon::CouponUsage;
 use crate::error::{shown, Error, Result};
 use crate::inventory::Reservation;
-use crate::money::Money;
 use crate::order::{CommittedStock, Order, OrderPayment};
 use crate::payment::{
-    GatewayOutcome, GatewayRequest, PaymentGateway, PaymentLedger, PaymentOp, PaymentTerms, Plan,
-    Schedule,
+    GatewayOutcome, GatewayRequest, PaymentGateway, PaymentLedger, PaymentOp, Schedule,
 };
 use crate::pricing::{NotAppliedReason, Timestamp};
 use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
@@ -338,6 +336,23 @@ impl<S: Store> Engine<S> {
                 _ => {}
             }
         }
+        let amount = priced.grand_total;
+        // What the order will hold besides its lines, prepared once (a
+        // placement retried on a coupon race reuses it) and before any
+        // stock is held, so a failure here needs no undoing.
+        let ledger = if amount.is_zero() {
+            PaymentLedger::nothing_due(amount.currency())
+        } else {
+            PaymentLedger::authorize(amount)?
+        };
+        let schedule = match options.terms {
+            Some((terms, plan)) => Some(Schedule::new(amount, now, terms, plan)?),
+            None => None,
+        };
+        let company = match &cart.customer {
+            Some(customer) => self.company_of(customer)?,
+            None => None,
+        };
         let items: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
         let (reservations, parts) =
             self.reserve_lines(&options.location, &items, options.reservation_ttl_ms)?;
@@ -351,7 +366,6 @@ impl<S: Store> Engine<S> {
                 let _ = self.release(&r.id);
             }
         };
-        let amount = priced.grand_total;
         // One authorization per attempt: a losing attempt voids its own,
         // never the winner's.
         let auth_key = format!("auth:{cart_id}:{cart_version}:{key}:{key_version}");
@@ -374,6 +388,11 @@ impl<S: Store> Engine<S> {
                 release(&reservations);
                 return Err(Error::PaymentFailed { reason });
             }
+        };
+        let payment = OrderPayment {
+            reference: reference.clone(),
+            ledger,
+            schedule,
         };
         let void = || {
             if amount.is_zero() {
@@ -421,9 +440,8 @@ impl<S: Store> Engine<S> {
                 &settings,
                 &used,
                 &held,
-                &reference,
-                amount,
-                options.terms,
+                &payment,
+                company.as_deref(),
             ) {
                 Ok(order) => {
                     placed = Some(order);
@@ -509,9 +527,8 @@ impl<S: Store> Engine<S> {
         settings: &PricingSettings,
         used: &[String],
         held: &CommittedStock,
-        reference: &str,
-        amount: Money,
-        terms: Option<(PaymentTerms, Plan)>,
+        payment: &OrderPayment,
+        company: Option<&str>,
     ) -> Result<Order> {
         let now = self.clock.now();
         let (_, coupons) = self.coupon_state(settings)?;
@@ -531,27 +548,10 @@ impl<S: Store> Engine<S> {
             number,
             used.to_vec(),
             held,
-            OrderPayment {
-                reference: reference.to_owned(),
-                ledger: if amount.is_zero() {
-                    PaymentLedger::nothing_due(amount.currency())
-                } else {
-                    PaymentLedger::authorize(amount)?
-                },
-                schedule: match terms {
-                    Some((terms, plan)) => Some(Schedule::new(amount, now, terms, plan)?),
-                    None => None,
-                },
-            },
+            payment.clone(),
             now,
         );
-        if let Some(customer) = &done.customer {
-            order.company = match self.customer(customer) {
-                Ok((profile, _)) => profile.company.map(|m| m.company),
-                Err(Error::UnknownCustomer { .. }) => None,
-                Err(e) => return Err(e),
-            };
-        }
+        order.company = company.map(str::to_owned);
         let record = KeyRecord {
             cart: done.id.clone(),
             at: now,
@@ -577,7 +577,7 @@ impl<S: Store> Engine<S> {
                 order: order.id.clone(),
                 number,
                 cart: done.id.clone(),
-                total: amount,
+                total: order.grand_total,
             }),
             self.event(EventKind::CartUpdated {
                 cart: done.id.clone(),

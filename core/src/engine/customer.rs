@@ -128,6 +128,20 @@ impl<S: Store> Engine<S> {
         Ok((after, version + 1))
     }
 
+    /// The company customer `id` buys for (their membership), if any;
+    /// none for an id without a profile.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub(super) fn company_of(&self, id: &str) -> Result<Option<String>> {
+        match self.customer(id) {
+            Ok((profile, _)) => Ok(profile.company.map(|m| m.company)),
+            Err(Error::UnknownCustomer { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Who holds the email claim `key`, and the claim's version.
     pub(super) fn email_owner(&self, key: &str) -> Result<(Option<String>, Option<u64>)> {
         Ok(match self.store.load(EMAILS, key)? {

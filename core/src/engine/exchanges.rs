@@ -98,52 +98,49 @@ impl<S: Store> Engine<S> {
             .collect();
         let (reservations, parts) =
             self.reserve_lines(&order.location, &items, options.reservation_ttl_ms)?;
-        let release = || {
-            for r in &reservations {
-                let _ = self.release(&r.id);
-            }
-        };
-        let replacement = match self.replacement_order(&order, &ret, &items, parts, &reservations) {
-            Ok(r) => r,
-            Err(e) => {
-                release();
-                return Err(e);
-            }
-        };
-        let writes = match (|| {
-            Ok::<_, Error>(vec![
+        // Everything after the reservation undoes it on failure.
+        let placed = (|| {
+            let replacement = self.replacement_order(
+                &replacement_id,
+                &order,
+                &ret,
+                &items,
+                parts,
+                &reservations,
+            )?;
+            let writes = vec![
                 DocumentWrite::new(ORDERS, &replacement.id, None, to_json(&replacement)?),
                 DocumentWrite::new(ORDERS, &order.id, Some(order_version), to_json(&order)?),
                 DocumentWrite::new(RETURNS, &ret.id, Some(ret_version), to_json(&ret)?),
-            ])
-        })() {
-            Ok(w) => w,
+            ];
+            let events = vec![self.return_event(&ret)];
+            self.store
+                .place_order(writes, &replacement.reservations, events, &|r, after| {
+                    self.event(EventKind::StockCommitted {
+                        reservation: r.id.clone(),
+                        key: r.key.clone(),
+                        qty: r.qty,
+                        level: after.level,
+                    })
+                })?;
+            Ok(replacement)
+        })();
+        match placed {
+            Ok(replacement) => Ok((ret, replacement)),
             Err(e) => {
-                release();
-                return Err(e);
+                for r in &reservations {
+                    let _ = self.release(&r.id);
+                }
+                Err(e)
             }
-        };
-        let ids: Vec<String> = reservations.iter().map(|r| r.id.clone()).collect();
-        let events = vec![self.return_event(&ret)];
-        let placed = self.store.place_order(writes, &ids, events, &|r, after| {
-            self.event(EventKind::StockCommitted {
-                reservation: r.id.clone(),
-                key: r.key.clone(),
-                qty: r.qty,
-                level: after.level,
-            })
-        });
-        if let Err(e) = placed {
-            release();
-            return Err(e);
         }
-        Ok((ret, replacement))
     }
 
-    /// The replacement order of exchange `ret` of `order`: `items` at
+    /// The replacement order `id` of exchange `ret` of `order`: `items` at
     /// nothing to pay, numbered in the store's sequence.
     fn replacement_order(
         &self,
+        id: &str,
         order: &Order,
         ret: &ReturnRequest,
         items: &[(&str, u64)],
@@ -154,7 +151,7 @@ impl<S: Store> Engine<S> {
         let number = self.store.next_number(ORDERS)?;
         let now = self.clock.now();
         let mut replacement = order.clone();
-        replacement.id = format!("ord_exchange_{}", ret.id);
+        replacement.id = id.to_owned();
         replacement.number = number;
         replacement.cart = format!("exchange:{}", ret.id);
         replacement.lines = items

@@ -8,7 +8,6 @@ use crate::error::Result;
 use crate::money::Money;
 use crate::order::Order;
 use crate::payment::{PaymentGateway, PaymentOp, Replay};
-use crate::pricing::Timestamp;
 use crate::store::{EventKind, Store};
 
 impl<S: Store> Engine<S> {
@@ -70,19 +69,5 @@ impl<S: Store> Engine<S> {
             let what = format!("{amount} under key {idempotency_key}");
             self.save_payment_change(order, version, actor, "payment recorded", what, event)
         })
-    }
-}
-
-impl Order {
-    /// Whether a part of the order's payment schedule is past due and not
-    /// fully paid at `now` (never for an order without a schedule, or a
-    /// cancelled one).
-    pub fn payment_overdue(&self, now: Timestamp) -> bool {
-        self.cancellation.is_none()
-            && self
-                .payment
-                .schedule
-                .as_ref()
-                .is_some_and(|s| s.is_overdue(now))
     }
 }

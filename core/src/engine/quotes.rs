@@ -78,11 +78,7 @@ impl<S: Store> Engine<S> {
             by,
             self.clock.now(),
         )?;
-        quote.company = match self.customer(&quote.customer) {
-            Ok((profile, _)) => profile.company.map(|m| m.company),
-            Err(Error::UnknownCustomer { .. }) => None,
-            Err(e) => return Err(e),
-        };
+        quote.company = self.company_of(&quote.customer)?;
         let event = self.quote_event(&quote);
         let version = self
             .store

@@ -123,6 +123,18 @@ impl Order {
         }
     }
 
+    /// Whether a part of the order's payment schedule is past due and not
+    /// fully paid at `now` (never for an order without a schedule, or a
+    /// cancelled one).
+    pub fn payment_overdue(&self, now: Timestamp) -> bool {
+        self.cancellation.is_none()
+            && self
+                .payment
+                .schedule
+                .as_ref()
+                .is_some_and(|s| s.is_overdue(now))
+    }
+
     /// Records a change: the audit entry, and the status it leads to.
     pub(crate) fn record(&mut self, entry: AuditEntry) {
         self.history.push(entry);

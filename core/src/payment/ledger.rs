@@ -134,8 +134,9 @@ pub struct PaymentLedger {
 }
 
 impl PaymentLedger {
-    /// The ledger of an order with nothing to pay (an exchange's
-    /// replacement): nothing authorized or captured, and nothing can be.
+    /// The ledger of an order with nothing to pay (a fully discounted
+    /// cart, an exchange's replacement): nothing authorized or captured,
+    /// and nothing can be.
     pub fn nothing_due(currency: crate::money::Currency) -> Self {
         let zero = Money::zero(currency);
         PaymentLedger {

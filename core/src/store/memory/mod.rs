@@ -122,6 +122,24 @@ impl State {
         self.documents.get(collection)?.get(id)
     }
 
+    /// The documents of `collection` with ids after `after` (none: from
+    /// the start), in id order.
+    fn page<'s>(
+        &'s self,
+        collection: &str,
+        after: Option<&'s str>,
+    ) -> impl Iterator<Item = (&'s String, &'s Versioned)> + 's {
+        use std::ops::Bound;
+        let start = match after {
+            Some(id) => Bound::Excluded(id),
+            None => Bound::Unbounded,
+        };
+        self.documents
+            .get(collection)
+            .into_iter()
+            .flat_map(move |docs| docs.range::<str, _>((start, Bound::Unbounded)))
+    }
+
     fn write_all(&mut self, writes: Vec<DocumentWrite>, versions: &[u64]) {
         for (w, &version) in writes.into_iter().zip(versions) {
             let value = std::sync::Arc::new(w.value);
@@ -382,17 +400,9 @@ impl DocumentStore for MemoryStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, Versioned)>> {
-        use std::ops::Bound;
-        let state = self.lock();
-        let Some(docs) = state.documents.get(collection) else {
-            return Ok(Vec::new());
-        };
-        let start = match after {
-            Some(id) => Bound::Excluded(id),
-            None => Bound::Unbounded,
-        };
-        Ok(docs
-            .range::<str, _>((start, Bound::Unbounded))
+        Ok(self
+            .lock()
+            .page(collection, after)
             .take(limit)
             .map(|(id, doc)| (id.clone(), doc.clone()))
             .collect())
@@ -421,17 +431,9 @@ impl DocumentStore for MemoryStore {
         limit: usize,
         visit: &mut dyn FnMut(&str, u64),
     ) -> Result<usize> {
-        use std::ops::Bound;
         let state = self.lock();
-        let Some(docs) = state.documents.get(collection) else {
-            return Ok(0);
-        };
-        let start = match after {
-            Some(id) => Bound::Excluded(id),
-            None => Bound::Unbounded,
-        };
         let mut visited = 0;
-        for (id, doc) in docs.range::<str, _>((start, Bound::Unbounded)).take(limit) {
+        for (id, doc) in state.page(collection, after).take(limit) {
             visit(id, doc.version);
             visited += 1;
         }
