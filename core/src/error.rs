@@ -367,6 +367,24 @@ pub enum Error {
         reason: String,
     },
 
+    /// Split-tender parts that do not add up to what is due.
+    #[error("the tenders add up to {tendered}, not the total {total}")]
+    TenderMismatch {
+        /// What is due.
+        total: String,
+        /// What the tenders cover.
+        tendered: String,
+    },
+
+    /// More store credit asked for than the customer has.
+    #[error("store credit of {requested} asked for; the balance is {balance}")]
+    InsufficientStoreCredit {
+        /// The amount asked for.
+        requested: String,
+        /// The customer's balance.
+        balance: String,
+    },
+
     /// A quote id that does not exist.
     #[error("unknown quote {id:?}")]
     UnknownQuote {
@@ -574,7 +592,9 @@ impl Error {
             | Error::OrderChangeRefused { .. }
             | Error::QuoteExpired { .. }
             | Error::QuoteRefused { .. }
-            | Error::ShippingUnavailable { .. } => ErrorKind::Conflict,
+            | Error::ShippingUnavailable { .. }
+            | Error::TenderMismatch { .. }
+            | Error::InsufficientStoreCredit { .. } => ErrorKind::Conflict,
             Error::PaymentFailed { .. } => ErrorKind::PaymentFailed,
             Error::Storage { .. } | Error::SchemaTooNew { .. } => ErrorKind::Storage,
             Error::UnknownCurrency { .. }
@@ -653,6 +673,8 @@ impl Error {
             Error::UnknownReturn { .. } => "unknown_return",
             Error::UnknownQuote { .. } => "unknown_quote",
             Error::ShippingUnavailable { .. } => "shipping_unavailable",
+            Error::TenderMismatch { .. } => "tender_mismatch",
+            Error::InsufficientStoreCredit { .. } => "insufficient_store_credit",
             Error::QuoteExpired { .. } => "quote_expired",
             Error::QuoteRefused { .. } => "quote_refused",
             Error::OrderChangeRefused { .. } => "order_change_refused",
@@ -713,6 +735,8 @@ impl Error {
         "unknown_return",
         "unknown_quote",
         "shipping_unavailable",
+        "tender_mismatch",
+        "insufficient_store_credit",
         "quote_expired",
         "quote_refused",
         "order_change_refused",
@@ -904,6 +928,14 @@ mod tests {
             Error::ShippingUnavailable {
                 method: s(),
                 reason: s(),
+            },
+            Error::TenderMismatch {
+                total: s(),
+                tendered: s(),
+            },
+            Error::InsufficientStoreCredit {
+                requested: s(),
+                balance: s(),
             },
             Error::QuoteExpired {
                 quote: s(),

@@ -67,6 +67,8 @@ from .errors import (
     UnknownReturnError,
     UnknownQuoteError,
     ShippingUnavailableError,
+    TenderMismatchError,
+    InsufficientStoreCreditError,
     QuoteExpiredError,
     QuoteRefusedError,
     OrderChangeRefusedError,

@@ -322,6 +322,18 @@ class ShippingUnavailableError(ConflictError):
     code = "shipping_unavailable"
 
 
+class TenderMismatchError(ConflictError):
+    """Split-tender parts that do not add up to the order's total."""
+
+    code = "tender_mismatch"
+
+
+class InsufficientStoreCreditError(ConflictError):
+    """More store credit asked for than the customer has."""
+
+    code = "insufficient_store_credit"
+
+
 class QuoteExpiredError(ConflictError):
     """A quote used after its expiry."""
 
@@ -420,6 +432,8 @@ _BY_CODE: Dict[str, Type[KassaError]] = {
         UnknownReturnError,
         UnknownQuoteError,
         ShippingUnavailableError,
+        TenderMismatchError,
+        InsufficientStoreCreditError,
         QuoteExpiredError,
         QuoteRefusedError,
         OrderChangeRefusedError,
@@ -488,6 +502,8 @@ __all__ = [
     "UnknownReturnError",
     "UnknownQuoteError",
     "ShippingUnavailableError",
+    "TenderMismatchError",
+    "InsufficientStoreCreditError",
     "QuoteExpiredError",
     "QuoteRefusedError",
     "OrderChangeRefusedError",

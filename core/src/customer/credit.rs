@@ -52,6 +52,30 @@ impl StoreCredit {
             .unwrap_or(Money::zero(currency))
     }
 
+    /// Spends `amount` of the balance (a checkout paying with credit) for
+    /// `reason`.
+    ///
+    /// # Errors
+    ///
+    /// `insufficient_store_credit` beyond the balance; `invalid_amount`
+    /// unless positive.
+    pub fn spend(&mut self, amount: Money, reason: &str, at: Timestamp) -> Result<Money> {
+        let balance = self.balance(amount.currency());
+        if amount.minor_units() <= 0 {
+            return Err(crate::Error::InvalidAmount {
+                value: amount.to_string(),
+                reason: "store credit spent must be greater than zero",
+            });
+        }
+        if amount.minor_units() > balance.minor_units() {
+            return Err(crate::Error::InsufficientStoreCredit {
+                requested: amount.to_string(),
+                balance: balance.to_string(),
+            });
+        }
+        self.add(amount.checked_neg()?, reason, at)
+    }
+
     /// Adds `amount` (a refund as credit) for `reason`.
     ///
     /// # Errors

@@ -27,6 +27,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::cart::PricingSettings;
+use super::store_credit::CREDIT;
 use super::Engine;
 use crate::cart::Cart;
 use crate::checkout::{CheckoutCommand, CheckoutState};
@@ -34,9 +35,7 @@ use crate::coupon::CouponUsage;
 use crate::error::{shown, Error, Result};
 use crate::inventory::Reservation;
 use crate::order::{CommittedStock, Order, OrderPayment};
-use crate::payment::{
-    GatewayOutcome, GatewayRequest, PaymentGateway, PaymentLedger, PaymentOp, Schedule,
-};
+use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway};
 use crate::pricing::{NotAppliedReason, Timestamp};
 use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
 
@@ -66,6 +65,11 @@ pub struct CheckoutOptions {
     /// order's placement, and how it is split). The order keeps the
     /// schedule, and each recorded payment pays its parts in due order.
     pub terms: Option<(crate::payment::PaymentTerms, crate::payment::Plan)>,
+    /// How the shopper pays: several tenders split the total (store
+    /// credit, a gift card, then a card for the rest; see
+    /// [`crate::payment::split_tenders`]). Empty (the default): one
+    /// payment of the whole total through the gateway.
+    pub tenders: Vec<crate::payment::Tender>,
 }
 
 impl Default for CheckoutOptions {
@@ -77,6 +81,7 @@ impl Default for CheckoutOptions {
             gateway_retries: 3,
             capture_now: true,
             terms: None,
+            tenders: Vec::new(),
         }
     }
 }
@@ -340,15 +345,7 @@ impl<S: Store> Engine<S> {
         // What the order will hold besides its lines, prepared once (a
         // placement retried on a coupon race reuses it) and before any
         // stock is held, so a failure here needs no undoing.
-        let ledger = if amount.is_zero() {
-            PaymentLedger::nothing_due(amount.currency())
-        } else {
-            PaymentLedger::authorize(amount)?
-        };
-        let schedule = match options.terms {
-            Some((terms, plan)) => Some(Schedule::new(amount, now, terms, plan)?),
-            None => None,
-        };
+        let mut payments = self.prepare_payments(&cart, amount, options, now)?;
         let company = match &cart.customer {
             Some(customer) => self.company_of(customer)?,
             None => None,
@@ -366,44 +363,22 @@ impl<S: Store> Engine<S> {
                 let _ = self.release(&r.id);
             }
         };
-        // One authorization per attempt: a losing attempt voids its own,
-        // never the winner's.
-        let auth_key = format!("auth:{cart_id}:{cart_version}:{key}:{key_version}");
-        // Nothing to pay (a 100 % promotion): no provider is asked.
-        let auth = if amount.is_zero() {
-            GatewayOutcome::Approved {
-                reference: "nothing_due".into(),
-            }
-        } else {
-            self.call(
-                gateway,
-                &GatewayRequest::Authorize { amount },
-                &auth_key,
-                options.gateway_retries,
-            )
-        };
-        let reference = match auth {
-            GatewayOutcome::Approved { reference } => reference,
-            GatewayOutcome::Declined { reason } | GatewayOutcome::Unknown { reason } => {
-                release(&reservations);
-                return Err(Error::PaymentFailed { reason });
-            }
-        };
-        let payment = OrderPayment {
-            reference: reference.clone(),
-            ledger,
-            schedule,
-        };
-        let void = || {
-            if amount.is_zero() {
-                return;
-            }
-            let request = GatewayRequest::Void {
-                reference: reference.clone(),
-            };
-            let void_key = format!("void:{cart_id}:{cart_version}:{key}:{key_version}");
-            let _ = self.call(gateway, &request, &void_key, options.gateway_retries);
-        };
+        // One authorization per attempt and tender: a losing attempt voids
+        // its own, never the winner's. Nothing to pay (a 100 % promotion)
+        // asks no provider.
+        let attempt = format!("{cart_id}:{cart_version}:{key}:{key_version}");
+        let void_base = format!("void:{attempt}");
+        if let Err(e) = self.authorize_payments(
+            &mut payments,
+            &format!("auth:{attempt}"),
+            &void_base,
+            gateway,
+            options,
+        ) {
+            release(&reservations);
+            return Err(e);
+        }
+        let void = || self.void_payments(&payments, &void_base, gateway, options);
         let used: Vec<String> = priced
             .promotions_applied
             .iter()
@@ -423,10 +398,11 @@ impl<S: Store> Engine<S> {
         let mut placed = None;
         for attempt in 0..64u32 {
             if attempt > 0 {
-                // Another checkout took a coupon use first; a store that
-                // shares commits between writers shows it only once that
-                // commit lands, so wait a little longer after each
-                // conflict (20 us doubling, at most 5 ms).
+                // Another checkout took a coupon use (or spent store
+                // credit) first; a store that shares commits between
+                // writers shows it only once that commit lands, so wait a
+                // little longer after each conflict (20 us doubling, at
+                // most 5 ms).
                 let micros = 20u64 << attempt.min(8);
                 std::thread::sleep(std::time::Duration::from_micros(micros.min(5_000)));
             }
@@ -440,7 +416,7 @@ impl<S: Store> Engine<S> {
                 &settings,
                 &used,
                 &held,
-                &payment,
+                &payments,
                 company.as_deref(),
             ) {
                 Ok(order) => {
@@ -448,7 +424,7 @@ impl<S: Store> Engine<S> {
                     break;
                 }
                 Err(Error::ConcurrentModification { entity, .. })
-                    if entity.starts_with(COUPONS) =>
+                    if entity.starts_with(COUPONS) || entity.starts_with(CREDIT) =>
                 {
                     continue
                 }
@@ -482,35 +458,14 @@ impl<S: Store> Engine<S> {
         if !options.capture_now || amount.is_zero() {
             return Ok(order);
         }
-        let capture = GatewayRequest::Capture {
-            reference: reference.clone(),
-            amount,
-            is_final: true,
-        };
-        if let GatewayOutcome::Approved { .. } = self.call(
-            gateway,
-            &capture,
-            &format!("capture:{}", order.id),
-            options.gateway_retries,
-        ) {
-            let capture = PaymentOp::Capture {
-                amount,
-                is_final: true,
-            };
-            order.payment.ledger.apply(capture, Some("capture"))?;
-            if let Some(schedule) = &mut order.payment.schedule {
-                schedule.pay(amount)?;
-            }
+        let events = self.capture_payments(&mut order, gateway, options)?;
+        if !events.is_empty() {
             order.status = order.derive_status();
-            let event = self.event(EventKind::PaymentCaptured {
-                order: order.id.clone(),
-                amount,
-            });
             // The capture happened; if this save loses a race the order
             // document is re-read by whoever reads it next.
             let _ = self
                 .store
-                .save(ORDERS, &order.id, Some(1), json(&order)?, vec![event]);
+                .save(ORDERS, &order.id, Some(1), json(&order)?, events);
         }
         Ok(order)
     }
@@ -527,7 +482,7 @@ impl<S: Store> Engine<S> {
         settings: &PricingSettings,
         used: &[String],
         held: &CommittedStock,
-        payment: &OrderPayment,
+        payments: &[OrderPayment],
         company: Option<&str>,
     ) -> Result<Order> {
         let now = self.clock.now();
@@ -548,10 +503,15 @@ impl<S: Store> Engine<S> {
             number,
             used.to_vec(),
             held,
-            payment.clone(),
+            payments.first().cloned().ok_or(Error::InvalidState {
+                operation: "place",
+                status: "no payment",
+            })?,
             now,
         );
+        order.more_payments = payments.get(1..).unwrap_or_default().to_vec();
         order.company = company.map(str::to_owned);
+        let credit = self.spend_credit(&order)?;
         let record = KeyRecord {
             cart: done.id.clone(),
             at: now,
@@ -572,7 +532,7 @@ impl<S: Store> Engine<S> {
             Some(key_version),
             json(&record)?,
         ));
-        let events: Vec<NewEvent> = vec![
+        let mut events: Vec<NewEvent> = vec![
             self.event(EventKind::OrderPlaced {
                 order: order.id.clone(),
                 number,
@@ -585,6 +545,10 @@ impl<S: Store> Engine<S> {
                 checkout: done.checkout,
             }),
         ];
+        if let Some((write, event)) = credit {
+            writes.push(write);
+            events.push(event);
+        }
         self.store
             .place_order(writes, &held.reservations, events, &|r, after| {
                 self.event(EventKind::StockCommitted {

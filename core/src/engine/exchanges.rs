@@ -181,7 +181,9 @@ impl<S: Store> Engine<S> {
             reference: format!("exchange:{}", ret.id),
             ledger: PaymentLedger::nothing_due(order.currency),
             schedule: None,
+            method: Default::default(),
         };
+        replacement.more_payments = Vec::new();
         replacement.status = OrderStatus::Placed;
         replacement.placed_at = now;
         replacement.fulfilments = Vec::new();

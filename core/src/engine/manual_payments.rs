@@ -3,6 +3,7 @@
 //! order's schedule in due order, and is audited, under the order's
 //! payment lock and an idempotency key of the caller.
 
+use super::refund::part_key;
 use super::{CheckoutOptions, Engine};
 use crate::error::Result;
 use crate::money::Money;
@@ -42,12 +43,28 @@ impl<S: Store> Engine<S> {
         crate::catalog::limits::text("order", "actor", actor, 128)?;
         self.with_payment_lock(order_id, options, || {
             let (mut order, version) = self.order(order_id)?;
-            let state = order.payment.ledger.state();
+            // The payment still owed: the one on a schedule, else the
+            // first with an authorization left to capture.
+            let payments: Vec<&crate::order::OrderPayment> = order.payments().collect();
+            let index = payments
+                .iter()
+                .position(|p| p.schedule.is_some())
+                .or_else(|| {
+                    payments
+                        .iter()
+                        .position(|p| p.ledger.state().capturable.minor_units() > 0)
+                })
+                .unwrap_or(0);
+            let Some(payment) = order.payment_mut(index) else {
+                return Ok(order);
+            };
+            let state = payment.ledger.state();
             let is_final = state.captured.checked_add(amount)? == state.authorized;
-            let provider_key = format!("payment:{order_id}:{idempotency_key}");
+            let provider_key = part_key(&format!("payment:{order_id}:{idempotency_key}"), index);
             let op = PaymentOp::Capture { amount, is_final };
             let replay = self.pay(
                 &mut order,
+                index,
                 op,
                 idempotency_key,
                 &provider_key,
@@ -58,8 +75,8 @@ impl<S: Store> Engine<S> {
                 return Ok(order);
             }
             // The ledger took it, so the schedule owes at least as much
-            // (both start from the order total).
-            if let Some(schedule) = &mut order.payment.schedule {
+            // (both start from the payment's amount).
+            if let Some(schedule) = order.payment_mut(index).and_then(|p| p.schedule.as_mut()) {
                 schedule.pay(amount)?;
             }
             let event = EventKind::PaymentCaptured {
@@ -67,7 +84,16 @@ impl<S: Store> Engine<S> {
                 amount,
             };
             let what = format!("{amount} under key {idempotency_key}");
-            self.save_payment_change(order, version, actor, "payment recorded", what, event)
+            let events = vec![self.event(event)];
+            self.save_payment_change(
+                order,
+                version,
+                actor,
+                "payment recorded",
+                what,
+                Vec::new(),
+                events,
+            )
         })
     }
 }

@@ -27,6 +27,8 @@ mod refund;
 mod returns;
 mod segment_rules;
 mod shipping;
+mod store_credit;
+mod tenders;
 mod wishlists;
 
 use std::sync::Arc;

@@ -7,11 +7,12 @@
 use super::cart::{from_json, to_json};
 use super::checkout::ORDERS;
 use super::crm::CustomerIndex;
+use super::refund::part_key;
 use super::{CheckoutOptions, Engine};
 use crate::error::Result;
 use crate::inventory::StockKey;
 use crate::order::{CancellationPayment, LineQty, Order, StockUnits};
-use crate::payment::{PaymentGateway, PaymentOp};
+use crate::payment::{PaymentGateway, PaymentMethod, PaymentOp};
 use crate::store::{DocumentWrite, EventKind, NewEvent, StockChange, Store};
 
 /// How order stock moves: shipped, given back, or put back on the shelf.
@@ -123,25 +124,52 @@ impl<S: Store> Engine<S> {
         options: &CheckoutOptions,
     ) -> Result<Order> {
         let (mut order, version) = self.order(order_id)?;
+        let mut writes = Vec::new();
         let mut events = Vec::new();
-        let (op, detail) = match order.cancellation_payment() {
-            CancellationPayment::Void => (Some(PaymentOp::Void), "authorization voided".to_owned()),
-            CancellationPayment::Refund(amount) => {
-                events.push(self.event(EventKind::PaymentRefunded {
-                    order: order.id.clone(),
-                    amount,
-                }));
-                (
-                    Some(PaymentOp::Refund { amount }),
-                    format!("{amount} refunded"),
-                )
+        let mut done = Vec::new();
+        let count = order.payments().count();
+        for index in 0..count {
+            let Some(payment) = order.payment_mut(index) else {
+                continue;
+            };
+            let credit = payment.method == PaymentMethod::StoreCredit;
+            let op = match payment.cancellation() {
+                CancellationPayment::Void => {
+                    done.push("authorization voided".to_owned());
+                    PaymentOp::Void
+                }
+                CancellationPayment::Refund(amount) => {
+                    events.push(self.event(EventKind::PaymentRefunded {
+                        order: order.id.clone(),
+                        amount,
+                    }));
+                    done.push(format!("{amount} refunded"));
+                    PaymentOp::Refund { amount }
+                }
+                CancellationPayment::Nothing => continue,
+            };
+            if credit {
+                let (write, event) = self.credit_back(&mut order, index, op, "cancel")?;
+                writes.push(write);
+                events.push(event);
+            } else {
+                let provider_key = part_key(&format!("cancel:{order_id}"), index);
+                self.pay(
+                    &mut order,
+                    index,
+                    op,
+                    "cancel",
+                    &provider_key,
+                    gateway,
+                    options,
+                )?;
             }
-            CancellationPayment::Nothing => (None, "nothing to give back".to_owned()),
-        };
-        if let Some(op) = op {
-            let provider_key = format!("cancel:{order_id}");
-            self.pay(&mut order, op, "cancel", &provider_key, gateway, options)?;
         }
+        let detail = if done.is_empty() {
+            "nothing to give back".to_owned()
+        } else {
+            done.join(", ")
+        };
         if let Some(c) = order.cancellation.as_mut() {
             c.settled = true;
         }
@@ -151,8 +179,13 @@ impl<S: Store> Engine<S> {
             "cancellation_settled",
             detail,
         ));
-        self.store
-            .save(ORDERS, order_id, Some(version), to_json(&order)?, events)?;
+        writes.push(DocumentWrite::new(
+            ORDERS,
+            order_id,
+            Some(version),
+            to_json(&order)?,
+        ));
+        self.store.save_all(writes, events)?;
         Ok(order)
     }
 

@@ -12,9 +12,11 @@ use super::{CheckoutOptions, Engine};
 use crate::error::{shown, Error, Result};
 use crate::money::Money;
 use crate::order::{AuditEntry, Order};
-use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, PaymentOp, Replay};
+use crate::payment::{
+    GatewayOutcome, GatewayRequest, PaymentGateway, PaymentMethod, PaymentOp, Replay,
+};
 use crate::pricing::Timestamp;
-use crate::store::{EventKind, Store};
+use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
 
 const LOCKS: &str = "locks";
 
@@ -78,7 +80,7 @@ impl<S: Store> Engine<S> {
         result
     }
 
-    /// Applies `op` to `order`'s payment ledger under ledger key `key`
+    /// Applies `op` to payment `index` of `order` under ledger key `key`
     /// (so an impossible operation is refused before the provider hears of
     /// it), then asks the provider under `provider_key`, outside any store
     /// operation; the order's ledger changes only once the provider
@@ -88,20 +90,28 @@ impl<S: Store> Engine<S> {
     ///
     /// The ledger's refusals, `payment_failed` when the provider declines
     /// or its outcome stays unknown.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn pay(
         &self,
         order: &mut Order,
+        index: usize,
         op: PaymentOp,
         key: &str,
         provider_key: &str,
         gateway: &dyn PaymentGateway,
         options: &CheckoutOptions,
     ) -> Result<Replay> {
-        let mut ledger = order.payment.ledger.clone();
+        let Some(payment) = order.payment_mut(index) else {
+            return Err(Error::InvalidState {
+                operation: "pay",
+                status: "no such payment",
+            });
+        };
+        let mut ledger = payment.ledger.clone();
         if ledger.apply(op, Some(key))? == Replay::Replayed {
             return Ok(Replay::Replayed);
         }
-        let reference = order.payment.reference.clone();
+        let reference = payment.reference.clone();
         let request = match op {
             PaymentOp::Capture { amount, is_final } => GatewayRequest::Capture {
                 reference,
@@ -117,8 +127,97 @@ impl<S: Store> Engine<S> {
                 return Err(Error::PaymentFailed { reason })
             }
         }
-        order.payment.ledger = ledger;
+        payment.ledger = ledger;
         Ok(Replay::Executed)
+    }
+
+    /// Refunds `amount` of `order` under ledger key `key`, spread over
+    /// its payments newest first ([`Order::plan_refund`]): gateway
+    /// payments through `gateway` under `provider_key` (suffixed with the
+    /// payment's index after the first), store credit back onto the
+    /// customer's balance. Returns the credit write and events to save
+    /// with the order; a replay of `key` changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// `refund_exceeds_captured`, `idempotency_key_reused` (the key
+    /// refunded another amount), `payment_failed`; nothing is kept.
+    pub(super) fn refund_payments(
+        &self,
+        order: &mut Order,
+        amount: Money,
+        key: &str,
+        provider_key: &str,
+        gateway: &dyn PaymentGateway,
+        options: &CheckoutOptions,
+    ) -> Result<(Replay, Vec<DocumentWrite>, Vec<NewEvent>)> {
+        if let Some(before) = order.refunded_under(key) {
+            if before == amount {
+                return Ok((Replay::Replayed, Vec::new(), Vec::new()));
+            }
+            return Err(Error::IdempotencyKeyReused { key: shown(key) });
+        }
+        let mut writes = Vec::new();
+        let mut events = Vec::new();
+        for part in order.plan_refund(amount)? {
+            let op = PaymentOp::Refund {
+                amount: part.amount,
+            };
+            let credit = matches!(
+                order.payment_mut(part.payment).map(|p| &p.method),
+                Some(PaymentMethod::StoreCredit)
+            );
+            if credit {
+                let (write, event) = self.credit_back(order, part.payment, op, key)?;
+                writes.push(write);
+                events.push(event);
+            } else {
+                let provider_key = part_key(provider_key, part.payment);
+                self.pay(
+                    order,
+                    part.payment,
+                    op,
+                    key,
+                    &provider_key,
+                    gateway,
+                    options,
+                )?;
+            }
+        }
+        events.push(self.event(EventKind::PaymentRefunded {
+            order: order.id.clone(),
+            amount,
+        }));
+        Ok((Replay::Executed, writes, events))
+    }
+
+    /// Gives store-credit payment `index` of `order` back to the
+    /// customer's balance (`op` is its refund): the ledger changes, and
+    /// the credit write and its event are returned to save with the order.
+    pub(super) fn credit_back(
+        &self,
+        order: &mut Order,
+        index: usize,
+        op: PaymentOp,
+        key: &str,
+    ) -> Result<(DocumentWrite, NewEvent)> {
+        let PaymentOp::Refund { amount } = op else {
+            return Err(Error::InvalidState {
+                operation: "credit back",
+                status: "not a refund",
+            });
+        };
+        let order_id = order.id.clone();
+        let Some(payment) = order.payment_mut(index) else {
+            return Err(Error::InvalidState {
+                operation: "credit back",
+                status: "no such payment",
+            });
+        };
+        payment.ledger.apply(op, Some(key))?;
+        let customer = payment.reference.clone();
+        let (write, event, _) = self.credit_change(&customer, amount, &order_id)?;
+        Ok((write, event))
     }
 
     fn take_lock(&self, lock: &str, order_id: &str, lease_ms: i64) -> Result<u64> {
@@ -160,20 +259,18 @@ impl<S: Store> Engine<S> {
     ) -> Result<Order> {
         let (mut order, version) = self.order(order_id)?;
         let provider_key = format!("refund:{order_id}:{key}");
-        let op = PaymentOp::Refund { amount };
-        if self.pay(&mut order, op, key, &provider_key, gateway, options)? == Replay::Replayed {
+        let (replay, writes, events) =
+            self.refund_payments(&mut order, amount, key, &provider_key, gateway, options)?;
+        if replay == Replay::Replayed {
             return Ok(order);
         }
-        let event = EventKind::PaymentRefunded {
-            order: order.id.clone(),
-            amount,
-        };
         let what = format!("{amount} under key {key}");
-        self.save_payment_change(order, version, actor, "refunded", what, event)
+        self.save_payment_change(order, version, actor, "refunded", what, writes, events)
     }
 
     /// Audits a payment change of `order` (read at `version`) and saves it
-    /// with its event.
+    /// with `writes` (store credit given back) and `events`, atomically.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn save_payment_change(
         &self,
         mut order: Order,
@@ -181,17 +278,27 @@ impl<S: Store> Engine<S> {
         actor: &str,
         action: &str,
         what: String,
-        event: EventKind,
+        mut writes: Vec<DocumentWrite>,
+        events: Vec<NewEvent>,
     ) -> Result<Order> {
         order.record(AuditEntry::new(self.clock.now(), actor, action, what));
-        let event = self.event(event);
-        self.store.save(
+        writes.push(DocumentWrite::new(
             ORDERS,
             &order.id,
             Some(version),
             to_json(&order)?,
-            vec![event],
-        )?;
+        ));
+        self.store.save_all(writes, events)?;
         Ok(order)
+    }
+}
+
+/// The provider key of payment `index`'s share of an operation keyed
+/// `base` (the first payment keeps `base`, as before split tender).
+pub(super) fn part_key(base: &str, index: usize) -> String {
+    if index == 0 {
+        base.to_owned()
+    } else {
+        format!("{base}:{index}")
     }
 }

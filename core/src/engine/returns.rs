@@ -8,16 +8,13 @@ use super::cart::{from_json, to_json};
 use super::checkout::ORDERS;
 use super::orders::Movement;
 use super::{CheckoutOptions, Engine};
-use crate::customer::StoreCredit;
 use crate::error::{shown, Error, Result};
-use crate::order::{AuditEntry, Order, RefundMethod, ReturnItem, ReturnRequest, ReturnStatus};
-use crate::payment::{PaymentGateway, PaymentOp};
+use crate::order::{AuditEntry, RefundMethod, ReturnItem, ReturnRequest, ReturnStatus};
+use crate::payment::PaymentGateway;
 use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
 
 /// The collection of returns.
 pub(super) const RETURNS: &str = "returns";
-/// The collection of store-credit accounts, by customer id.
-pub(super) const CREDIT: &str = "store_credit";
 
 impl<S: Store> Engine<S> {
     /// Opens a return of `items` of order `order_id` (shipped units not yet
@@ -215,11 +212,18 @@ impl<S: Store> Engine<S> {
         match method {
             RefundMethod::OriginalPayment => {
                 if total.minor_units() > 0 {
-                    self.refund_to_payment(&mut order, id, total, gateway, options)?;
-                    events.push(self.event(EventKind::PaymentRefunded {
-                        order: order.id.clone(),
-                        amount: total,
-                    }));
+                    let key = format!("return:{id}");
+                    let provider_key = format!("refund:{}:{key}", order.id);
+                    let (_, credit, paid) = self.refund_payments(
+                        &mut order,
+                        total,
+                        &key,
+                        &provider_key,
+                        gateway,
+                        options,
+                    )?;
+                    writes.extend(credit);
+                    events.extend(paid);
                 }
             }
             RefundMethod::StoreCredit => {
@@ -230,23 +234,9 @@ impl<S: Store> Engine<S> {
                         reason: "store credit needs a customer; this is a guest order".into(),
                     });
                 };
-                let stored = self.store.load(CREDIT, &customer)?;
-                let mut credit: StoreCredit = match &stored {
-                    Some(doc) => from_json("store credit", doc.value.clone())?,
-                    None => StoreCredit::default(),
-                };
-                credit.add(total, id, now)?;
-                writes.push(DocumentWrite::new(
-                    CREDIT,
-                    &customer,
-                    stored.map(|d| d.version),
-                    to_json(&credit)?,
-                ));
-                events.push(self.event(EventKind::StoreCreditChanged {
-                    customer,
-                    amount: total,
-                    reason: id.to_owned(),
-                }));
+                let (write, event, _) = self.credit_change(&customer, total, id)?;
+                writes.push(write);
+                events.push(event);
             }
         }
         ret.mark_refunded(&mut order, method, amounts, now, actor)?;
@@ -265,35 +255,6 @@ impl<S: Store> Engine<S> {
         ));
         self.store.save_all(writes, events)?;
         Ok(ret)
-    }
-
-    /// Refunds `amount` of `order`'s payment for return `id` (the ledger
-    /// first, so an over-refund is refused before the provider is called).
-    fn refund_to_payment(
-        &self,
-        order: &mut Order,
-        id: &str,
-        amount: crate::money::Money,
-        gateway: &dyn PaymentGateway,
-        options: &CheckoutOptions,
-    ) -> Result<()> {
-        let key = format!("return:{id}");
-        let provider_key = format!("refund:{}:{key}", order.id);
-        let op = PaymentOp::Refund { amount };
-        self.pay(order, op, &key, &provider_key, gateway, options)?;
-        Ok(())
-    }
-
-    /// Customer `customer`'s store credit (empty when none).
-    ///
-    /// # Errors
-    ///
-    /// Storage failures.
-    pub fn store_credit(&self, customer: &str) -> Result<StoreCredit> {
-        match self.store.load(CREDIT, customer)? {
-            Some(doc) => from_json("store credit", doc.value),
-            None => Ok(StoreCredit::default()),
-        }
     }
 
     pub(super) fn return_event(&self, ret: &ReturnRequest) -> NewEvent {

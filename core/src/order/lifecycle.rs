@@ -9,7 +9,6 @@ use super::audit::AuditEntry;
 use super::model::{Order, OrderLine, OrderStatus};
 use crate::error::{shown, Error, Result};
 use crate::money::Money;
-use crate::payment::PaymentStatus;
 use crate::pricing::Timestamp;
 
 /// Units of one line in a shipment.
@@ -105,7 +104,10 @@ impl Order {
     pub fn derive_status(&self) -> OrderStatus {
         let ordered: u64 = self.lines.iter().map(|l| l.qty).sum();
         let shipped: u64 = self.lines.iter().map(|l| l.fulfilled).sum();
-        let captured = self.payment.ledger.state().captured.minor_units();
+        let captured: i64 = self
+            .payments()
+            .map(|p| p.ledger.state().captured.minor_units())
+            .sum();
         if self.cancellation.is_some() {
             OrderStatus::Cancelled
         } else if self.completed_at.is_some() {
@@ -245,25 +247,6 @@ impl Order {
         });
         self.record(AuditEntry::new(at, actor, "cancelled", reason));
         Ok(units)
-    }
-
-    /// What settling a cancellation asks of the provider: refund what is
-    /// captured and not refunded, or void an authorization, or nothing.
-    pub fn cancellation_payment(&self) -> CancellationPayment {
-        let state = self.payment.ledger.state();
-        let kept = state.captured.checked_sub(state.refunded).ok();
-        match state.status {
-            PaymentStatus::Authorized => CancellationPayment::Void,
-            PaymentStatus::PartiallyCaptured
-            | PaymentStatus::Captured
-            | PaymentStatus::PartiallyRefunded => match kept {
-                Some(amount) if amount.minor_units() > 0 => CancellationPayment::Refund(amount),
-                _ => CancellationPayment::Nothing,
-            },
-            PaymentStatus::Refunded | PaymentStatus::Voided | PaymentStatus::Failed => {
-                CancellationPayment::Nothing
-            }
-        }
     }
 
     /// Closes a fully shipped order.

@@ -5,13 +5,15 @@
 mod audit;
 mod lifecycle;
 mod model;
+mod payments;
 mod returns;
 #[cfg(test)]
 mod tests;
 
 pub use audit::AuditEntry;
 pub use lifecycle::{Cancellation, CancellationPayment, Fulfilment, LineQty, StockUnits};
-pub use model::{CommittedStock, Order, OrderLine, OrderPayment, OrderStatus};
+pub use model::{CommittedStock, Order, OrderLine, OrderStatus};
+pub use payments::{OrderPayment, PaymentPart};
 pub use returns::{
     RefundMethod, ReturnItem, ReturnLine, ReturnReason, ReturnRefund, ReturnRequest, ReturnStatus,
 };

@@ -4,10 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::AuditEntry;
 use super::lifecycle::{Cancellation, Fulfilment};
+use super::payments::OrderPayment;
 use crate::cart::{Address, Cart};
 use crate::catalog::Component;
 use crate::money::{Currency, Money};
-use crate::payment::PaymentLedger;
 use crate::pricing::{PriceBreakdown, Timestamp};
 
 /// Where an order stands, derived from its fulfilments, its payment and
@@ -86,23 +86,6 @@ pub struct OrderLine {
     pub refunded: u64,
 }
 
-/// The payment behind an order: the provider's reference and the ledger
-/// of what was authorized, captured and refunded (the rules of the
-/// scenarios: captures never exceed the authorization, refunds never
-/// exceed the captures).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderPayment {
-    /// The provider's reference.
-    pub reference: String,
-    /// Authorized, captured, refunded, status, and the keys seen.
-    pub ledger: PaymentLedger,
-    /// When the money is due, for an order paid later under payment terms
-    /// (on account): the parts, each paid in due order as money is
-    /// recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<crate::payment::Schedule>,
-}
-
 /// A placed order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
@@ -134,8 +117,13 @@ pub struct Order {
     pub shipping_method: Option<String>,
     /// The stock reservations it committed.
     pub reservations: Vec<String>,
-    /// The payment.
+    /// The payment (with split tender, the first part).
     pub payment: OrderPayment,
+    /// The other payments, in the order they were made: the further parts
+    /// of a split tender, then payments for order edits that raised the
+    /// total. See [`Order::payments`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_payments: Vec<OrderPayment>,
     /// Its status.
     pub status: OrderStatus,
     /// When it was placed.
@@ -218,6 +206,7 @@ impl Order {
             shipping_method: cart.shipping_method.clone(),
             reservations: stock.reservations.clone(),
             payment,
+            more_payments: Vec::new(),
             status: OrderStatus::Placed,
             placed_at: now,
             location: stock.location.clone(),

@@ -50,7 +50,9 @@ fn order(lines: Vec<OrderLine>) -> Order {
             reference: "ref".into(),
             ledger: PaymentLedger::authorize(total).unwrap(),
             schedule: None,
+            method: Default::default(),
         },
+        more_payments: Vec::new(),
         status: OrderStatus::Placed,
         placed_at: Timestamp(0),
         location: "main".into(),
@@ -190,7 +192,7 @@ fn cancelling_gives_back_every_unit_and_only_before_shipping() {
     let got: Vec<(&str, u64)> = units.iter().map(|u| (u.sku.as_str(), u.qty)).collect();
     assert_eq!(got, [("A", 2), ("B", 1)]);
     assert_eq!(o.status, OrderStatus::Cancelled);
-    assert_eq!(o.cancellation_payment(), CancellationPayment::Void);
+    assert_eq!(o.payment.cancellation(), CancellationPayment::Void);
     assert_eq!(
         o.cancel("again", Timestamp(3), "ann").unwrap_err().code(),
         "order_change_refused"
@@ -212,7 +214,7 @@ fn a_cancellation_refunds_what_was_captured_and_not_refunded() {
     o.payment.ledger.apply(refund, Some("r")).unwrap();
     o.cancel("fraud", Timestamp(1), "ann").unwrap();
     assert_eq!(
-        o.cancellation_payment(),
+        o.payment.cancellation(),
         CancellationPayment::Refund(eur("7.50"))
     );
 }

@@ -20,6 +20,12 @@ pub enum GatewayRequest {
     Authorize {
         /// The amount.
         amount: Money,
+        /// The host's name for the method, from a split-tender checkout's
+        /// [`crate::payment::Tender::Gateway`] (`gift_card`, `card`; empty:
+        /// the shop's default), so one gateway can route to several
+        /// providers.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        method: String,
     },
     /// Take `amount` of an authorization; `is_final` releases the rest.
     Capture {
@@ -123,7 +129,10 @@ struct TestState {
 ///
 /// let gateway = TestGateway::default();
 /// gateway.script("authorize", Script::TimeoutAfterSuccess);
-/// let auth = GatewayRequest::Authorize { amount: Money::parse("10.00", Currency::EUR)? };
+/// let auth = GatewayRequest::Authorize {
+///     amount: Money::parse("10.00", Currency::EUR)?,
+///     method: String::new(),
+/// };
 /// assert!(matches!(gateway.call(&auth, "k1"), GatewayOutcome::Unknown { .. }));
 /// assert!(matches!(gateway.call(&auth, "k1"), GatewayOutcome::Approved { .. })); // the retry
 /// assert_eq!(gateway.acted().len(), 1); // authorized once
@@ -220,6 +229,7 @@ mod tests {
         let eur = |s| Money::parse(s, Currency::EUR).unwrap();
         let auth = GatewayRequest::Authorize {
             amount: eur("5.00"),
+            method: String::new(),
         };
         g.script("authorize", Script::Decline("insufficient funds".into()));
         g.script("authorize", Script::Error("503".into()));

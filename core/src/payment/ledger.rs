@@ -171,6 +171,11 @@ impl PaymentLedger {
         })
     }
 
+    /// The operation that idempotency key `key` carried out, if any.
+    pub fn op_for(&self, key: &str) -> Option<&PaymentOp> {
+        self.keys.get(key)
+    }
+
     /// The current state.
     pub fn state(&self) -> &PaymentState {
         &self.state

@@ -41,7 +41,10 @@ impl ManualMethod {
 /// use kassa::payment::{GatewayOutcome, GatewayRequest, ManualGateway, ManualMethod, PaymentGateway};
 /// use kassa::{Currency, Money};
 /// let gateway = ManualGateway::new(ManualMethod::OnAccount);
-/// let request = GatewayRequest::Authorize { amount: Money::from_minor_units(500, Currency::EUR) };
+/// let request = GatewayRequest::Authorize {
+///     amount: Money::from_minor_units(500, Currency::EUR),
+///     method: String::new(),
+/// };
 /// assert_eq!(
 ///     gateway.call(&request, "auth:cart-1"),
 ///     GatewayOutcome::Approved { reference: "on_account:auth:cart-1".into() }

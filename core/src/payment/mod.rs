@@ -8,6 +8,7 @@
 mod gateway;
 mod ledger;
 mod manual;
+mod tender;
 mod terms;
 
 pub use gateway::{GatewayOutcome, GatewayRequest, PaymentGateway, Script, TestGateway};
@@ -15,4 +16,5 @@ pub use ledger::{
     parse_payment_amount, PaymentLedger, PaymentOp, PaymentState, PaymentStatus, Replay,
 };
 pub use manual::{ManualGateway, ManualMethod};
+pub use tender::{split_tenders, PaymentMethod, Tender};
 pub use terms::{Part, PartStatus, PaymentTerms, Plan, Schedule, MAX_INSTALLMENTS};

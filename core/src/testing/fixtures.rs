@@ -56,8 +56,22 @@ pub fn ready_cart<S: Store>(
     qty: u64,
     coupon: bool,
 ) -> std::result::Result<String, String> {
+    ready_cart_for(engine, "alice", qty, coupon)
+}
+
+/// [`ready_cart`] for customer `customer`.
+///
+/// # Errors
+///
+/// The failing step.
+pub fn ready_cart_for<S: Store>(
+    engine: &Engine<S>,
+    customer: &str,
+    qty: u64,
+    coupon: bool,
+) -> std::result::Result<String, String> {
     let (cart, v) = run(
-        engine.create_cart(Currency::EUR, Some("alice")),
+        engine.create_cart(Currency::EUR, Some(customer)),
         "create cart",
     )?;
     let (_, v) = run(

@@ -9,7 +9,7 @@ use crate::engine::{CheckoutOptions, Engine};
 use crate::inventory::StockKey;
 use crate::money::{Currency, Money};
 use crate::order::OrderStatus;
-use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, Script, TestGateway};
+use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway, Script, Tender, TestGateway};
 use crate::store::{EventKind, Store};
 use crate::testing::fixtures::{ready_cart, tee_shop};
 
@@ -139,7 +139,12 @@ pub fn concurrent_checkouts_never_oversell<S: Store + 'static>(store: S) -> Outc
     let carts: Vec<String> = (0..200)
         .map(|_| ready_cart(&engine, 1, false))
         .collect::<Result<_, _>>()?;
-    let outcomes = race(&engine, carts, |i| format!("k{i}"))?;
+    let outcomes = race(
+        &engine,
+        carts,
+        |i| format!("k{i}"),
+        &CheckoutOptions::default(),
+    )?;
     let ok = outcomes.iter().filter(|o| o.is_ok()).count();
     let short = outcomes
         .iter()
@@ -230,7 +235,12 @@ pub fn coupon_limit_holds_under_concurrency<S: Store + 'static>(store: S) -> Out
     let carts: Vec<String> = (0..64)
         .map(|_| ready_cart(&engine, 1, true))
         .collect::<Result<_, _>>()?;
-    let outcomes = race(&engine, carts, |i| format!("c{i}"))?;
+    let outcomes = race(
+        &engine,
+        carts,
+        |i| format!("c{i}"),
+        &CheckoutOptions::default(),
+    )?;
     let ok = outcomes.iter().filter(|o| o.is_ok()).count();
     let limited = outcomes
         .iter()
@@ -245,22 +255,79 @@ pub fn coupon_limit_holds_under_concurrency<S: Store + 'static>(store: S) -> Out
     })
 }
 
+/// Store credit is never spent twice: 12 carts of one customer race to
+/// spend 10.00 each of a 30.00 balance (a card pays the rest); exactly 3
+/// orders are placed, the others are refused with
+/// `insufficient_store_credit` and keep no stock, and the balance ends at
+/// zero.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn store_credit_is_never_spent_twice<S: Store + 'static>(store: S) -> Outcome {
+    let engine = Arc::new(shop(store, 1_000, None)?);
+    let (ann, _) = run(
+        engine.create_customer(|c| c.set_email(Some("ann@example.com"))),
+        "create customer",
+    )?;
+    let ten = Money::from_minor_units(1_000, Currency::EUR);
+    run(
+        engine.grant_store_credit(
+            &ann.id,
+            Money::from_minor_units(3_000, Currency::EUR),
+            "gift",
+        ),
+        "grant credit",
+    )?;
+    let carts: Vec<String> = (0..12)
+        .map(|_| crate::testing::fixtures::ready_cart_for(&engine, &ann.id, 1, false))
+        .collect::<Result<_, _>>()?;
+    let options = CheckoutOptions {
+        tenders: vec![
+            Tender::StoreCredit { amount: Some(ten) },
+            Tender::Gateway {
+                label: "card".into(),
+                amount: None,
+            },
+        ],
+        ..CheckoutOptions::default()
+    };
+    let outcomes = race(&engine, carts, |i| format!("s{i}"), &options)?;
+    let ok = outcomes.iter().filter(|o| o.is_ok()).count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| o.as_ref().is_err_and(|c| c == "insufficient_store_credit"))
+        .count();
+    let balance = run(engine.store_credit(&ann.id), "store credit")?.balance(Currency::EUR);
+    let l = level(&engine)?;
+    ensure(ok == 3 && refused == 9, || {
+        format!("{ok} orders spent credit, {refused} refused, of 12 (credit for 3): {outcomes:?}")
+    })?;
+    ensure(balance.is_zero(), || format!("balance left: {balance}"))?;
+    ensure(l.committed == 3 && l.reserved == 0, || {
+        format!("stock: {l:?}")
+    })
+}
+
 /// Completes `carts` from `THREADS` threads; the outcome codes, in no order.
 fn race<S: Store + 'static>(
     engine: &Arc<Engine<S>>,
     carts: Vec<String>,
     key: fn(usize) -> String,
+    options: &CheckoutOptions,
 ) -> std::result::Result<Vec<std::result::Result<String, String>>, String> {
+    let options = Arc::new(options.clone());
     let gateway = Arc::new(TestGateway::default());
     let carts = Arc::new(carts);
     let start = Arc::new(Barrier::new(THREADS));
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
-            let (engine, carts, gateway, start) = (
+            let (engine, carts, gateway, start, options) = (
                 engine.clone(),
                 carts.clone(),
                 gateway.clone(),
                 start.clone(),
+                options.clone(),
             );
             thread::spawn(move || {
                 start.wait();
@@ -268,12 +335,7 @@ fn race<S: Store + 'static>(
                     .step_by(THREADS)
                     .map(|i| {
                         engine
-                            .complete_checkout(
-                                &carts[i],
-                                &key(i),
-                                gateway.as_ref(),
-                                &CheckoutOptions::default(),
-                            )
+                            .complete_checkout(&carts[i], &key(i), gateway.as_ref(), &options)
                             .map(|o| o.id)
                             .map_err(|e| e.code().to_owned())
                     })

@@ -19,7 +19,7 @@ pub use checkout::{
     a_running_key_is_in_progress, checkout_places_one_order, concurrent_checkouts_never_oversell,
     concurrent_refunds_never_exceed_captured, coupon_limit_holds_under_concurrency,
     failed_payment_consumes_nothing, one_cart_many_completions_one_order,
-    timeouts_after_success_charge_once,
+    store_credit_is_never_spent_twice, timeouts_after_success_charge_once,
 };
 pub use customers::customer_emails_stay_unique;
 pub use orders::{
@@ -76,6 +76,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     outbox_order(make())?;
     readers_never_skip_events_of_concurrent_writers(make())?;
     no_oversell(make())?;
+    store_credit_is_never_spent_twice(make())?;
     one_winner_per_reservation(make())?;
     versioned_saves_lose_no_update(make())?;
     documents_save_together(make())?;
