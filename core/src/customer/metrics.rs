@@ -70,6 +70,27 @@ impl CustomerMetrics {
         Ok(())
     }
 
+    /// Counts an order edit: the money spent and units ordered move from
+    /// `before` to `after`.
+    ///
+    /// # Errors
+    ///
+    /// `amount_out_of_range` on overflow; nothing changes.
+    pub fn record_edit(&mut self, before: (Money, u64), after: (Money, u64)) -> Result<()> {
+        if let Some(i) = self
+            .spent
+            .iter()
+            .position(|m| m.currency() == after.0.currency())
+        {
+            self.spent[i] = self.spent[i].checked_sub(before.0)?.checked_add(after.0)?;
+        }
+        self.units_ordered = self
+            .units_ordered
+            .saturating_sub(before.1)
+            .saturating_add(after.1);
+        Ok(())
+    }
+
     /// Takes a cancelled order of `units` units for `total` back out of
     /// the orders, money spent and units counted.
     ///

@@ -266,6 +266,26 @@ impl<S: Store> Engine<S> {
             Some(id) => Some(self.quote_for_pricing(cart, id)?),
             None => None,
         };
+        let quoted = |sku: &str| {
+            quote
+                .as_ref()
+                .and_then(|q| q.accepted_line(sku))
+                .map(|l| l.unit_price)
+        };
+        self.price_at(cart, settings, self.clock.now(), &quoted, quote.is_none())
+    }
+
+    /// Prices `cart` under `settings` as at `at`: a SKU that `pinned`
+    /// gives a unit price is charged that price instead of its catalog
+    /// prices; `promotions` off applies none.
+    pub(super) fn price_at(
+        &self,
+        cart: &Cart,
+        settings: &PricingSettings,
+        at: crate::pricing::Timestamp,
+        pinned: &dyn Fn(&str) -> Option<crate::Money>,
+        promotions: bool,
+    ) -> Result<PriceBreakdown> {
         let mut book = PriceBook::new();
         let categories = self.store.categories()?;
         let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
@@ -278,8 +298,8 @@ impl<S: Store> Engine<S> {
                 continue;
             };
             let mut entry = ProductPrice::new(line.sku.clone(), crate::Money::zero(cart.currency));
-            entry.prices = match quote.as_ref().and_then(|q| q.accepted_line(&line.sku)) {
-                Some(quoted) => vec![quoted.unit_price],
+            entry.prices = match pinned(&line.sku) {
+                Some(price) => vec![price],
                 None => variant.prices.clone(),
             };
             entry.tags = product.tags.clone();
@@ -305,7 +325,7 @@ impl<S: Store> Engine<S> {
         };
         let (customer_groups, segments, first_order) = audience.unwrap_or_default();
         let context = PricingContext {
-            now: Some(self.clock.now()),
+            now: Some(at),
             customer_groups,
             segments,
             first_order,
@@ -321,10 +341,10 @@ impl<S: Store> Engine<S> {
         pricing::price(&PricingInput {
             prices: &book,
             cart: &priced,
-            promotions: if quote.is_some() {
-                &[]
-            } else {
+            promotions: if promotions {
                 &settings.promotions
+            } else {
+                &[]
             },
             tax: settings.tax.as_ref(),
             rounding_mode: settings.rounding_mode,

@@ -201,6 +201,22 @@ impl<S: Store> Engine<S> {
                     }
                     continue;
                 }
+                EventKind::OrderEdited {
+                    order,
+                    total_before,
+                    total_after,
+                    units_before,
+                    units_after,
+                } => {
+                    let (order, _) = self.order(order)?;
+                    if let Some(c) = &order.customer {
+                        self.metrics_entry(&mut touched, c)?.record_edit(
+                            (*total_before, *units_before),
+                            (*total_after, *units_after),
+                        )?;
+                    }
+                    continue;
+                }
                 EventKind::ReturnChanged {
                     customer: Some(c),
                     status,
@@ -227,8 +243,9 @@ impl<S: Store> Engine<S> {
             let metrics = self.metrics_entry(&mut touched, &customer)?;
             match &order {
                 Some(o) => {
-                    let units = o.lines.iter().map(|l| l.qty).sum();
-                    metrics.record_order(o.grand_total, units, o.placed_at)?;
+                    // As placed: later edits count when their events come.
+                    let (total, units) = o.as_placed();
+                    metrics.record_order(total, units, o.placed_at)?;
                 }
                 None => metrics.record_abandoned_cart(),
             }
@@ -405,6 +422,7 @@ impl<S: Store> Engine<S> {
             | EventKind::ReturnChanged { customer, .. } => customer.clone(),
             EventKind::OrderPlaced { order, .. }
             | EventKind::OrderCancelled { order, .. }
+            | EventKind::OrderEdited { order, .. }
             | EventKind::OrderFulfilled { order, .. }
             | EventKind::PaymentRefunded { order, .. } => match self.order(order) {
                 Ok((o, _)) => o.customer,

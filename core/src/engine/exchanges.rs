@@ -190,6 +190,7 @@ impl<S: Store> Engine<S> {
         replacement.cancellation = None;
         replacement.completed_at = None;
         replacement.returns = Vec::new();
+        replacement.edits = Vec::new();
         replacement.quote = None;
         replacement.history = vec![AuditEntry::new(
             now,

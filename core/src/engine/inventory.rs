@@ -285,6 +285,21 @@ impl<S: Store> Engine<S> {
         Ok(self.reserve_lines(location, items, ttl_ms)?.0)
     }
 
+    /// Per SKU, its kit components (empty for a plain variant or an
+    /// unknown SKU): what one unit draws from stock.
+    pub(super) fn kit_components(&self, skus: &[&str]) -> Result<Vec<Vec<Component>>> {
+        Ok(self
+            .store
+            .products_by_skus(skus)?
+            .into_iter()
+            .map(|found| {
+                found
+                    .and_then(|(p, i)| p.variants.get(i).map(|v| v.components.clone()))
+                    .unwrap_or_default()
+            })
+            .collect())
+    }
+
     /// [`Engine::reserve_items`], also returning each item's kit
     /// components (empty for a plain variant): what one unit of it draws
     /// from stock, which an order keeps to ship or give back later.
@@ -306,33 +321,25 @@ impl<S: Store> Engine<S> {
             Ok(())
         };
         let skus: Vec<&str> = items.iter().map(|&(sku, _)| sku).collect();
-        let found = self.store.products_by_skus(&skus)?;
-        for (&(sku, qty), found) in items.iter().zip(found) {
+        let kits = self.kit_components(&skus)?;
+        for (&(sku, qty), components) in items.iter().zip(kits) {
             if qty == 0 {
                 return Err(crate::Error::InvalidQuantity {
                     value: "0".to_owned(),
                     reason: "must be >= 1",
                 });
             }
-            let kit = found.and_then(|(p, i)| {
-                let v = p.variants.get(i)?;
-                (!v.components.is_empty()).then(|| v.components.clone())
-            });
-            match kit {
-                Some(components) => {
-                    for c in &components {
-                        let units = qty
-                            .checked_mul(u64::from(c.qty))
-                            .ok_or_else(|| overflow(qty))?;
-                        add(&c.sku, units)?;
-                    }
-                    parts.push(components);
-                }
-                None => {
-                    add(sku, qty)?;
-                    parts.push(Vec::new());
+            if components.is_empty() {
+                add(sku, qty)?;
+            } else {
+                for c in &components {
+                    let units = qty
+                        .checked_mul(u64::from(c.qty))
+                        .ok_or_else(|| overflow(qty))?;
+                    add(&c.sku, units)?;
                 }
             }
+            parts.push(components);
         }
         let expires_at = Timestamp(self.clock.now().0.saturating_add(ttl_ms));
         let reservations: Vec<Reservation> = demand

@@ -55,11 +55,30 @@ impl<S: Store> Engine<S> {
                         .position(|p| p.ledger.state().capturable.minor_units() > 0)
                 })
                 .unwrap_or(0);
-            let Some(payment) = order.payment_mut(index) else {
+            let owed = order.grand_total.checked_sub(order.net_paid()?)?;
+            let Some(payment) = order.payments().nth(index) else {
                 return Ok(order);
             };
             let state = payment.ledger.state();
-            let is_final = state.captured.checked_add(amount)? == state.authorized;
+            // Never more than the order still owes (an edit may have
+            // lowered its total below what was authorized).
+            let over =
+                amount.currency() == owed.currency() && amount.minor_units() > owed.minor_units();
+            let before = payment.ledger.op_for(idempotency_key).copied();
+            if over && before.is_none() {
+                return Err(crate::Error::CaptureExceedsAuthorized {
+                    requested: amount.to_string(),
+                    capturable: owed.to_string(),
+                });
+            }
+            // A replay is the same request as the first time.
+            let is_final = match before {
+                Some(PaymentOp::Capture {
+                    amount: first,
+                    is_final,
+                }) if first == amount => is_final,
+                _ => state.captured.checked_add(amount)? == state.authorized || amount == owed,
+            };
             let provider_key = part_key(&format!("payment:{order_id}:{idempotency_key}"), index);
             let op = PaymentOp::Capture { amount, is_final };
             let replay = self.pay(

@@ -18,6 +18,7 @@ mod idempotency;
 mod inventory;
 mod manual_payments;
 mod merge;
+mod order_edits;
 mod orders;
 mod parsed_customers;
 mod privacy;

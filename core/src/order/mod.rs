@@ -3,6 +3,7 @@
 //! after: shipments, cancellation, closing, returns, with an audit trail.
 
 mod audit;
+mod edit;
 mod lifecycle;
 mod model;
 mod payments;
@@ -11,6 +12,7 @@ mod returns;
 mod tests;
 
 pub use audit::AuditEntry;
+pub use edit::{EditStock, EditedLine, LineEdit, OrderEdit};
 pub use lifecycle::{Cancellation, CancellationPayment, Fulfilment, LineQty, StockUnits};
 pub use model::{CommittedStock, Order, OrderLine, OrderStatus};
 pub use payments::{OrderPayment, PaymentPart};

@@ -143,6 +143,9 @@ pub struct Order {
     /// Its returns' ids, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub returns: Vec<String>,
+    /// Its edits, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<super::edit::OrderEdit>,
     /// Who changed what, and when, after placement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<AuditEntry>,
@@ -214,6 +217,7 @@ impl Order {
             cancellation: None,
             completed_at: None,
             returns: Vec::new(),
+            edits: Vec::new(),
             history: Vec::new(),
             company: None,
             quote: cart.quote.clone(),

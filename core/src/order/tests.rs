@@ -60,6 +60,7 @@ fn order(lines: Vec<OrderLine>) -> Order {
         cancellation: None,
         completed_at: None,
         returns: Vec::new(),
+        edits: Vec::new(),
         history: Vec::new(),
         company: None,
         quote: None,

@@ -196,6 +196,19 @@ pub enum EventKind {
         /// Why.
         reason: String,
     },
+    /// An order's lines were edited and re-priced.
+    OrderEdited {
+        /// The order id.
+        order: String,
+        /// The grand total before.
+        total_before: Money,
+        /// The grand total after.
+        total_after: Money,
+        /// Units ordered before.
+        units_before: u64,
+        /// Units ordered after.
+        units_after: u64,
+    },
     /// An order was closed: shipped and nothing more to do.
     OrderCompleted {
         /// The order id.

@@ -55,6 +55,13 @@ pub enum StockChange {
         /// Units.
         qty: u64,
     },
+    /// Commit `qty` more units straight away (an order edit adding
+    /// units): taken from what is available under the record's policy, as
+    /// a reservation committed at once would be.
+    Commit {
+        /// Units.
+        qty: u64,
+    },
     /// Give back committed units that will not ship (a cancellation).
     Uncommit {
         /// Units.
@@ -405,6 +412,9 @@ pub fn apply_change(before: Option<&StockRecord>, change: &StockChange) -> Resul
         StockChange::Adjust { delta } => after.level = base.level.adjust(delta)?,
         StockChange::SetAside { delta } => after.level = base.level.set_aside(delta)?,
         StockChange::Fulfil { qty } => after.level = base.level.fulfil(qty)?,
+        StockChange::Commit { qty } => {
+            after.level = base.level.reserve(qty, base.policy)?.commit(qty)?;
+        }
         StockChange::Uncommit { qty } => after.level = base.level.uncommit(qty)?,
     }
     after.version = base.version + 1;

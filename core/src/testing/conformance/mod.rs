@@ -7,6 +7,7 @@
 mod catalog;
 mod checkout;
 mod customers;
+mod edits;
 mod orders;
 mod outbox;
 mod sequences;
@@ -22,6 +23,7 @@ pub use checkout::{
     store_credit_is_never_spent_twice, timeouts_after_success_charge_once,
 };
 pub use customers::customer_emails_stay_unique;
+pub use edits::{concurrent_edits_never_oversell, order_edits_move_stock_with_the_order};
 pub use orders::{
     concurrent_fulfilments_never_ship_more_than_ordered, order_changes_move_stock_atomically,
     order_lifecycle_moves_stock,
@@ -77,6 +79,8 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     readers_never_skip_events_of_concurrent_writers(make())?;
     no_oversell(make())?;
     store_credit_is_never_spent_twice(make())?;
+    order_edits_move_stock_with_the_order(make())?;
+    concurrent_edits_never_oversell(make())?;
     one_winner_per_reservation(make())?;
     versioned_saves_lose_no_update(make())?;
     documents_save_together(make())?;
