@@ -32,6 +32,7 @@ enum Op {
     Coupon { code: u8 },
     Address { valid: bool },
     Shipping,
+    NoShipping,
     Command(u8),
 }
 
@@ -48,14 +49,16 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..3).prop_map(|code| Op::Coupon { code }),
         any::<bool>().prop_map(|valid| Op::Address { valid }),
         Just(Op::Shipping),
-        (0u8..9).prop_map(Op::Command),
+        Just(Op::NoShipping),
+        (0u8..10).prop_map(Op::Command),
     ]
 }
 
-const COMMANDS: [C; 9] = [
+const COMMANDS: [C; 10] = [
     C::EditCart,
     C::SetAddress,
     C::SelectShipping,
+    C::SkipShipping,
     C::StartPayment,
     C::PaymentAuthorized,
     C::PaymentFailed,
@@ -78,12 +81,12 @@ fn next(state: S, command: C) -> Option<S> {
         (S::Cart, EditCart) => S::Cart,
         (S::Cart, SetAddress) => S::Addressed,
         (S::Addressed, EditCart | SetAddress) => S::Addressed,
-        (S::Addressed, SelectShipping) => S::ShippingSelected,
+        (S::Addressed, SelectShipping | SkipShipping) => S::ShippingSelected,
         (S::ShippingSelected, EditCart | SetAddress) => S::Addressed,
-        (S::ShippingSelected, SelectShipping) => S::ShippingSelected,
+        (S::ShippingSelected, SelectShipping | SkipShipping) => S::ShippingSelected,
         (S::ShippingSelected, StartPayment) => S::PaymentPending,
         (S::PaymentPending, EditCart | SetAddress) => S::Addressed,
-        (S::PaymentPending, SelectShipping | PaymentFailed) => S::ShippingSelected,
+        (S::PaymentPending, SelectShipping | SkipShipping | PaymentFailed) => S::ShippingSelected,
         (S::PaymentPending, StartPayment) => S::PaymentPending,
         (S::PaymentPending, PaymentAuthorized) => S::Authorized,
         _ => return None,
@@ -147,6 +150,7 @@ proptest! {
                 Op::Coupon { .. } => (Some(C::EditCart), Some(lines.clone())),
                 Op::Address { valid } => (Some(C::SetAddress), valid.then(|| lines.clone())),
                 Op::Shipping => (Some(C::SelectShipping), Some(lines.clone())),
+                Op::NoShipping => (Some(C::SkipShipping), Some(lines.clone())),
                 Op::Command(c) => (Some(COMMANDS[*c as usize]), Some(lines.clone())),
             };
             let result = match op {
@@ -173,6 +177,7 @@ proptest! {
                     cart.set_shipping_address(Address::new("Ada", "1 Main St", "Berlin", country), t)
                 }
                 Op::Shipping => cart.select_shipping("dhl", t),
+                Op::NoShipping => cart.skip_shipping(t),
                 Op::Command(c) => cart.step(COMMANDS[*c as usize], t).map(|_| ()),
             };
             // A coupon entered twice is a no-op; the model treats it as a plain edit.
@@ -193,6 +198,10 @@ proptest! {
             }
             prop_assert_eq!(cart.checkout, state);
             prop_assert_eq!(lines_of(&cart), lines.clone());
+            // Skipping shipping leaves no method.
+            if accepted && matches!(op, Op::NoShipping) {
+                prop_assert!(cart.shipping_method.is_none());
+            }
             // Before a shipping choice (or after a change that voids it) none is set.
             if matches!(state, S::Cart | S::Addressed) {
                 prop_assert!(cart.shipping_method.is_none(), "a stale shipping choice in {:?}", state);

@@ -403,6 +403,20 @@ impl Cart {
         Ok(())
     }
 
+    /// Settles the shipping step with no method: nothing to ship. The
+    /// engine's [`crate::engine::Engine::skip_shipping`] checks that every
+    /// line is digital; checkout refuses a cart that skipped shipping
+    /// with a line to ship.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_transition` before an address or after payment started.
+    pub fn skip_shipping(&mut self, now: Timestamp) -> Result<()> {
+        self.step(CheckoutCommand::SkipShipping, now)?;
+        self.shipping_method = None;
+        Ok(())
+    }
+
     /// Sets the notes.
     ///
     /// # Errors

@@ -17,6 +17,7 @@
 //! | `prices` | `19.99 USD\|17.50 EUR` |
 //! | `dimensions_mm` | `300x200x10` |
 //! | `components` | `SKU-A=2\|SKU-B=1` |
+//! | `digital` | `true` for a variant delivered without shipping (empty: `false`) |
 //! | `created_at` | milliseconds since the epoch (empty: now) |
 
 use std::io::{Read, Write};
@@ -31,7 +32,7 @@ use crate::money::{Currency, Money};
 use crate::pricing::Timestamp;
 
 /// The CSV columns, in export order.
-pub const CSV_HEADER: [&str; 18] = [
+pub const CSV_HEADER: [&str; 19] = [
     "product_id",
     "name",
     "description",
@@ -49,6 +50,7 @@ pub const CSV_HEADER: [&str; 18] = [
     "weight_grams",
     "dimensions_mm",
     "components",
+    "digital",
     "created_at",
 ];
 
@@ -293,6 +295,17 @@ fn parse_row(
         let qty = number::<u32>(id, "components", &qty)?.unwrap_or(0);
         v.components.push(Component { sku, qty });
     }
+    v.digital = match cols.get(r, "digital") {
+        "" | "false" => false,
+        "true" => true,
+        other => {
+            return Err(field_error(
+                id,
+                "digital",
+                format!("{:?} is not true or false", shown(other)),
+            ))
+        }
+    };
     Ok((p, option_names, v))
 }
 
@@ -443,6 +456,7 @@ pub fn export_csv<W: Write>(products: &[std::sync::Arc<Product>], out: W) -> Res
                         .iter()
                         .map(|c| (c.sku.as_str(), c.qty.to_string())),
                 ),
+                if v.digital { "true" } else { "" }.to_owned(),
                 p.created_at.map(|t| t.0.to_string()).unwrap_or_default(),
             ];
             w.write_record(&record).map_err(io)?;

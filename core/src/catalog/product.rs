@@ -105,6 +105,10 @@ pub struct Variant {
     /// stock of its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<Component>,
+    /// Delivered without shipping (a download, a licence key, an e-gift
+    /// card): a cart of only such variants skips the shipping step.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub digital: bool,
 }
 
 impl Variant {
@@ -117,6 +121,7 @@ impl Variant {
             weight_grams: None,
             dimensions: None,
             components: Vec::new(),
+            digital: false,
         }
     }
 

@@ -1,19 +1,21 @@
 //! The checkout transition table.
 //!
-//! | state \ command | edit cart | set address | select shipping | start payment | authorized | payment failed | complete | cancel | expire |
-//! |---|---|---|---|---|---|---|---|---|---|
-//! | cart | cart | addressed | - | - | - | - | - | cancelled | expired |
-//! | addressed | addressed | addressed | shipping selected | - | - | - | - | cancelled | expired |
-//! | shipping selected | addressed (1) | addressed (1) | shipping selected | payment pending (2) | - | - | - | cancelled | expired |
-//! | payment pending | addressed (1, 3) | addressed (1, 3) | shipping selected (3) | payment pending (2, 3) | authorized | shipping selected (3) | - | cancelled (3) | expired (3) |
-//! | authorized | - | - | - | - | - | - | completed (4) | cancelled (5) | expired (5) |
-//! | completed, cancelled, expired | - | - | - | - | - | - | - | - | - |
+//! | state \ command | edit cart | set address | select shipping | skip shipping | start payment | authorized | payment failed | complete | cancel | expire |
+//! |---|---|---|---|---|---|---|---|---|---|---|
+//! | cart | cart | addressed | - | - | - | - | - | - | cancelled | expired |
+//! | addressed | addressed | addressed | shipping selected | shipping selected (1) | - | - | - | - | cancelled | expired |
+//! | shipping selected | addressed (1) | addressed (1) | shipping selected | shipping selected (1) | payment pending (2) | - | - | - | cancelled | expired |
+//! | payment pending | addressed (1, 3) | addressed (1, 3) | shipping selected (3) | shipping selected (1, 3) | payment pending (2, 3) | authorized | shipping selected (3) | - | cancelled (3) | expired (3) |
+//! | authorized | - | - | - | - | - | - | - | completed (4) | cancelled (5) | expired (5) |
+//! | completed, cancelled, expired | - | - | - | - | - | - | - | - | - | - |
 //!
 //! Effects: (1) clear the shipping choice (the cart or the address changed,
 //! so its rates may have); (2) open a payment for the current total;
 //! (3) cancel the open payment; (4) place the order (reserve and commit
 //! stock, count coupon uses, create the order, capture per the payment
 //! settings); (5) void the authorization. `-` is `invalid_transition`.
+//! Skip shipping settles the shipping step with no method, for a cart
+//! with nothing to ship (the engine checks that every line is digital).
 //! After authorization the cart is frozen: changing it means cancelling
 //! (which voids) and starting again, so an order never differs from what
 //! was authorized.
@@ -55,6 +57,9 @@ pub enum CheckoutCommand {
     SetAddress,
     /// A shipping method was chosen.
     SelectShipping,
+    /// Nothing to ship (every line is digital): the shipping step is
+    /// settled with no method.
+    SkipShipping,
     /// Payment starts for the current total.
     StartPayment,
     /// The provider authorized the payment.
@@ -132,10 +137,11 @@ impl CheckoutState {
 
 impl CheckoutCommand {
     /// Every command, for exhaustive tests.
-    pub const ALL: [CheckoutCommand; 9] = [
+    pub const ALL: [CheckoutCommand; 10] = [
         CheckoutCommand::EditCart,
         CheckoutCommand::SetAddress,
         CheckoutCommand::SelectShipping,
+        CheckoutCommand::SkipShipping,
         CheckoutCommand::StartPayment,
         CheckoutCommand::PaymentAuthorized,
         CheckoutCommand::PaymentFailed,
@@ -150,6 +156,7 @@ impl CheckoutCommand {
             CheckoutCommand::EditCart => "edit_cart",
             CheckoutCommand::SetAddress => "set_address",
             CheckoutCommand::SelectShipping => "select_shipping",
+            CheckoutCommand::SkipShipping => "skip_shipping",
             CheckoutCommand::StartPayment => "start_payment",
             CheckoutCommand::PaymentAuthorized => "payment_authorized",
             CheckoutCommand::PaymentFailed => "payment_failed",
@@ -193,6 +200,12 @@ pub fn transition(state: CheckoutState, command: CheckoutCommand) -> Result<Tran
             to(S::Addressed, &[])
         }
         (S::Addressed | S::ShippingSelected, C::SelectShipping) => to(S::ShippingSelected, &[]),
+        (S::Addressed | S::ShippingSelected, C::SkipShipping) => {
+            to(S::ShippingSelected, &[E::ClearShipping])
+        }
+        (S::PaymentPending, C::SkipShipping) => {
+            to(S::ShippingSelected, &[E::CancelPayment, E::ClearShipping])
+        }
         (S::ShippingSelected, C::EditCart | C::SetAddress) => to(S::Addressed, &[E::ClearShipping]),
         (S::ShippingSelected, C::StartPayment) => to(S::PaymentPending, &[E::OpenPayment]),
         (S::PaymentPending, C::EditCart | C::SetAddress) => {

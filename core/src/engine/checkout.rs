@@ -300,6 +300,16 @@ impl<S: Store> Engine<S> {
         if cart.checkout == CheckoutState::Completed {
             return self.finish_with(&order_id, cart_id, key, key_version);
         }
+        // A cart that skipped shipping must have nothing to ship.
+        let settled = matches!(
+            cart.checkout,
+            CheckoutState::ShippingSelected
+                | CheckoutState::PaymentPending
+                | CheckoutState::Authorized
+        );
+        if settled && cart.shipping_method.is_none() {
+            self.refuse_shipped_lines(&cart)?;
+        }
         let mut done = cart.clone();
         let now = self.clock.now();
         if done.checkout == CheckoutState::ShippingSelected {

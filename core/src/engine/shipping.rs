@@ -88,6 +88,71 @@ impl<S: Store> Engine<S> {
     }
 }
 
+impl<S: Store> Engine<S> {
+    /// Settles cart `id`'s shipping step with no method, when every line
+    /// is digital ([`crate::catalog::Variant::digital`]): a download or a
+    /// licence key needs an address (for tax and the invoice) but no
+    /// shipping.
+    ///
+    /// # Errors
+    ///
+    /// `shipping_unavailable` naming a line that ships; as
+    /// [`Cart::skip_shipping`] and [`Engine::update_cart`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::cart::Address;
+    /// use kassa::catalog::{Product, ProductStatus, SortedMap, Variant};
+    /// use kassa::checkout::CheckoutState;
+    /// use kassa::{Currency, Money};
+    /// let engine = kassa::engine::Engine::in_memory();
+    /// let mut ebook = Product::new("ebook", "E-book");
+    /// ebook.status = ProductStatus::Active;
+    /// let mut v = Variant::new("EBOOK");
+    /// v.prices = vec![Money::from_minor_units(900, Currency::EUR)];
+    /// v.digital = true;
+    /// ebook.variants.push(v);
+    /// engine.create_product(ebook)?;
+    /// let (cart, v) = engine.create_cart(Currency::EUR, None)?;
+    /// let (_, v) = engine.add_to_cart(&cart.id, v, "EBOOK", 1, SortedMap::new())?;
+    /// let (_, v) = engine.set_cart_address(&cart.id, v, Address::new("Ada", "1 Rue", "Paris", "FR"))?;
+    /// let (cart, _) = engine.skip_shipping(&cart.id, v)?;
+    /// assert_eq!((cart.checkout, cart.shipping_method), (CheckoutState::ShippingSelected, None));
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    pub fn skip_shipping(&self, id: &str, expected: u64) -> Result<(Cart, u64)> {
+        self.update_cart(id, expected, |cart, engine| {
+            engine.refuse_shipped_lines(cart)?;
+            cart.skip_shipping(engine.clock.now())
+        })
+    }
+
+    /// Refuses `cart` when one of its lines ships (its variant is not
+    /// digital, or is gone).
+    ///
+    /// # Errors
+    ///
+    /// `shipping_unavailable` naming the line.
+    pub(super) fn refuse_shipped_lines(&self, cart: &Cart) -> Result<()> {
+        let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
+        let found = self.store.products_by_skus(&skus)?;
+        for (sku, found) in skus.iter().zip(found) {
+            let digital = found
+                .as_ref()
+                .and_then(|(p, i)| p.variants.get(*i))
+                .is_some_and(|v| v.digital);
+            if !digital {
+                return Err(Error::ShippingUnavailable {
+                    method: "none".into(),
+                    reason: format!("{} is shipped; choose a shipping method", shown(sku)),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The shipping method `cart` chose, checked: a shop that configures
 /// shipping methods charges only through them, so a choice that is not one
 /// of them, or does not ship to the cart's country, is refused (never priced
