@@ -75,7 +75,7 @@ fn benches(c: &mut Criterion) {
                 "customer_metrics",
                 &customer.id,
                 None,
-                serde_json::to_value(&m).expect("json"),
+                kassa::store::Body::of(&m).expect("json"),
                 Vec::new(),
             )
             .expect("save metrics");
@@ -182,7 +182,7 @@ fn move_metrics(engine: &Engine<MemoryStore>, ids: &[String], round: u64) {
             .load("customer_metrics", id)
             .expect("load")
             .expect("metrics");
-        let mut m: CustomerMetrics = serde_json::from_value((*doc.value).clone()).expect("parse");
+        let mut m: CustomerMetrics = doc.value.parse("metrics").expect("parse");
         m.record_order(
             Money::from_minor_units(1_000, Currency::EUR),
             1,
@@ -195,7 +195,7 @@ fn move_metrics(engine: &Engine<MemoryStore>, ids: &[String], round: u64) {
                 "customer_metrics",
                 id,
                 Some(doc.version),
-                serde_json::to_value(&m).expect("json"),
+                kassa::store::Body::of(&m).expect("json"),
                 Vec::new(),
             )
             .expect("save");
@@ -233,7 +233,7 @@ fn one_customer(c: &mut Criterion) {
             "customer_metrics",
             &ada.id,
             None,
-            serde_json::to_value(&m).expect("json"),
+            kassa::store::Body::of(&m).expect("json"),
             Vec::new(),
         )
         .expect("metrics");

@@ -76,7 +76,8 @@ fn benches(c: &mut Criterion) {
         .load("orders", &order.id)
         .expect("load")
         .expect("order");
-    let line = template.value["lines"][0].clone();
+    let template = template.value.to_value().expect("order json");
+    let line = template["lines"][0].clone();
     let started = std::time::Instant::now();
     for o in 0..ORDERS {
         let h = mix(o);
@@ -87,7 +88,7 @@ fn benches(c: &mut Criterion) {
             (h >> 16) as usize % PRODUCTS,
             (h >> 32) as usize % PRODUCTS,
         ];
-        let mut doc = (*template.value).clone();
+        let mut doc = template.clone();
         let id = format!("ord{o:07}");
         doc["id"] = id.clone().into();
         doc["lines"] = picks
@@ -100,7 +101,7 @@ fn benches(c: &mut Criterion) {
             .collect();
         engine
             .store()
-            .save("orders", &id, None, doc, Vec::new())
+            .save("orders", &id, None, doc.into(), Vec::new())
             .expect("save");
     }
     eprintln!("{ORDERS} orders stored in {:?}", started.elapsed());

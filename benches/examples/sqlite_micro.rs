@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let mut v = None;
     for _ in 0..n {
-        v = Some(store.save("carts", "c1", v, body.clone(), Vec::new())?);
+        v = Some(store.save("carts", "c1", v, body.clone().into(), Vec::new())?);
     }
     println!(
         "doc save: {:.1} us",
@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 customer: None,
             },
         };
-        v = Some(store.save("carts", "c1", v, body.clone(), vec![ev])?);
+        v = Some(store.save("carts", "c1", v, body.clone().into(), vec![ev])?);
     }
     println!(
         "doc save + 1 event: {:.1} us",
@@ -66,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let t = Instant::now();
     for _ in 0..n {
-        store.save("carts", "c1", v, body.clone(), Vec::new())?;
+        store.save("carts", "c1", v, body.clone().into(), Vec::new())?;
         v = v.map(|x| x + 1);
         store.load("carts", "c1")?;
     }
@@ -174,11 +174,7 @@ fn sizes(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         "sequences",
     ] {
         if let Some((id, d)) = store.scan(c, None, 1)?.into_iter().next() {
-            println!(
-                "{c}/{id}: {} bytes v{}",
-                serde_json::to_string(&d.value)?.len(),
-                d.version
-            );
+            println!("{c}/{id}: {} bytes v{}", d.value.as_str().len(), d.version);
         }
     }
     Ok(())

@@ -268,7 +268,7 @@ fn rfm_groups_computed_over_the_base_feed_segments() {
         "customer_metrics",
         "ghost",
         None,
-        serde_json::to_value(&ghost).unwrap(),
+        kassa::store::Body::of(&ghost).unwrap(),
         Vec::new(),
     )
     .unwrap();
@@ -898,7 +898,7 @@ fn segment_members_follow_changes_across_pages_of_the_base() {
                 "customer_metrics",
                 id,
                 version,
-                serde_json::to_value(&m).unwrap(),
+                kassa::store::Body::of(&m).unwrap(),
                 Vec::new(),
             )
             .unwrap();
@@ -974,7 +974,7 @@ fn customer_segments_follow_rules_saved_after_the_last_check() {
         "segments",
         "vips",
         Some(version),
-        serde_json::json!({ "rule": r#"tag = "vip""# }),
+        serde_json::json!({ "rule": r#"tag = "vip""# }).into(),
         Vec::new(),
     )
     .unwrap();

@@ -134,7 +134,7 @@ impl DocumentStore for RacyStore {
         collection: &str,
         id: &str,
         expected: Option<u64>,
-        value: serde_json::Value,
+        value: kassa::store::Body,
         events: Vec<NewEvent>,
     ) -> Result<u64> {
         self.inner.save(collection, id, expected, value, events)

@@ -13,7 +13,7 @@ use crate::pricing::{
     self, PriceBook, PriceBreakdown, PricingContext, PricingInput, ProductPrice, Promotion,
     ShippingMethod, TaxConfig, TaxLocation,
 };
-use crate::store::{EventKind, NewEvent, Store};
+use crate::store::{Body, EventKind, NewEvent, Store};
 
 pub(super) const CARTS: &str = "carts";
 const SETTINGS: &str = "settings";
@@ -34,18 +34,15 @@ pub struct PricingSettings {
     pub shipping_methods: Vec<ShippingMethod>,
 }
 
-pub(super) fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(value)
-        .map_err(|e| crate::catalog::limits::invalid("document", "json", e.to_string()))
+pub(super) fn to_json<T: Serialize>(value: &T) -> Result<Body> {
+    Body::of(value)
 }
 
 pub(super) fn from_json<T: for<'de> Deserialize<'de>>(
     what: &str,
-    value: impl std::borrow::Borrow<serde_json::Value>,
+    body: impl std::borrow::Borrow<Body>,
 ) -> Result<T> {
-    // By reference: a shared stored document is read, not copied.
-    T::deserialize(value.borrow())
-        .map_err(|e| crate::catalog::limits::invalid(what, "json", e.to_string()))
+    body.borrow().parse(what)
 }
 
 impl<S: Store> Engine<S> {

@@ -91,7 +91,7 @@ impl<S: Store> Engine<S> {
         Ok(self
             .store
             .load(PROJECTIONS, METRICS)?
-            .and_then(|d| d.value["cursor"].as_u64())
+            .and_then(|d| d.value.to_value().ok()?["cursor"].as_u64())
             .unwrap_or(0))
     }
 
@@ -107,7 +107,7 @@ impl<S: Store> Engine<S> {
         let stored = self.store.load(PROJECTIONS, METRICS)?;
         let cursor = stored
             .as_ref()
-            .and_then(|d| d.value["cursor"].as_u64())
+            .and_then(|d| d.value.to_value().ok()?["cursor"].as_u64())
             .unwrap_or(0);
         let events = self.store.events_since(cursor, limit)?;
         let Some(last) = events.last().map(|e| e.cursor) else {
@@ -504,7 +504,7 @@ impl<S: Store> Engine<S> {
             SEGMENTS,
             id,
             expected,
-            json!({ "rule": segment.text() }),
+            json!({ "rule": segment.text() }).into(),
             Vec::new(),
         )?;
         Ok(segment)

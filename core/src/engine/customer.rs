@@ -146,7 +146,9 @@ impl<S: Store> Engine<S> {
     pub(super) fn email_owner(&self, key: &str) -> Result<(Option<String>, Option<u64>)> {
         Ok(match self.store.load(EMAILS, key)? {
             Some(doc) => (
-                doc.value["customer"].as_str().map(str::to_owned),
+                doc.value.to_value()?["customer"]
+                    .as_str()
+                    .map(str::to_owned),
                 Some(doc.version),
             ),
             None => (None, None),

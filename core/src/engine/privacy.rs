@@ -18,6 +18,12 @@ use serde_json::json;
 
 use super::behaviour::BEHAVIOUR;
 use super::cart::to_json;
+
+/// `value` as a JSON tree, for the export document.
+fn tree<T: Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value)
+        .map_err(|e| crate::catalog::limits::invalid("export", "json", e.to_string()))
+}
 use super::customer::{claim_write, CUSTOMERS};
 use super::Engine;
 use crate::customer::{BehaviourLog, Customer};
@@ -49,28 +55,28 @@ impl<S: Store> Engine<S> {
         for order in &index.orders {
             let (order, _) = self.order(order)?;
             for ret in &order.returns {
-                returns.push(to_json(&self.return_request(ret)?.0)?);
+                returns.push(tree(&self.return_request(ret)?.0)?);
             }
-            orders.push(to_json(&order)?);
+            orders.push(tree(&order)?);
         }
         let mut carts = Vec::new();
         for cart in &index.open_carts {
             if let Ok((c, _)) = self.cart(cart) {
-                carts.push(to_json(&c)?);
+                carts.push(tree(&c)?);
             }
         }
         Ok(json!({
             "exported_at": self.clock.now().0,
-            "profile": to_json(&profile)?,
+            "profile": tree(&profile)?,
             "profile_version": version,
-            "metrics": to_json(&self.customer_metrics(id)?)?,
-            "behaviour": to_json(&self.behaviour_log(id)?)?,
+            "metrics": tree(&self.customer_metrics(id)?)?,
+            "behaviour": tree(&self.behaviour_log(id)?)?,
             "orders": orders,
             "returns": returns,
-            "store_credit": to_json(&self.store_credit(id)?)?,
+            "store_credit": tree(&self.store_credit(id)?)?,
             "open_carts": carts,
             "tickets": index.tickets,
-            "timeline": to_json(&index.timeline)?,
+            "timeline": tree(&index.timeline)?,
         }))
     }
 

@@ -60,7 +60,7 @@ impl<S: Store> Engine<S> {
                 .filter(|&i| held[i].version == doc.version);
             let rule = match kept {
                 Some(i) => held[i].rule.clone(),
-                None => Segment::parse(doc.value["rule"].as_str().unwrap_or_default())?,
+                None => Segment::parse(doc.value.to_value()?["rule"].as_str().unwrap_or_default())?,
             };
             rules.push(StoredSegment {
                 id,

@@ -84,7 +84,7 @@ impl<S: Store> Engine<S> {
     ) -> Result<(DocumentWrite, NewEvent, StoreCredit)> {
         let stored = self.store.load(CREDIT, customer)?;
         let mut credit: StoreCredit = match &stored {
-            Some(doc) => from_json("store credit", &*doc.value)?,
+            Some(doc) => from_json("store credit", &doc.value)?,
             None => StoreCredit::default(),
         };
         let now = self.clock.now();

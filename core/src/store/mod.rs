@@ -15,15 +15,15 @@
 //! documents; stock has its own operations because it is the hottest,
 //! most contended record.
 
+mod body;
 mod catalog;
 mod event;
 mod memory;
 
+pub use body::Body;
 pub use catalog::{CatalogChange, CatalogItem, CatalogStore, VariantOf};
 pub use event::{Event, EventKind, NewEvent};
 pub use memory::MemoryStore;
-
-use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
@@ -142,14 +142,12 @@ pub trait InventoryStore: Send + Sync {
     fn expired(&self, now: Timestamp, limit: usize) -> Result<Vec<Reservation>>;
 }
 
-/// A stored JSON document and its version. The document is shared: a
-/// store that keeps parsed documents (the memory store) hands out the
-/// same tree to every reader instead of a copy, and readers deserialize
-/// from it by reference.
+/// A stored JSON document and its version. The body is shared: the
+/// memory store hands the same text to every reader instead of a copy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Versioned {
-    /// The document.
-    pub value: std::sync::Arc<Value>,
+    /// The document's JSON text.
+    pub value: Body,
     /// Its version (1 after the first save).
     pub version: u64,
 }
@@ -177,7 +175,7 @@ pub trait DocumentStore: Send + Sync {
         collection: &str,
         id: &str,
         expected: Option<u64>,
-        value: Value,
+        value: Body,
         events: Vec<NewEvent>,
     ) -> Result<u64>;
 
@@ -224,9 +222,9 @@ pub trait DocumentStore: Send + Sync {
     /// ```
     /// use kassa::store::{DocumentStore, MemoryStore};
     /// let store = MemoryStore::new();
-    /// store.save("notes", "a", None, serde_json::json!({}), Vec::new())?;
-    /// store.save("notes", "b", None, serde_json::json!({}), Vec::new())?;
-    /// store.save("notes", "b", Some(1), serde_json::json!({"x": 1}), Vec::new())?;
+    /// store.save("notes", "a", None, serde_json::json!({}).into(), Vec::new())?;
+    /// store.save("notes", "b", None, serde_json::json!({}).into(), Vec::new())?;
+    /// store.save("notes", "b", Some(1), serde_json::json!({"x": 1}).into(), Vec::new())?;
     /// let mut seen = Vec::new();
     /// let visited = store.scan_versions("notes", None, 10, &mut |id, v| seen.push((id.to_owned(), v)))?;
     /// assert_eq!(visited, 2);
@@ -278,7 +276,7 @@ pub trait DocumentStore: Send + Sync {
                 None => (1, None),
             };
             let value = serde_json::json!({ "next": next.saturating_add(1) });
-            match self.save(SEQUENCES, name, expected, value, Vec::new()) {
+            match self.save(SEQUENCES, name, expected, value.into(), Vec::new()) {
                 Ok(_) => return Ok(next),
                 Err(Error::ConcurrentModification { .. }) => continue,
                 Err(e) => return Err(e),
@@ -297,8 +295,12 @@ pub const SEQUENCES: &str = "sequences";
 
 /// The number a stored counter document hands out next (1 when unreadable
 /// or new).
-pub fn sequence_next(value: &serde_json::Value) -> u64 {
-    value["next"].as_u64().unwrap_or(1).max(1)
+pub fn sequence_next(body: &Body) -> u64 {
+    body.to_value()
+        .ok()
+        .and_then(|v| v["next"].as_u64())
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// One document write of [`DocumentStore::save_all`].
@@ -311,17 +313,22 @@ pub struct DocumentWrite {
     /// The version the writer read (none: the document must be new).
     pub expected: Option<u64>,
     /// The new body.
-    pub value: Value,
+    pub value: Body,
 }
 
 impl DocumentWrite {
     /// A write of `value` to `collection/id` over version `expected`.
-    pub fn new(collection: &str, id: &str, expected: Option<u64>, value: Value) -> DocumentWrite {
+    pub fn new(
+        collection: &str,
+        id: &str,
+        expected: Option<u64>,
+        value: impl Into<Body>,
+    ) -> DocumentWrite {
         DocumentWrite {
             collection: collection.to_owned(),
             id: id.to_owned(),
             expected,
-            value,
+            value: value.into(),
         }
     }
 }

@@ -197,7 +197,7 @@ impl<S: Store> World<S> {
                 "notes",
                 &format!("d{doc}"),
                 *expected,
-                json!({ "n": n }),
+                json!({ "n": n }).into(),
                 Vec::new(),
             )),
             Op::SaveAll { a, b, expected } => {
@@ -205,7 +205,7 @@ impl<S: Store> World<S> {
                     collection: "notes".into(),
                     id: format!("d{d}"),
                     expected: *expected,
-                    value: json!({ "both": [a, b] }),
+                    value: json!({ "both": [a, b] }).into(),
                 };
                 show(e.store().save_all(vec![write(*a), write(*b)], Vec::new()))
             }

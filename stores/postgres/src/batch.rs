@@ -203,9 +203,7 @@ pub(crate) fn put_documents(tx: &mut Tx<'_>, writes: &[DocumentWrite]) -> Result
     }
     let mut bodies = Vec::with_capacity(writes.len());
     for w in writes {
-        bodies.push(serde_json::to_string(&w.value).map_err(|e| Error::Storage {
-            reason: format!("cannot encode {}/{}: {e}", w.collection, shown(&w.id)),
-        })?);
+        bodies.push(w.value.as_str());
     }
     let version = |w: &DocumentWrite| signed(w.expected.unwrap_or(0) + 1);
     let (new, old): (Vec<usize>, Vec<usize>) =
@@ -237,7 +235,7 @@ pub(crate) fn put_documents(tx: &mut Tx<'_>, writes: &[DocumentWrite]) -> Result
             .collect();
         let ids: Vec<&[u8]> = indexes.iter().map(|&i| writes[i].id.as_bytes()).collect();
         let versions: Vec<i64> = indexes.iter().map(|&i| version(&writes[i])).collect();
-        let texts: Vec<&str> = indexes.iter().map(|&i| bodies[i].as_str()).collect();
+        let texts: Vec<&str> = indexes.iter().map(|&i| bodies[i]).collect();
         let olds: Vec<i64> = indexes
             .iter()
             .map(|&i| signed(writes[i].expected.unwrap_or(0)))

@@ -11,11 +11,10 @@ use std::collections::BTreeMap;
 
 use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::store::{
-    apply_change, DocumentStore, DocumentWrite, NewEvent, OrderStore, StockChange, StockEvents,
-    Versioned, SEQUENCES,
+    apply_change, Body, DocumentStore, DocumentWrite, NewEvent, OrderStore, StockChange,
+    StockEvents, Versioned, SEQUENCES,
 };
 use kassa::{Error, Result};
-use serde_json::Value;
 
 use crate::batch::{lock_rows, put_documents, put_stocks, take_reservations};
 use crate::conn::Tx;
@@ -37,11 +36,9 @@ fn put(
     collection: &str,
     id: &str,
     expected: Option<u64>,
-    value: &Value,
+    value: &Body,
 ) -> Result<u64> {
-    let body = serde_json::to_string(value).map_err(|e| Error::Storage {
-        reason: format!("cannot encode {collection}/{}: {e}", shown(id)),
-    })?;
+    let body = value.as_str();
     let new_version = expected.unwrap_or(0) + 1;
     let v = i64::try_from(new_version).unwrap_or(i64::MAX);
     let (c, i) = (collection.as_bytes(), id.as_bytes());
@@ -80,10 +77,10 @@ fn put_all(tx: &mut Tx<'_>, writes: &[DocumentWrite]) -> Result<Vec<u64>> {
         .collect()
 }
 
-fn decode(collection: &str, id: &str, body: &str) -> Result<Value> {
-    serde_json::from_str(body).map_err(|e| Error::Storage {
-        reason: format!("document {collection}/{} is unreadable: {e}", shown(id)),
-    })
+/// A stored body as it is: parsing it (by the reader, into its own type)
+/// reports a malformed one.
+fn decode(body: &str) -> Body {
+    Body::from_text(body)
 }
 
 impl DocumentStore for PostgresStore {
@@ -113,7 +110,7 @@ impl DocumentStore for PostgresStore {
             )?;
             row.map(|r| {
                 Ok(Versioned {
-                    value: decode(collection, id, r.get(1))?.into(),
+                    value: decode(r.get(1)),
                     version: u64::try_from(r.get::<_, i64>(0)).unwrap_or(0),
                 })
             })
@@ -126,7 +123,7 @@ impl DocumentStore for PostgresStore {
         collection: &str,
         id: &str,
         expected: Option<u64>,
-        value: Value,
+        value: Body,
         events: Vec<NewEvent>,
     ) -> Result<u64> {
         self.db.write(|tx| {
@@ -153,11 +150,10 @@ impl DocumentStore for PostgresStore {
             .iter()
             .map(|r| {
                 let id = text(r.get(0))?;
-                let value = decode(collection, &id, r.get(2))?;
                 Ok((
                     id,
                     Versioned {
-                        value: value.into(),
+                        value: decode(r.get(2)),
                         version: u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
                     },
                 ))
@@ -234,9 +230,15 @@ fn one_order_per_cart(tx: &mut Tx<'_>, writes: &[DocumentWrite]) -> Result<()> {
         .iter()
         .filter(|w| w.collection == "orders" && w.expected.is_none())
     {
-        let Some(cart) = w.value.get("cart").and_then(Value::as_str) else {
+        // An order names its cart; only that field is read.
+        #[derive(serde::Deserialize)]
+        struct OrderCart {
+            cart: String,
+        }
+        let Ok(OrderCart { cart }) = serde_json::from_str::<OrderCart>(w.value.as_str()) else {
             continue;
         };
+        let cart = cart.as_str();
         let inserted = tx.execute(
             "INSERT INTO order_carts (cart, order_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             &[&cart.as_bytes(), &w.id.as_bytes()],

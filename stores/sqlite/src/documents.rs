@@ -8,12 +8,11 @@
 use kassa::error::shown;
 use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::store::{
-    apply_change, sequence_next, DocumentStore, DocumentWrite, NewEvent, OrderStore, StockChange,
-    StockEvents, Versioned, SEQUENCES,
+    apply_change, sequence_next, Body, DocumentStore, DocumentWrite, NewEvent, OrderStore,
+    StockChange, StockEvents, Versioned, SEQUENCES,
 };
 use kassa::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::Value;
 
 use crate::conn::sql;
 use crate::events::append;
@@ -44,11 +43,9 @@ fn put(
     collection: &str,
     id: &str,
     expected: Option<u64>,
-    value: &Value,
+    value: &Body,
 ) -> Result<u64> {
-    let body = serde_json::to_string(value).map_err(|e| Error::Storage {
-        reason: format!("cannot encode {collection}/{}: {e}", shown(id)),
-    })?;
+    let body = value.as_str();
     let new_version = expected.unwrap_or(0) + 1;
     let v = i64::try_from(new_version).unwrap_or(i64::MAX);
     let written = match expected {
@@ -93,10 +90,10 @@ fn put_all(conn: &Connection, writes: &[DocumentWrite]) -> Result<Vec<u64>> {
         .collect()
 }
 
-fn decode(collection: &str, id: &str, body: &str) -> Result<Value> {
-    serde_json::from_str(body).map_err(|e| Error::Storage {
-        reason: format!("document {collection}/{} is unreadable: {e}", shown(id)),
-    })
+/// A stored body as it is: parsing it (by the reader, into its own type)
+/// reports a malformed one.
+fn decode(body: String) -> Body {
+    Body::from_text(body)
 }
 
 impl DocumentStore for SqliteStore {
@@ -116,13 +113,13 @@ impl DocumentStore for SqliteStore {
                 .map_err(sql)?;
             let (next, expected) = match stored {
                 Some((version, body)) => (
-                    sequence_next(&decode(SEQUENCES, name, &body)?),
+                    sequence_next(&decode(body)),
                     Some(u64::try_from(version).unwrap_or(0)),
                 ),
                 None => (1, None),
             };
             let value = serde_json::json!({ "next": next.saturating_add(1) });
-            put(tx, SEQUENCES, name, expected, &value)?;
+            put(tx, SEQUENCES, name, expected, &value.into())?;
             Ok(next)
         })
     }
@@ -141,7 +138,7 @@ impl DocumentStore for SqliteStore {
                 .map_err(sql)?;
             row.map(|(version, body)| {
                 Ok(Versioned {
-                    value: decode(collection, id, &body)?.into(),
+                    value: decode(body),
                     version: u64::try_from(version).unwrap_or(0),
                 })
             })
@@ -154,7 +151,7 @@ impl DocumentStore for SqliteStore {
         collection: &str,
         id: &str,
         expected: Option<u64>,
-        value: Value,
+        value: Body,
         events: Vec<NewEvent>,
     ) -> Result<u64> {
         self.db.write(|tx| {
@@ -190,11 +187,10 @@ impl DocumentStore for SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (id, version, body) = row.map_err(sql)?;
-                let value = decode(collection, &id, &body)?;
                 out.push((
                     id,
                     Versioned {
-                        value: value.into(),
+                        value: decode(body),
                         version: u64::try_from(version).unwrap_or(0),
                     },
                 ));

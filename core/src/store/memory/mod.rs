@@ -16,17 +16,15 @@ mod catalog;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, RwLock};
 
-use rustc_hash::FxHashMap;
-use serde_json::Value;
-
 use super::{
-    apply_change, DocumentStore, DocumentWrite, Event, EventLog, EventsFor, InventoryStore,
+    apply_change, Body, DocumentStore, DocumentWrite, Event, EventLog, EventsFor, InventoryStore,
     NewEvent, OrderStore, StockChange, StockEvents, Versioned,
 };
 use crate::catalog::{CatalogIndex, SkuFacts};
 use crate::error::{shown, Error, Result};
 use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
 use crate::pricing::Timestamp;
+use rustc_hash::FxHashMap;
 
 #[derive(Debug, Default)]
 struct State {
@@ -142,7 +140,7 @@ impl State {
 
     fn write_all(&mut self, writes: Vec<DocumentWrite>, versions: &[u64]) {
         for (w, &version) in writes.into_iter().zip(versions) {
-            let value = std::sync::Arc::new(w.value);
+            let value = w.value;
             self.documents
                 .entry(w.collection)
                 .or_default()
@@ -371,7 +369,7 @@ impl DocumentStore for MemoryStore {
         collection: &str,
         id: &str,
         expected: Option<u64>,
-        value: Value,
+        value: Body,
         events: Vec<NewEvent>,
     ) -> Result<u64> {
         let mut state = self.lock();
@@ -384,7 +382,6 @@ impl DocumentStore for MemoryStore {
             });
         }
         let version = current.unwrap_or(0) + 1;
-        let value = std::sync::Arc::new(value);
         state
             .documents
             .entry(collection.to_owned())

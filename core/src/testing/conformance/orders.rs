@@ -49,7 +49,7 @@ pub fn order_changes_move_stock_atomically<S: Store>(store: S) -> Outcome {
     run(engine.commit(&rb.id), "commit b")?;
     let store = engine.store();
     run(
-        store.save("orders", "o1", None, json!({ "n": 0 }), Vec::new()),
+        store.save("orders", "o1", None, json!({ "n": 0 }).into(), Vec::new()),
         "save",
     )?;
     let events_before = run(engine.events_since(0, 1_000), "events")?.len();

@@ -22,7 +22,13 @@ const TAKES: usize = 50;
 pub fn numbers_are_never_handed_out_twice<S: Store + 'static>(store: S) -> Outcome {
     let store = Arc::new(store);
     run(
-        store.save(SEQUENCES, "legacy", None, json!({ "next": 41 }), Vec::new()),
+        store.save(
+            SEQUENCES,
+            "legacy",
+            None,
+            json!({ "next": 41 }).into(),
+            Vec::new(),
+        ),
         "save a counter",
     )?;
     let legacy = run(store.next_number("legacy"), "next_number")?;
