@@ -2,6 +2,11 @@
 //! change is a pure cart operation saved over the version the caller read
 //! (`concurrent_modification` otherwise) with its event.
 
+use std::sync::{Arc, PoisonError};
+
+/// Parsed carts an engine keeps at most (then it starts again).
+const MAX_KEPT_CARTS: usize = 10_000;
+
 use serde::{Deserialize, Serialize};
 
 use super::Engine;
@@ -64,10 +69,30 @@ impl<S: Store> Engine<S> {
     ///
     /// Storage failures.
     pub fn pricing(&self) -> Result<(PricingSettings, u64)> {
-        match self.store.load(SETTINGS, PRICING)? {
-            Some(doc) => Ok((from_json("pricing settings", doc.value)?, doc.version)),
-            None => Ok((PricingSettings::default(), 0)),
+        let (settings, version) = self.shared_pricing()?;
+        Ok((PricingSettings::clone(&settings), version))
+    }
+
+    /// The pricing settings, parsed once per stored version and shared
+    /// (pricing a cart must not parse every promotion again). The version
+    /// is checked on every call, so settings saved by another engine are
+    /// seen at once.
+    pub(super) fn shared_pricing(&self) -> Result<(Arc<PricingSettings>, u64)> {
+        let Some(doc) = self.store.load(SETTINGS, PRICING)? else {
+            return Ok((Arc::new(PricingSettings::default()), 0));
+        };
+        let mut held = self
+            .pricing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((version, settings)) = held.as_ref() {
+            if *version == doc.version {
+                return Ok((Arc::clone(settings), doc.version));
+            }
         }
+        let settings: Arc<PricingSettings> = Arc::new(from_json("pricing settings", &doc.value)?);
+        *held = Some((doc.version, Arc::clone(&settings)));
+        Ok((settings, doc.version))
     }
 
     /// Creates an empty cart.
@@ -82,9 +107,11 @@ impl<S: Store> Engine<S> {
             cart: cart.id.clone(),
             customer: cart.customer.clone(),
         });
+        let body = to_json(&cart)?;
         let version = self
             .store
-            .save(CARTS, &cart.id, None, to_json(&cart)?, vec![event])?;
+            .save(CARTS, &cart.id, None, body.clone(), vec![event])?;
+        self.remember_cart(&cart.id, body, Arc::new(cart.clone()));
         Ok((cart, version))
     }
 
@@ -94,11 +121,43 @@ impl<S: Store> Engine<S> {
     ///
     /// `unknown_cart`.
     pub fn cart(&self, id: &str) -> Result<(Cart, u64)> {
+        let (cart, version) = self.shared_cart(id)?;
+        Ok((Cart::clone(&cart), version))
+    }
+
+    /// The cart `id`, shared, and its version. A cart this engine parsed
+    /// or wrote is kept with the body it came from; it is parsed again
+    /// only when the stored body differs (another engine, or a later
+    /// write, changed it).
+    ///
+    /// # Errors
+    ///
+    /// `unknown_cart`.
+    pub(super) fn shared_cart(&self, id: &str) -> Result<(Arc<Cart>, u64)> {
         let doc = self
             .store
             .load(CARTS, id)?
             .ok_or_else(|| Error::UnknownCart { id: shown(id) })?;
-        Ok((from_json("cart", doc.value)?, doc.version))
+        {
+            let carts = self.carts.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((body, cart)) = carts.get(id) {
+                if *body == doc.value {
+                    return Ok((Arc::clone(cart), doc.version));
+                }
+            }
+        }
+        let cart: Arc<Cart> = Arc::new(from_json("cart", &doc.value)?);
+        self.remember_cart(id, doc.value, Arc::clone(&cart));
+        Ok((cart, doc.version))
+    }
+
+    /// Keeps `cart`, stored as `body`, for [`Engine::shared_cart`].
+    fn remember_cart(&self, id: &str, body: Body, cart: Arc<Cart>) {
+        let mut carts = self.carts.lock().unwrap_or_else(PoisonError::into_inner);
+        if carts.len() >= MAX_KEPT_CARTS && !carts.contains_key(id) {
+            carts.clear();
+        }
+        carts.insert(id.to_owned(), (body, cart));
     }
 
     /// Applies `change` to the cart read at version `expected` and saves it
@@ -126,7 +185,7 @@ impl<S: Store> Engine<S> {
         known: Option<(&str, &str)>,
         change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
     ) -> Result<(Cart, u64)> {
-        let (mut cart, version) = self.cart(id)?;
+        let (before, version) = self.shared_cart(id)?;
         if version != expected {
             return Err(Error::ConcurrentModification {
                 entity: format!("{CARTS}/{}", shown(id)),
@@ -134,7 +193,7 @@ impl<S: Store> Engine<S> {
                 current: Some(version),
             });
         }
-        let before = cart.clone();
+        let mut cart = Cart::clone(&before);
         change(&mut cart, self)?;
         let behaviour = self.cart_behaviour(&before, &cart, known)?;
         let event: NewEvent = self.event(EventKind::CartUpdated {
@@ -144,9 +203,11 @@ impl<S: Store> Engine<S> {
         });
         let mut events = vec![event];
         events.extend(behaviour);
+        let body = to_json(&cart)?;
         let version = self
             .store
-            .save(CARTS, id, Some(version), to_json(&cart)?, events)?;
+            .save(CARTS, id, Some(version), body.clone(), events)?;
+        self.remember_cart(id, body, Arc::new(cart.clone()));
         Ok((cart, version))
     }
 
@@ -246,8 +307,8 @@ impl<S: Store> Engine<S> {
     /// `unknown_cart`, `unknown_sku` for a line whose variant is gone (see
     /// [`Engine::revalidate_cart`]), and the kernel's errors.
     pub fn price_cart(&self, id: &str) -> Result<PriceBreakdown> {
-        let (cart, _) = self.cart(id)?;
-        let (settings, _) = self.pricing()?;
+        let (cart, _) = self.shared_cart(id)?;
+        let (settings, _) = self.shared_pricing()?;
         self.price_with(&cart, &settings)
     }
 

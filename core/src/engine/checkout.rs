@@ -259,11 +259,15 @@ impl<S: Store> Engine<S> {
         outcome
     }
 
-    /// Stored coupon counts, and the settings with them filled in.
-    fn coupon_state(
+    /// Stored coupon counts, and the settings with them filled in (the
+    /// settings themselves when no promotion has a coupon).
+    fn coupon_state<'s>(
         &self,
-        settings: &PricingSettings,
-    ) -> Result<(PricingSettings, Vec<CouponRow>)> {
+        settings: &'s PricingSettings,
+    ) -> Result<(std::borrow::Cow<'s, PricingSettings>, Vec<CouponRow>)> {
+        if settings.promotions.iter().all(|p| p.coupon_code.is_none()) {
+            return Ok((std::borrow::Cow::Borrowed(settings), Vec::new()));
+        }
         let mut out = settings.clone();
         let mut state = Vec::new();
         for promo in &mut out.promotions {
@@ -284,7 +288,7 @@ impl<S: Store> Engine<S> {
             promo.coupon_usage = Some(usage.0.clone());
             state.push((id, usage.0, usage.1));
         }
-        Ok((out, state))
+        Ok((std::borrow::Cow::Owned(out), state))
     }
 
     fn run_checkout(
@@ -320,7 +324,7 @@ impl<S: Store> Engine<S> {
         }
         done.step(CheckoutCommand::Complete, now)?;
 
-        let (settings, _) = self.pricing()?;
+        let (settings, _) = self.shared_pricing()?;
         let (priced_settings, _) = self.coupon_state(&settings)?;
         let priced = self.price_with(&cart, &priced_settings)?;
         // A coupon the shopper entered that is used up is an error, not a

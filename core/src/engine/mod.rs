@@ -73,6 +73,13 @@ pub struct Engine<S> {
     parsed: std::sync::Mutex<parsed_customers::ParsedCustomers>,
     /// The stored segment rules as last parsed (see `segment_rules.rs`).
     segment_rules: std::sync::Mutex<segment_rules::SegmentRules>,
+    /// The pricing settings as last parsed, with their version.
+    pricing: std::sync::Mutex<Option<(u64, Arc<PricingSettings>)>>,
+    /// Carts as last parsed or written, with the stored body of each
+    /// (see `Engine::shared_cart`).
+    carts: std::sync::Mutex<
+        rustc_hash::FxHashMap<String, (crate::store::Body, Arc<crate::cart::Cart>)>,
+    >,
 }
 
 impl<S: Store> Engine<S> {
@@ -85,6 +92,8 @@ impl<S: Store> Engine<S> {
             recommender: std::sync::RwLock::default(),
             parsed: std::sync::Mutex::default(),
             segment_rules: std::sync::Mutex::default(),
+            pricing: std::sync::Mutex::default(),
+            carts: std::sync::Mutex::default(),
         }
     }
 

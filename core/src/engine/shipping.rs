@@ -65,7 +65,7 @@ impl<S: Store> Engine<S> {
     /// ```
     pub fn shipping_options(&self, id: &str) -> Result<Vec<ShippingOption>> {
         let (cart, _) = self.cart(id)?;
-        let (settings, _) = self.pricing()?;
+        let (settings, _) = self.shared_pricing()?;
         let country = cart.shipping_address.as_ref().map(|a| a.country.as_str());
         let mut out = Vec::new();
         for method in &settings.shipping_methods {
