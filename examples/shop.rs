@@ -9,7 +9,7 @@ use kassa::cart::{merge, Address, MergeStrategy};
 use kassa::catalog::{AttributeDef, AttributeKind, CatalogQuery, Category, Facet, Sort, SortedMap};
 use kassa::engine::{CheckoutOptions, Engine};
 use kassa::inventory::StockKey;
-use kassa::order::{LineQty, RefundMethod, ReturnItem, ReturnReason};
+use kassa::order::{LineEdit, LineQty, RefundMethod, ReturnItem, ReturnReason};
 use kassa::payment::{Script, TestGateway};
 use kassa::store::Store;
 use kassa::{Currency, Result};
@@ -171,11 +171,33 @@ fn checkout<S: Store>(shop: &Engine<S>) -> Result<String> {
         again == order,
         gateway.acted().len()
     );
+    // Before shipping, the customer asks for one more of the first line:
+    // re-priced, its stock committed, the difference paid on its own.
+    let more = [LineEdit::SetQuantity {
+        line: 0,
+        qty: order.lines[0].qty + 1,
+    }];
+    let edited = shop.edit_order(
+        &order.id,
+        &more,
+        "edit-1",
+        "customer:ada",
+        &gateway,
+        &options,
+    )?;
+    println!(
+        "edited before shipping: {} x {} now; total {} -> {} USD, paid by {} payments",
+        edited.lines[0].qty,
+        edited.lines[0].sku,
+        order.grand_total,
+        edited.grand_total,
+        edited.payments().count()
+    );
     // After the sale: ship the first line now and the rest later, then
     // take one unit back, restock it and refund its exact share.
     let first = [LineQty {
         line: 0,
-        qty: order.lines[0].qty,
+        qty: edited.lines[0].qty,
     }];
     let shipped = shop.fulfil_order(
         &order.id,
@@ -205,13 +227,13 @@ fn checkout<S: Store>(shop: &Engine<S>) -> Result<String> {
     )?;
     let (after, _) = shop.order(&order.id)?;
     println!(
-        "shipped line 1 ({}), returned 1 x {}: refunded {} of its {} line, payment {}; audit: {:?}",
+        "shipped line 1 ({}), returned 1 x {}: refunded {} of its {} line (from the newest payment), kept {}; audit: {:?}",
         shipped.status.as_str(),
         after.lines[0].sku,
         ret.refund
             .map_or_else(String::new, |r| r.amount.to_string()),
         after.lines[0].total,
-        after.payment.ledger.state().status.as_str(),
+        after.net_paid()?,
         after
             .history
             .iter()
