@@ -401,3 +401,38 @@ fn orders_cancelled_or_returned_are_not_edited() {
         .unwrap_err();
     assert_eq!(err.code(), "order_change_refused");
 }
+
+#[test]
+fn money_refunded_before_an_edit_is_not_asked_for_again() {
+    let engine = shop();
+    let gateway = TestGateway::default();
+    let options = CheckoutOptions::default();
+    let cart = ready_cart(&engine, 1, false).unwrap();
+    let order = engine
+        .complete_checkout(&cart, "k1", &gateway, &options)
+        .unwrap();
+    // 5.00 back as goodwill, then a mug (8.00) added: 8.00 more is charged.
+    engine
+        .refund_order(
+            &order.id,
+            eur(500),
+            "goodwill",
+            "staff:bo",
+            &gateway,
+            &options,
+        )
+        .unwrap();
+    let mug = [LineEdit::Add {
+        sku: "MUG".into(),
+        qty: 1,
+    }];
+    let edited = engine
+        .edit_order(&order.id, &mug, "e1", "staff:bo", &gateway, &options)
+        .unwrap();
+    assert_eq!(edited.grand_total, eur(2_800));
+    assert_eq!(edited.net_paid().unwrap(), eur(2_300));
+    assert_eq!(
+        gateway_ops(&gateway)[3..],
+        ["authorize 8.00", "capture 8.00"]
+    );
+}

@@ -1,9 +1,11 @@
 //! Model-based test of checkout, payments and stock through the engine:
 //! random sequences of checkouts (with scripted provider outcomes), refunds,
-//! stock deliveries and expiries. After every step the invariants hold:
-//! refunded <= captured <= authorized on every order, the stock identity,
-//! committed stock equals the units ordered, one order per completed cart,
-//! and the model's count of orders and refunded money agrees.
+//! order edits, stock deliveries and expiries. After every step the
+//! invariants hold: refunded <= captured <= authorized on every payment of
+//! every order, no order keeps more money than its total, the stock
+//! identity, committed stock equals the units ordered, one order per
+//! completed cart, and the model's count of orders and refunded money
+//! agrees.
 //!
 //! `KASSA_PROPTEST_CASES` sets the number of sequences (default 10,000,
 //! each of 1 to 12 operations).
@@ -15,6 +17,7 @@ use kassa::catalog::{Product, ProductStatus, SortedMap, Variant};
 use kassa::checkout::CheckoutState;
 use kassa::engine::{CheckoutOptions, Engine, ManualClock, PricingSettings, SequentialIds};
 use kassa::inventory::StockKey;
+use kassa::order::LineEdit;
 use kassa::payment::{Script, TestGateway};
 use kassa::pricing::Timestamp;
 use kassa::store::MemoryStore;
@@ -40,6 +43,9 @@ enum Op {
     },
     /// Refund `cents` of order `order` (modulo the orders so far).
     Refund { order: usize, cents: i64 },
+    /// Order `order`'s first line set to `qty` units, and `add` units of
+    /// the other SKU added (0: none).
+    Edit { order: usize, qty: u64, add: u64 },
     /// A delivery of `units` of SKU `sku`.
     Deliver { sku: u8, units: i64 },
     /// Time passes and expired reservations are swept.
@@ -51,6 +57,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0u8..2, 1u64..4, 0u8..3, any::<bool>())
             .prop_map(|(sku, qty, script, retry)| Op::Checkout { sku, qty, script, retry }),
         2 => (0usize..8, 1i64..3_000).prop_map(|(order, cents)| Op::Refund { order, cents }),
+        2 => (0usize..8, 1u64..5, 0u64..3).prop_map(|(order, qty, add)| Op::Edit { order, qty, add }),
         1 => (0u8..2, 1i64..4).prop_map(|(sku, units)| Op::Deliver { sku, units }),
         1 => Just(Op::Sweep),
     ]
@@ -60,7 +67,7 @@ struct World {
     engine: Engine<MemoryStore>,
     clock: Arc<ManualClock>,
     gateway: TestGateway,
-    orders: Vec<String>,
+    orders: Vec<(String, u8)>,
     ordered_units: [i64; 2],
     refunded_cents: i64,
     keys: u64,
@@ -159,7 +166,7 @@ impl World {
                 };
                 match outcome {
                     Ok(order) => {
-                        self.orders.push(order.id.clone());
+                        self.orders.push((order.id.clone(), *sku));
                         self.ordered_units[*sku as usize] += *qty as i64;
                         let (c, _) = self.engine.cart(&cart.id).unwrap();
                         prop_assert_eq!(c.checkout, CheckoutState::Completed);
@@ -179,7 +186,7 @@ impl World {
                 if self.orders.is_empty() {
                     return Ok(());
                 }
-                let id = self.orders[order % self.orders.len()].clone();
+                let id = self.orders[order % self.orders.len()].0.clone();
                 self.keys += 1;
                 let amount = Money::from_minor_units(*cents, Currency::EUR);
                 match self.engine.refund_order(
@@ -196,6 +203,64 @@ impl World {
                         "unexpected refund error {}",
                         e.code()
                     ),
+                }
+            }
+            Op::Edit { order, qty, add } => {
+                if self.orders.is_empty() {
+                    return Ok(());
+                }
+                let (id, sku) = self.orders[order % self.orders.len()].clone();
+                let (before, _) = self.engine.order(&id).unwrap();
+                let mut edits = vec![LineEdit::SetQuantity { line: 0, qty: *qty }];
+                if *add > 0 {
+                    edits.push(LineEdit::Add {
+                        sku: format!("S{}", 1 - sku),
+                        qty: *add,
+                    });
+                }
+                self.keys += 1;
+                let key = format!("e{}", self.keys);
+                match self.engine.edit_order(
+                    &id,
+                    &edits,
+                    &key,
+                    "staff:model",
+                    &self.gateway,
+                    &options,
+                ) {
+                    Ok(after) => {
+                        for (i, sku) in ["S0", "S1"].iter().enumerate() {
+                            let units = |o: &kassa::order::Order| -> i64 {
+                                o.lines
+                                    .iter()
+                                    .filter(|l| l.sku == *sku)
+                                    .map(|l| l.qty as i64)
+                                    .sum()
+                            };
+                            self.ordered_units[i] += units(&after) - units(&before);
+                        }
+                        let refunded = |o: &kassa::order::Order| -> i64 {
+                            o.payments()
+                                .map(|p| p.ledger.state().refunded.minor_units())
+                                .sum()
+                        };
+                        self.refunded_cents += refunded(&after) - refunded(&before);
+                        prop_assert!(after.edits.last().is_some_and(|e| e.settled));
+                    }
+                    Err(e) => {
+                        prop_assert!(
+                            [
+                                "insufficient_stock",
+                                "order_change_refused",
+                                "payment_failed"
+                            ]
+                            .contains(&e.code()),
+                            "unexpected edit error {}",
+                            e.code()
+                        );
+                        let (unchanged, _) = self.engine.order(&id).unwrap();
+                        prop_assert_eq!(unchanged, before, "a refused edit changed the order");
+                    }
                 }
             }
             Op::Deliver { sku, units } => {
@@ -217,23 +282,33 @@ impl World {
 
     fn check(&self) -> Result<(), TestCaseError> {
         let mut refunded = 0;
-        for id in &self.orders {
+        for (id, _) in &self.orders {
             let (order, _) = self.engine.order(id).unwrap();
-            let s = order.payment.ledger.state();
-            let (a, c, r) = (
-                s.authorized.minor_units(),
-                s.captured.minor_units(),
-                s.refunded.minor_units(),
-            );
+            for p in order.payments() {
+                let s = p.ledger.state();
+                let (a, c, r) = (
+                    s.authorized.minor_units(),
+                    s.captured.minor_units(),
+                    s.refunded.minor_units(),
+                );
+                prop_assert!(
+                    r <= c && c <= a,
+                    "order {}: refunded {} captured {} authorized {}",
+                    id,
+                    r,
+                    c,
+                    a
+                );
+                refunded += r;
+            }
+            let kept = order.net_paid().unwrap();
             prop_assert!(
-                r <= c && c <= a,
-                "order {}: refunded {} captured {} authorized {}",
+                kept.minor_units() <= order.grand_total.minor_units(),
+                "order {} keeps {} of a {} total",
                 id,
-                r,
-                c,
-                a
+                kept,
+                order.grand_total
             );
-            refunded += r;
         }
         prop_assert_eq!(refunded, self.refunded_cents, "refunds recorded on orders");
         for sku in 0..2usize {

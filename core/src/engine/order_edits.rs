@@ -7,10 +7,11 @@
 //!    charged, new lines get today's catalog price, the order's
 //!    promotions and coupons apply as they did (its coupon uses are
 //!    already counted), tax and shipping are worked out again.
-//! 2. When the new total exceeds what the payments cover (paid plus still
-//!    authorized), authorize one more payment for the difference, outside
-//!    any store operation; a decline refuses the edit with nothing
-//!    changed.
+//! 2. When the total rises beyond what the payments cover (paid plus
+//!    still authorized, over the old total), authorize one more payment
+//!    for the rise, outside any store operation; a decline refuses the
+//!    edit with nothing changed. Money refunded before (a goodwill
+//!    refund) is not asked for again.
 //! 3. Save the order with its stock moves (units committed for lines that
 //!    grew, given back for lines that shrank) in one atomic store step;
 //!    not enough stock refuses the edit and voids step 2's authorization.
@@ -113,9 +114,15 @@ impl<S: Store> Engine<S> {
             payment: None,
             settled: false,
         };
+        let before = order.grand_total;
         let stock = order.apply_edit(&planned, &priced, &components, record)?;
+        // The rise in the total, less what authorizations already cover
+        // beyond the old total (an earlier edit lowered it). Money given
+        // back before (a goodwill refund) is not asked for again.
         let covered = order.net_paid()?.checked_add(order.capturable()?)?;
-        let extra = order.grand_total.checked_sub(covered)?;
+        let surplus = (covered.minor_units() - before.minor_units()).max(0);
+        let rise = order.grand_total.minor_units() - before.minor_units();
+        let extra = Money::from_minor_units((rise - surplus).max(0), order.currency);
         let base = format!("edit:{order_id}:{key}");
         if extra.minor_units() > 0 {
             let request = GatewayRequest::Authorize {
