@@ -1,15 +1,13 @@
 //! Digital-only carts: an address but no shipping step; a cart with a
 //! line to ship cannot skip it, and checkout refuses one that did.
 
-use std::sync::Arc;
-
 use kassa::cart::Address;
 use kassa::catalog::{Product, ProductStatus, SortedMap, Variant};
 use kassa::checkout::CheckoutState;
-use kassa::engine::{CheckoutOptions, Engine, ManualClock, SequentialIds};
+use kassa::engine::{CheckoutOptions, Engine};
 use kassa::inventory::{StockKey, StockPolicy};
 use kassa::payment::TestGateway;
-use kassa::pricing::{ShippingMethod, ShippingRate, Timestamp};
+use kassa::pricing::{ShippingMethod, ShippingRate};
 use kassa::store::MemoryStore;
 use kassa::testing::fixtures::tee_shop;
 use kassa::{Currency, Money};
@@ -21,11 +19,7 @@ fn eur(minor: i64) -> Money {
 /// Tees (shipped, 20.00) and an e-book (digital, 9.00, not stocked), with
 /// one shipping method at 4.90.
 fn shop() -> Engine<MemoryStore> {
-    let engine = Engine::new(
-        MemoryStore::new(),
-        Arc::new(ManualClock::new(Timestamp(1_000))),
-        Arc::new(SequentialIds::default()),
-    );
+    let engine = kassa::testing::fixtures::memory_engine();
     tee_shop(&engine, 10, None).unwrap();
     let mut ebook = Product::new("ebook", "E-book");
     ebook.status = ProductStatus::Active;

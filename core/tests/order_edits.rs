@@ -3,14 +3,11 @@
 //! at placement), stock moved atomically, and the difference paid or
 //! refunded once per key.
 
-use std::sync::Arc;
-
 use kassa::catalog::{Product, ProductStatus, Variant};
-use kassa::engine::{CheckoutOptions, Engine, ManualClock, SequentialIds};
+use kassa::engine::{CheckoutOptions, Engine};
 use kassa::inventory::{StockKey, StockLevel};
 use kassa::order::{LineEdit, LineQty, OrderStatus, ReturnItem, ReturnReason};
 use kassa::payment::{GatewayRequest, PaymentStatus, Script, Tender, TestGateway};
-use kassa::pricing::Timestamp;
 use kassa::store::{EventKind, MemoryStore};
 use kassa::testing::fixtures::{ready_cart, ready_cart_for, tee_shop};
 use kassa::{Currency, Money};
@@ -22,11 +19,7 @@ fn eur(minor: i64) -> Money {
 /// Tees (20.00, 100 units, coupon SAVE10 for 10 % limited to 1 use) and
 /// mugs (8.00, 3 units).
 fn shop() -> Engine<MemoryStore> {
-    let engine = Engine::new(
-        MemoryStore::new(),
-        Arc::new(ManualClock::new(Timestamp(1_000))),
-        Arc::new(SequentialIds::default()),
-    );
+    let engine = kassa::testing::fixtures::memory_engine();
     tee_shop(&engine, 100, Some(1)).unwrap();
     let mut mug = Product::new("mug", "Mug");
     mug.status = ProductStatus::Active;
@@ -46,6 +39,24 @@ fn level(engine: &Engine<MemoryStore>, sku: &str) -> StockLevel {
         .unwrap()
         .unwrap()
         .level
+}
+
+/// Edits order `id` as staff with the default options.
+fn edit(
+    engine: &Engine<MemoryStore>,
+    gateway: &TestGateway,
+    id: &str,
+    edits: &[LineEdit],
+    key: &str,
+) -> kassa::Result<kassa::order::Order> {
+    engine.edit_order(
+        id,
+        edits,
+        key,
+        "staff:bo",
+        gateway,
+        &CheckoutOptions::default(),
+    )
 }
 
 fn gateway_ops(gateway: &TestGateway) -> Vec<String> {
@@ -80,9 +91,7 @@ fn a_bigger_order_is_repriced_and_pays_the_difference_once() {
             qty: 2,
         },
     ];
-    let edited = engine
-        .edit_order(&order.id, &edits, "e1", "staff:bo", &gateway, &options)
-        .unwrap();
+    let edited = edit(&engine, &gateway, &order.id, &edits, "e1").unwrap();
     // 3 x 20.00 + 2 x 8.00 = 76.00, 10 % off: 68.40.
     assert_eq!(edited.grand_total, eur(6_840));
     assert_eq!(edited.discount_total, eur(760));
@@ -112,15 +121,11 @@ fn a_bigger_order_is_repriced_and_pays_the_difference_once() {
     assert_eq!(level(&engine, "MUG").committed, 2);
     // The same edit under the same key changes nothing and pays nothing.
     let before = gateway.acted().len();
-    let again = engine
-        .edit_order(&order.id, &edits, "e1", "staff:bo", &gateway, &options)
-        .unwrap();
+    let again = edit(&engine, &gateway, &order.id, &edits, "e1").unwrap();
     assert_eq!(again, edited);
     assert_eq!(gateway.acted().len(), before);
     let other = [LineEdit::SetQuantity { line: 0, qty: 1 }];
-    let reused = engine
-        .edit_order(&order.id, &other, "e1", "staff:bo", &gateway, &options)
-        .unwrap_err();
+    let reused = edit(&engine, &gateway, &order.id, &other, "e1").unwrap_err();
     assert_eq!(reused.code(), "idempotency_key_reused");
     assert_eq!(
         gateway_ops(&gateway),
@@ -147,27 +152,23 @@ fn a_smaller_order_refunds_the_difference_and_gives_stock_back() {
     engine
         .fulfil_order(&order.id, &[LineQty { line: 0, qty: 2 }], None, None, "wh")
         .unwrap();
-    let below = engine
-        .edit_order(
-            &order.id,
-            &[LineEdit::SetQuantity { line: 0, qty: 1 }],
-            "e1",
-            "staff:bo",
-            &gateway,
-            &options,
-        )
-        .unwrap_err();
+    let below = edit(
+        &engine,
+        &gateway,
+        &order.id,
+        &[LineEdit::SetQuantity { line: 0, qty: 1 }],
+        "e1",
+    )
+    .unwrap_err();
     assert_eq!(below.code(), "order_change_refused");
-    let edited = engine
-        .edit_order(
-            &order.id,
-            &[LineEdit::SetQuantity { line: 0, qty: 2 }],
-            "e2",
-            "staff:bo",
-            &gateway,
-            &options,
-        )
-        .unwrap();
+    let edited = edit(
+        &engine,
+        &gateway,
+        &order.id,
+        &[LineEdit::SetQuantity { line: 0, qty: 2 }],
+        "e2",
+    )
+    .unwrap();
     assert_eq!(edited.grand_total, eur(4_000));
     assert_eq!(edited.net_paid().unwrap(), eur(4_000));
     assert_eq!(edited.payment.ledger.state().refunded, eur(6_000));
@@ -181,16 +182,14 @@ fn a_smaller_order_refunds_the_difference_and_gives_stock_back() {
     let small = engine
         .complete_checkout(&cart, "k2", &gateway, &options)
         .unwrap();
-    let all = engine
-        .edit_order(
-            &small.id,
-            &[LineEdit::SetQuantity { line: 0, qty: 0 }],
-            "e3",
-            "staff:bo",
-            &gateway,
-            &options,
-        )
-        .unwrap_err();
+    let all = edit(
+        &engine,
+        &gateway,
+        &small.id,
+        &[LineEdit::SetQuantity { line: 0, qty: 0 }],
+        "e3",
+    )
+    .unwrap_err();
     assert_eq!(all.code(), "order_change_refused");
 }
 
@@ -209,9 +208,7 @@ fn an_edit_without_stock_or_payment_changes_nothing() {
         sku: "MUG".into(),
         qty: 4,
     }];
-    let err = engine
-        .edit_order(&order.id, &four, "e1", "staff:bo", &gateway, &options)
-        .unwrap_err();
+    let err = edit(&engine, &gateway, &order.id, &four, "e1").unwrap_err();
     assert_eq!(err.code(), "insufficient_stock");
     assert_eq!(gateway_ops(&gateway)[2..], ["authorize 32.00", "void"]);
     // A declined extra payment.
@@ -220,31 +217,23 @@ fn an_edit_without_stock_or_payment_changes_nothing() {
         sku: "MUG".into(),
         qty: 2,
     }];
-    let err = engine
-        .edit_order(&order.id, &two, "e2", "staff:bo", &gateway, &options)
-        .unwrap_err();
+    let err = edit(&engine, &gateway, &order.id, &two, "e2").unwrap_err();
     assert_eq!(err.code(), "payment_failed");
     // An unknown SKU.
     let ghost = [LineEdit::Add {
         sku: "GHOST".into(),
         qty: 1,
     }];
-    let err = engine
-        .edit_order(&order.id, &ghost, "e3", "staff:bo", &gateway, &options)
-        .unwrap_err();
+    let err = edit(&engine, &gateway, &order.id, &ghost, "e3").unwrap_err();
     assert_eq!(err.code(), "unknown_sku");
     assert_eq!(engine.order(&order.id).unwrap(), (stored, version));
     let mug = level(&engine, "MUG");
     assert_eq!((mug.committed, mug.reserved), (0, 0));
     // A declined key stays declined (as at the provider); a new key asks
     // afresh, and now it works.
-    let again = engine
-        .edit_order(&order.id, &two, "e2", "staff:bo", &gateway, &options)
-        .unwrap_err();
+    let again = edit(&engine, &gateway, &order.id, &two, "e2").unwrap_err();
     assert_eq!(again.code(), "payment_failed");
-    let edited = engine
-        .edit_order(&order.id, &two, "e4", "staff:bo", &gateway, &options)
-        .unwrap();
+    let edited = edit(&engine, &gateway, &order.id, &two, "e4").unwrap();
     assert_eq!(edited.grand_total, eur(3_600));
 }
 
@@ -262,17 +251,13 @@ fn a_failed_refund_leaves_the_edit_unsettled_until_sent_again() {
         gateway.script("refund", Script::Error("provider down".into()));
     }
     let edits = [LineEdit::SetQuantity { line: 0, qty: 1 }];
-    let err = engine
-        .edit_order(&order.id, &edits, "e1", "staff:bo", &gateway, &options)
-        .unwrap_err();
+    let err = edit(&engine, &gateway, &order.id, &edits, "e1").unwrap_err();
     assert_eq!(err.code(), "payment_failed");
     let (saved, _) = engine.order(&order.id).unwrap();
     assert_eq!(saved.grand_total, eur(2_000));
     assert!(!saved.edits[0].settled);
     assert_eq!(level(&engine, "TEE").committed, 1);
-    let settled = engine
-        .edit_order(&order.id, &edits, "e1", "staff:bo", &gateway, &options)
-        .unwrap();
+    let settled = edit(&engine, &gateway, &order.id, &edits, "e1").unwrap();
     assert!(settled.edits[0].settled);
     assert_eq!(settled.net_paid().unwrap(), eur(2_000));
     assert_eq!(level(&engine, "TEE").committed, 1);
@@ -341,27 +326,23 @@ fn orders_cancelled_or_returned_are_not_edited() {
     engine
         .cancel_order(&order.id, "mistake", "staff:bo", &gateway, &options)
         .unwrap();
-    let err = engine
-        .edit_order(
-            &order.id,
-            &[LineEdit::SetQuantity { line: 0, qty: 3 }],
-            "e1",
-            "staff:bo",
-            &gateway,
-            &options,
-        )
-        .unwrap_err();
+    let err = edit(
+        &engine,
+        &gateway,
+        &order.id,
+        &[LineEdit::SetQuantity { line: 0, qty: 3 }],
+        "e1",
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "order_change_refused");
-    let unchanged = engine
-        .edit_order(
-            &order.id,
-            &[LineEdit::SetQuantity { line: 9, qty: 3 }],
-            "e2",
-            "staff:bo",
-            &gateway,
-            &options,
-        )
-        .unwrap_err();
+    let unchanged = edit(
+        &engine,
+        &gateway,
+        &order.id,
+        &[LineEdit::SetQuantity { line: 9, qty: 3 }],
+        "e2",
+    )
+    .unwrap_err();
     assert_eq!(unchanged.code(), "order_change_refused");
     // A shipped order with a return: its lines' refunds are fixed.
     let cart = ready_cart(&engine, 2, false).unwrap();
@@ -386,19 +367,17 @@ fn orders_cancelled_or_returned_are_not_edited() {
     engine
         .request_return(&shipped.id, &[item], "customer")
         .unwrap();
-    let err = engine
-        .edit_order(
-            &shipped.id,
-            &[LineEdit::Add {
-                sku: "MUG".into(),
-                qty: 1,
-            }],
-            "e3",
-            "staff:bo",
-            &gateway,
-            &options,
-        )
-        .unwrap_err();
+    let err = edit(
+        &engine,
+        &gateway,
+        &shipped.id,
+        &[LineEdit::Add {
+            sku: "MUG".into(),
+            qty: 1,
+        }],
+        "e3",
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "order_change_refused");
 }
 
@@ -426,9 +405,7 @@ fn money_refunded_before_an_edit_is_not_asked_for_again() {
         sku: "MUG".into(),
         qty: 1,
     }];
-    let edited = engine
-        .edit_order(&order.id, &mug, "e1", "staff:bo", &gateway, &options)
-        .unwrap();
+    let edited = edit(&engine, &gateway, &order.id, &mug, "e1").unwrap();
     assert_eq!(edited.grand_total, eur(2_800));
     assert_eq!(edited.net_paid().unwrap(), eur(2_300));
     assert_eq!(

@@ -3,14 +3,11 @@
 //! voids the others and spends no credit; refunds and cancellations give
 //! each tender back its own money, newest payment first.
 
-use std::sync::Arc;
-
 use kassa::cart::Address;
 use kassa::catalog::SortedMap;
-use kassa::engine::{CheckoutOptions, Engine, ManualClock, SequentialIds};
+use kassa::engine::{CheckoutOptions, Engine};
 use kassa::order::OrderStatus;
 use kassa::payment::{GatewayRequest, PaymentMethod, PaymentStatus, Script, Tender, TestGateway};
-use kassa::pricing::Timestamp;
 use kassa::store::{EventKind, MemoryStore};
 use kassa::testing::fixtures::tee_shop;
 use kassa::{Currency, Money};
@@ -20,11 +17,7 @@ fn eur(minor: i64) -> Money {
 }
 
 fn shop() -> Engine<MemoryStore> {
-    let engine = Engine::new(
-        MemoryStore::new(),
-        Arc::new(ManualClock::new(Timestamp(1_000))),
-        Arc::new(SequentialIds::default()),
-    );
+    let engine = kassa::testing::fixtures::memory_engine();
     tee_shop(&engine, 100, None).unwrap();
     engine
 }

@@ -11,6 +11,18 @@ use crate::money::{Currency, Money, Rate};
 use crate::pricing::{Action, Promotion};
 use crate::store::Store;
 
+/// An engine over a fresh memory store, with a manual clock standing at
+/// 1,000 ms and sequential ids: deterministic times and ids for tests.
+pub fn memory_engine() -> Engine<crate::store::MemoryStore> {
+    Engine::new(
+        crate::store::MemoryStore::new(),
+        std::sync::Arc::new(crate::engine::ManualClock::new(crate::pricing::Timestamp(
+            1_000,
+        ))),
+        std::sync::Arc::new(crate::engine::SequentialIds::default()),
+    )
+}
+
 /// Sets up `engine` with product `tee` (SKU `TEE`, 20.00 EUR), `units` of
 /// it at location `main`, and the coupon `SAVE10` (10 % off the order)
 /// limited to `coupon_limit` uses.
