@@ -305,11 +305,19 @@ struct Wire<'a> {
 
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        Wire {
-            amount: self.to_string().into(),
-            currency: self.currency,
+        use serde::ser::SerializeStruct;
+        /// The amount written straight into the output (no string in
+        /// between: money is serialized with every cart and order).
+        struct Amount<'a>(&'a Money);
+        impl Serialize for Amount<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_str(self.0)
+            }
         }
-        .serialize(serializer)
+        let mut wire = serializer.serialize_struct("Wire", 2)?;
+        wire.serialize_field("amount", &Amount(self))?;
+        wire.serialize_field("currency", &self.currency)?;
+        wire.end()
     }
 }
 

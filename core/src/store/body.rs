@@ -14,6 +14,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+/// The largest serialization buffer a thread keeps between documents.
+const MAX_KEPT_BUFFER: usize = 1 << 20;
+
 /// A document's JSON text.
 ///
 /// # Examples
@@ -38,9 +41,29 @@ impl Body {
     /// `invalid_field` when it cannot be serialized (a map with non-text
     /// keys).
     pub fn of<T: Serialize + ?Sized>(value: &T) -> crate::Result<Body> {
-        serde_json::to_string(value)
-            .map(|text| Body(text.into()))
-            .map_err(|e| crate::catalog::limits::invalid("document", "json", e.to_string()))
+        // Written into a buffer kept per thread (a growing fresh buffer
+        // reallocated its way up for every document), then copied once
+        // into a body of exactly its size.
+        thread_local! {
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let invalid = |e: &dyn fmt::Display| {
+            crate::catalog::limits::invalid("document", "json", e.to_string())
+        };
+        BUFFER.with(|cell| {
+            let mut fresh = Vec::new();
+            // A serializer that re-enters (it never should) gets its own.
+            let mut held = cell.try_borrow_mut().ok();
+            let buffer = held.as_deref_mut().unwrap_or(&mut fresh);
+            buffer.clear();
+            serde_json::to_writer(&mut *buffer, value).map_err(|e| invalid(&e))?;
+            let text = std::str::from_utf8(buffer).map_err(|e| invalid(&e))?;
+            let body = Body(Arc::from(text));
+            if buffer.capacity() > MAX_KEPT_BUFFER {
+                *buffer = Vec::new();
+            }
+            Ok(body)
+        })
     }
 
     /// A body from JSON text a store kept (not checked here: parsing it
