@@ -344,7 +344,7 @@ impl<S: Store> Engine<S> {
         pinned: &dyn Fn(&str) -> Option<crate::Money>,
         promotions: bool,
     ) -> Result<PriceBreakdown> {
-        let mut book = PriceBook::new();
+        let mut book = PriceBook::with_capacity(cart.lines.len());
         let categories = self.store.categories()?;
         let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
         let found = self.store.products_by_skus(&skus)?;
@@ -355,6 +355,9 @@ impl<S: Store> Engine<S> {
             let Some(variant) = product.variants.get(i) else {
                 continue;
             };
+            if book.get(&line.sku).is_some() {
+                continue;
+            }
             let mut entry = ProductPrice::new(line.sku.clone(), crate::Money::zero(cart.currency));
             entry.prices = match pinned(&line.sku) {
                 Some(price) => vec![price],
@@ -364,9 +367,7 @@ impl<S: Store> Engine<S> {
             entry.categories = with_ancestors(&product, &categories);
             entry.tax_category = product.tax_category.clone();
             entry.weight_grams = variant.weight_grams.unwrap_or(0);
-            if book.get(&line.sku).is_none() {
-                book.insert(entry)?;
-            }
+            book.insert(entry)?;
         }
         let lines = cart
             .lines

@@ -10,13 +10,47 @@ use crate::customer::{BehaviourKind, Touchpoint};
 use crate::error::Result;
 use crate::store::{EventKind, NewEvent, Store};
 
-/// Units per SKU over a cart's lines.
+/// Units per SKU over a cart's lines, sorted by SKU.
 fn units(cart: &Cart) -> Vec<(&str, u64)> {
-    let mut out: Vec<(&str, u64)> = Vec::new();
-    for line in &cart.lines {
-        match out.iter_mut().find(|(sku, _)| *sku == line.sku) {
-            Some((_, n)) => *n = n.saturating_add(line.qty),
-            None => out.push((line.sku.as_str(), line.qty)),
+    let mut out: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
+    out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1 = kept.1.saturating_add(next.1);
+        }
+        same
+    });
+    out
+}
+
+/// The SKUs whose units differ between `was` and `now` (both sorted by
+/// SKU), in SKU order, each with whether it grew.
+fn changes<'a>(was: &[(&'a str, u64)], now: &[(&'a str, u64)]) -> Vec<(&'a str, bool)> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < was.len() || j < now.len() {
+        match (was.get(i), now.get(j)) {
+            (Some(&(a, had)), Some(&(b, n))) if a == b => {
+                if n != had {
+                    out.push((a, n > had));
+                }
+                i += 1;
+                j += 1;
+            }
+            (Some(&(a, _)), Some(&(b, _))) if a < b => {
+                out.push((a, false));
+                i += 1;
+            }
+            (Some(&(a, _)), None) => {
+                out.push((a, false));
+                i += 1;
+            }
+            (_, Some(&(b, _))) => {
+                out.push((b, true));
+                j += 1;
+            }
+            (None, None) => break,
         }
     }
     out
@@ -36,7 +70,7 @@ pub(super) fn touchpoint(cart: &Cart) -> Touchpoint {
 impl<S: Store> Engine<S> {
     /// The behaviour events of a customer's cart going from `before` to
     /// `after`: one `added_to_cart` per SKU whose units grew, one
-    /// `removed_from_cart` per SKU whose units shrank (named by product;
+    /// `removed_from_cart` per SKU whose units shrank, in SKU order (named by product;
     /// `known` gives a `(sku, product)` already looked up), and
     /// `checkout_started` when the cart left the line-choosing state. None
     /// for a guest cart.
@@ -50,18 +84,7 @@ impl<S: Store> Engine<S> {
             return Ok(Vec::new());
         };
         let (was, now) = (units(before), units(after));
-        let mut changed: Vec<(&str, bool)> = Vec::new();
-        for &(sku, n) in &now {
-            let had = was.iter().find(|(s, _)| *s == sku).map_or(0, |&(_, n)| n);
-            if n != had {
-                changed.push((sku, n > had));
-            }
-        }
-        for &(sku, _) in &was {
-            if !now.iter().any(|(s, _)| *s == sku) {
-                changed.push((sku, false));
-            }
-        }
+        let changed = changes(&was, &now);
         let mut kinds = Vec::new();
         let unknown: Vec<&str> = changed
             .iter()
@@ -104,5 +127,24 @@ impl<S: Store> Engine<S> {
                 })
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes;
+
+    #[test]
+    fn changes_walk_both_sides_in_sku_order() {
+        let was = [("A", 1), ("B", 2), ("D", 1)];
+        let now = [("B", 3), ("C", 1), ("D", 1), ("E", 2)];
+        assert_eq!(
+            changes(&was, &now),
+            [("A", false), ("B", true), ("C", true), ("E", true)]
+        );
+        assert_eq!(
+            changes(&now, &was),
+            [("A", true), ("B", false), ("C", false), ("E", false)]
+        );
     }
 }

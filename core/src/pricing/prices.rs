@@ -166,6 +166,14 @@ impl PriceBook {
         PriceBook::default()
     }
 
+    /// An empty book with room for `products` products.
+    pub fn with_capacity(products: usize) -> Self {
+        PriceBook {
+            by_sku: FxHashMap::with_capacity_and_hasher(products, Default::default()),
+            lists: Vec::new(),
+        }
+    }
+
     /// Adds a product.
     ///
     /// # Errors
