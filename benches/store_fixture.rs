@@ -23,11 +23,20 @@ pub type Res<T> = Result<T, Box<dyn std::error::Error>>;
 ///
 /// Store failures.
 pub fn stock_shop<S: Store>(engine: &Engine<S>, units: i64) -> Res<()> {
-    for i in 0..5 {
+    stock_catalog(engine, units, 5)
+}
+
+/// `skus` products (`SKU-0`, `SKU-1`, ...) with `units` each at `main`.
+///
+/// # Errors
+///
+/// Store failures.
+pub fn stock_catalog<S: Store>(engine: &Engine<S>, units: i64, skus: usize) -> Res<()> {
+    for i in 0..skus as i64 {
         let mut p = Product::new(format!("p{i}"), format!("Product {i}"));
         p.status = ProductStatus::Active;
         let mut v = Variant::new(format!("SKU-{i}"));
-        v.prices = vec![Money::from_minor_units(1000 + 250 * i, Currency::USD)];
+        v.prices = vec![Money::from_minor_units(1000 + 250 * (i % 5), Currency::USD)];
         p.variants.push(v);
         engine.create_product(p)?;
         engine.adjust_stock(&StockKey::new(format!("SKU-{i}"), "main"), units, "bench")?;
@@ -108,7 +117,8 @@ pub fn throughput<S: Store + 'static>(
 /// Carts of 5 lines with address and shipping chosen (the shopper's part,
 /// not timed), then `threads` threads completing them all (`complete_checkout`:
 /// claim, price, reserve, pay, place, capture); returns completions per
-/// second.
+/// second. Cart `c` buys `SKU-(5c)` to `SKU-(5c+4)` modulo `skus`: with 5
+/// SKUs every checkout locks the same stock rows, with more they spread.
 ///
 /// # Errors
 ///
@@ -117,17 +127,19 @@ pub fn completions<S: Store + 'static>(
     engine: Arc<Engine<S>>,
     n: usize,
     threads: usize,
+    skus: usize,
 ) -> Res<f64> {
     let per = n / threads;
     let mut carts = Vec::with_capacity(per * threads);
-    for _ in 0..per * threads {
+    for c in 0..per * threads {
         let (cart, mut v) = engine.create_cart(Currency::USD, Some("bench"))?;
         for i in 0..5u64 {
+            let sku = (c * 5 + i as usize) % skus.max(1);
             v = engine
                 .add_to_cart(
                     &cart.id,
                     v,
-                    &format!("SKU-{i}"),
+                    &format!("SKU-{sku}"),
                     1 + i % 2,
                     SortedMap::new(),
                 )?

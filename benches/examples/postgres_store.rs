@@ -3,7 +3,11 @@
 //! would): whole shopper checkouts per second (create, 5 lines, address,
 //! complete) and `complete_checkout` alone on prepared carts; then 200
 //! concurrent checkouts racing for 50 units. `KASSA_BENCH_ONLY_COMPLETIONS=1`
-//! runs only the completion figures.
+//! runs only the completion figures; `KASSA_BENCH_CLIENTS=1,8` picks the
+//! client counts. Completions run on two catalogs (`KASSA_BENCH_SKUS`,
+//! default `5,2000`): with 5 SKUs every checkout locks the same 5 stock
+//! rows; with 2,000 cart `c` buys SKU-5c to SKU-5c+4, so checkouts spread
+//! over the catalog as in a real shop.
 //!
 //! ```text
 //! scripts/with-postgres cargo run --release -p kassa-benches --example postgres_store -- 4000
@@ -16,7 +20,7 @@
 use std::sync::Arc;
 
 use kassa::engine::{Engine, NodeIds, SystemClock};
-use kassa_benches::store_fixture::{completions, race, stock_shop, throughput, Res};
+use kassa_benches::store_fixture::{completions, race, stock_catalog, throughput, Res};
 use kassa_postgres::{PostgresOptions, PostgresStore};
 
 fn engine(url: &str, schema: &str, synchronous_commit: bool) -> Res<Engine<PostgresStore>> {
@@ -51,25 +55,37 @@ fn main() -> Res<()> {
             Ok(list) => list.split(',').filter_map(|c| c.parse().ok()).collect(),
             Err(_) => vec![1, 2, 4, 8],
         };
+        let catalogs: Vec<usize> = match std::env::var("KASSA_BENCH_SKUS") {
+            Ok(list) => list.split(',').filter_map(|c| c.parse().ok()).collect(),
+            Err(_) => vec![5, 2_000],
+        };
         for (whole, sync) in [(true, true), (true, false), (false, true), (false, false)] {
             if whole && only_completions {
                 continue;
             }
-            for &threads in &clients {
-                let schema = format!("bench_{}_{threads}_{sync}_{whole}", std::process::id());
-                schemas.push(schema.clone());
-                let engine = Arc::new(engine(&url, &schema, sync)?);
-                stock_shop(&*engine, 1_000_000_000)?;
-                if whole {
-                    let rate = throughput(engine, n, threads)?;
-                    println!(
-                        "whole checkouts (synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s"
+            // Whole checkouts buy SKU-0..SKU-4; completions run once per
+            // catalog size.
+            let sizes = if whole { &[5][..] } else { &catalogs[..] };
+            for &skus in sizes {
+                for &threads in &clients {
+                    let schema = format!(
+                        "bench_{}_{threads}_{sync}_{whole}_{skus}",
+                        std::process::id()
                     );
-                } else {
-                    let rate = completions(engine, n, threads)?;
-                    println!(
-                        "complete_checkout only (synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s"
-                    );
+                    schemas.push(schema.clone());
+                    let engine = Arc::new(engine(&url, &schema, sync)?);
+                    stock_catalog(&*engine, 1_000_000_000, skus)?;
+                    if whole {
+                        let rate = throughput(engine, n, threads)?;
+                        println!(
+                            "whole checkouts (synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s"
+                        );
+                    } else {
+                        let rate = completions(engine, n, threads, skus)?;
+                        println!(
+                            "complete_checkout only ({skus} SKUs, synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s"
+                        );
+                    }
                 }
             }
         }

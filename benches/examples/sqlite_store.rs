@@ -107,7 +107,7 @@ fn completion_run(dir: &std::path::Path, n: usize, threads: usize, sync: Synchro
     let path = dir.join(format!("completions-{threads}-{sync:?}.db"));
     let engine = Arc::new(open(&path, sync)?);
     stock_shop(&*engine, 1_000_000_000)?;
-    let rate = completions(engine, n, threads)?;
+    let rate = completions(engine, n, threads, 5)?;
     println!("complete_checkout only ({sync:?}, {threads} thread(s)): {n} at {rate:.0}/s");
     Ok(())
 }

@@ -50,6 +50,14 @@ pub(super) fn from_json<T: for<'de> Deserialize<'de>>(
     body.borrow().parse(what)
 }
 
+/// Whom a cart is priced for.
+pub(super) enum Audience {
+    /// The cart's customer, looked up.
+    Lookup,
+    /// Already looked up (none: a guest or an unknown customer).
+    Known(Option<super::crm::PricingAudience>),
+}
+
 impl<S: Store> Engine<S> {
     /// Replaces the pricing settings.
     ///
@@ -318,6 +326,16 @@ impl<S: Store> Engine<S> {
         cart: &Cart,
         settings: &PricingSettings,
     ) -> Result<PriceBreakdown> {
+        self.price_for(cart, settings, Audience::Lookup)
+    }
+
+    /// [`Engine::price_with`] for `audience`.
+    pub(super) fn price_for(
+        &self,
+        cart: &Cart,
+        settings: &PricingSettings,
+        audience: Audience,
+    ) -> Result<PriceBreakdown> {
         // A cart made from a quote is priced at the quoted unit prices, with
         // no promotion on top, while the quote holds.
         let quote = match &cart.quote {
@@ -330,7 +348,14 @@ impl<S: Store> Engine<S> {
                 .and_then(|q| q.accepted_line(sku))
                 .map(|l| l.unit_price)
         };
-        self.price_at(cart, settings, self.clock.now(), &quoted, quote.is_none())
+        self.price_at(
+            cart,
+            settings,
+            self.clock.now(),
+            &quoted,
+            quote.is_none(),
+            audience,
+        )
     }
 
     /// Prices `cart` under `settings` as at `at`: a SKU that `pinned`
@@ -343,11 +368,11 @@ impl<S: Store> Engine<S> {
         at: crate::pricing::Timestamp,
         pinned: &dyn Fn(&str) -> Option<crate::Money>,
         promotions: bool,
+        audience: Audience,
     ) -> Result<PriceBreakdown> {
         let mut book = PriceBook::with_capacity(cart.lines.len());
-        let categories = self.store.categories()?;
         let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
-        let found = self.store.products_by_skus(&skus)?;
+        let (found, categories) = self.store.pricing_catalog(&skus)?;
         for (line, found) in cart.lines.iter().zip(found) {
             let Some((product, i)) = found else {
                 continue;
@@ -378,9 +403,10 @@ impl<S: Store> Engine<S> {
             currency: cart.currency,
             lines,
         };
-        let audience = match &cart.customer {
-            Some(id) => self.pricing_audience(id, cart.currency)?,
-            None => None,
+        let audience = match (audience, &cart.customer) {
+            (Audience::Known(known), _) => known,
+            (Audience::Lookup, Some(id)) => self.pricing_audience(id, cart.currency)?,
+            (Audience::Lookup, None) => None,
         };
         let (customer_groups, segments, first_order) = audience.unwrap_or_default();
         let context = PricingContext {

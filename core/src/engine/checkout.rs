@@ -110,7 +110,7 @@ enum Claim {
 /// A coupon's stored usage: (upper-case code, usage, stored version).
 type CouponRow = (String, CouponUsage, Option<u64>);
 
-use super::cart::{from_json as parse, to_json as json};
+use super::cart::{from_json as parse, to_json as json, Audience};
 
 impl<S: Store> Engine<S> {
     /// Completes the checkout of cart `cart_id` under `idempotency_key`,
@@ -326,7 +326,20 @@ impl<S: Store> Engine<S> {
 
         let (settings, _) = self.shared_pricing()?;
         let (priced_settings, _) = self.coupon_state(&settings)?;
-        let priced = self.price_with(&cart, &priced_settings)?;
+        // The customer is read once, for pricing and for the company.
+        let profile = match &cart.customer {
+            Some(id) => match self.customer(id) {
+                Ok((profile, _)) => Some(profile),
+                Err(Error::UnknownCustomer { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        let audience = match &profile {
+            Some(p) => Some(self.audience_of(p, cart.currency)?),
+            None => None,
+        };
+        let priced = self.price_for(&cart, &priced_settings, Audience::Known(audience))?;
         // A coupon the shopper entered that is used up is an error, not a
         // silent full price.
         for skipped in &priced.promotions_not_applied {
@@ -360,10 +373,7 @@ impl<S: Store> Engine<S> {
         // placement retried on a coupon race reuses it) and before any
         // stock is held, so a failure here needs no undoing.
         let mut payments = self.prepare_payments(&cart, amount, options, now)?;
-        let company = match &cart.customer {
-            Some(customer) => self.company_of(customer)?,
-            None => None,
-        };
+        let company = profile.and_then(|p| p.company.map(|m| m.company));
         let items: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
         let (reservations, parts) =
             self.reserve_lines(&options.location, &items, options.reservation_ttl_ms)?;

@@ -566,13 +566,22 @@ impl<S: Store> Engine<S> {
         id: &str,
         currency: Currency,
     ) -> Result<Option<PricingAudience>> {
-        let profile = match self.customer(id) {
-            Ok((profile, _)) => profile,
-            Err(Error::UnknownCustomer { .. }) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let segments = self.segments_of(&profile, currency)?;
+        match self.customer(id) {
+            Ok((profile, _)) => self.audience_of(&profile, currency).map(Some),
+            Err(Error::UnknownCustomer { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// What pricing knows of the loaded customer `profile`: its groups,
+    /// segments and whether it has never ordered.
+    pub(super) fn audience_of(
+        &self,
+        profile: &Customer,
+        currency: Currency,
+    ) -> Result<PricingAudience> {
+        let segments = self.segments_of(profile, currency)?;
         let first = self.customer_metrics(&profile.id)?.orders == 0;
-        Ok(Some((profile.groups.clone(), segments, first)))
+        Ok((profile.groups.clone(), segments, first))
     }
 }

@@ -187,6 +187,18 @@ pub trait CatalogStore: Send + Sync {
         skus.iter().map(|sku| self.product_by_sku(sku)).collect()
     }
 
+    /// What pricing reads of the catalog, in one look: the variants of
+    /// `skus` (as [`CatalogStore::products_by_skus`]) and every category
+    /// (as [`CatalogStore::categories`]). A store whose catalog lives
+    /// elsewhere checks once for both.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    fn pricing_catalog(&self, skus: &[&str]) -> Result<(Vec<Option<VariantOf>>, Vec<Category>)> {
+        Ok((self.products_by_skus(skus)?, self.categories()?))
+    }
+
     /// Saves `product` if its stored version is `expected` (none: new),
     /// stamping `created_at = now` on a new one, and records
     /// `events(outcome)`, atomically.

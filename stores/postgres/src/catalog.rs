@@ -246,6 +246,22 @@ impl CatalogStore for PostgresStore {
         })
     }
 
+    fn pricing_catalog(
+        &self,
+        skus: &[&str],
+    ) -> Result<(Vec<Option<kassa::store::VariantOf>>, Vec<Category>)> {
+        let cache = self.fresh_catalog()?;
+        let found = skus.iter().map(|sku| cache.index.by_sku(sku)).collect();
+        let categories = cache
+            .index
+            .categories()
+            .all()
+            .into_iter()
+            .cloned()
+            .collect();
+        Ok((found, categories))
+    }
+
     fn categories(&self) -> Result<Vec<Category>> {
         Ok(self
             .fresh_catalog()?

@@ -181,6 +181,15 @@ impl Tx<'_> {
     }
 }
 
+/// What a statement run outside a transaction came to.
+struct Ran<T> {
+    result: Result<T>,
+    /// A retry could fix the failure (the statement was rolled back).
+    retry: bool,
+    /// The connection is closed now.
+    closed: bool,
+}
+
 /// The pool.
 #[derive(Debug)]
 pub(crate) struct Db {
@@ -242,6 +251,59 @@ impl Db {
         }
     }
 
+    /// Runs `work`, a single writing statement, without a transaction
+    /// around it: the statement is its own transaction (one round trip
+    /// instead of three), so `work` must change the database in exactly
+    /// one statement; reads after it (to explain a failure) see the result.
+    /// Retried when the statement was rolled back (deadlock, serialization
+    /// failure, a lost insert race) or the pooled connection was already
+    /// closed before anything was sent. A connection lost while the
+    /// statement ran is reported, not retried: it may have committed.
+    pub(crate) fn write_one<T>(&self, mut work: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let Some(ran) = self.direct(&mut work, attempt < RETRIES)? else {
+                continue;
+            };
+            match ran.result {
+                Ok(value) => return Ok(value),
+                Err(_) if ran.retry && attempt < RETRIES => {
+                    std::thread::sleep(std::time::Duration::from_micros(200 * u64::from(attempt)));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Runs `work` on a pooled connection outside any transaction; `None`
+    /// (nothing sent) when `fresh_only` and the connection was already
+    /// closed.
+    fn direct<T>(
+        &self,
+        work: &mut impl FnMut(&mut Tx<'_>) -> Result<T>,
+        fresh_only: bool,
+    ) -> Result<Option<Ran<T>>> {
+        let mut conn = self.pool.get().map_err(pool_error)?;
+        if fresh_only && conn.client.is_closed() {
+            return Ok(None);
+        }
+        let Conn { client, statements } = &mut *conn;
+        let mut tx = Tx {
+            inner: Inner::Direct(client),
+            statements,
+            retry: false,
+        };
+        let result = work(&mut tx);
+        let retry = tx.retry;
+        drop(tx);
+        Ok(Some(Ran {
+            result,
+            retry,
+            closed: conn.client.is_closed(),
+        }))
+    }
+
     /// Runs `work` in one read-only `REPEATABLE READ` transaction: one
     /// consistent snapshot.
     pub(crate) fn read<T>(&self, work: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
@@ -282,18 +344,12 @@ impl Db {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut conn = self.pool.get().map_err(pool_error)?;
-            let Conn { client, statements } = &mut *conn;
-            let mut tx = Tx {
-                inner: Inner::Direct(client),
-                statements,
-                retry: false,
+            let Some(ran) = self.direct(&mut work, false)? else {
+                continue;
             };
-            let result = work(&mut tx);
-            drop(tx);
-            match result {
+            match ran.result {
                 Ok(value) => return Ok(value),
-                Err(_) if attempt < RETRIES && conn.client.is_closed() => continue,
+                Err(_) if attempt < RETRIES && ran.closed => continue,
                 Err(e) => return Err(e),
             }
         }

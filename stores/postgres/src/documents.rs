@@ -16,9 +16,9 @@ use kassa::store::{
 };
 use kassa::{Error, Result};
 
-use crate::batch::{lock_rows, put_documents, put_stocks, take_reservations};
+use crate::batch::{lock_rows, put_documents, take_and_lock, write_stock};
 use crate::conn::Tx;
-use crate::events::append;
+use crate::events::{append, append_events_cte, EventRows};
 use crate::inventory::{put_stock, read_stock};
 use crate::{shown, text, PostgresStore};
 
@@ -31,28 +31,61 @@ pub(crate) fn version_of(tx: &mut Tx<'_>, collection: &str, id: &str) -> Result<
         .map(|r| u64::try_from(r.get::<_, i64>(0)).unwrap_or(0)))
 }
 
+/// Writes one document if its stored version is `expected` (none: new)
+/// and appends `events` in the same statement, only when the document
+/// was written.
 fn put(
     tx: &mut Tx<'_>,
     collection: &str,
     id: &str,
     expected: Option<u64>,
     value: &Body,
+    events: &[NewEvent],
 ) -> Result<u64> {
     let body = value.as_str();
     let new_version = expected.unwrap_or(0) + 1;
     let v = i64::try_from(new_version).unwrap_or(i64::MAX);
+    let old = i64::try_from(expected.unwrap_or(0)).unwrap_or(i64::MAX);
     let (c, i) = (collection.as_bytes(), id.as_bytes());
-    let written = match expected {
-        None => tx.execute(
-            "INSERT INTO documents (collection, id, version, body) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
-            &[&c, &i, &v, &body],
-        )?,
-        Some(old) => tx.execute(
-            "UPDATE documents SET version = $3, body = $4 \
-             WHERE collection = $1 AND id = $2 AND version = $5",
-            &[&c, &i, &v, &body, &i64::try_from(old).unwrap_or(i64::MAX)],
-        )?,
+    let written = if events.is_empty() {
+        match expected {
+            None => tx.execute(
+                "INSERT INTO documents (collection, id, version, body) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+                &[&c, &i, &v, &body],
+            )?,
+            Some(_) => tx.execute(
+                "UPDATE documents SET version = $3, body = $4 \
+                 WHERE collection = $1 AND id = $2 AND version = $5",
+                &[&c, &i, &v, &body, &old],
+            )?,
+        }
+    } else {
+        let rows = EventRows::of(events)?;
+        let params: [&(dyn postgres::types::ToSql + Sync); 8] =
+            [&c, &i, &v, &body, &old, &rows.ids, &rows.ats, &rows.kinds];
+        let row = match expected {
+            None => tx.query_one(
+                concat!(
+                    "WITH d AS (INSERT INTO documents (collection, id, version, body) \
+                     SELECT $1::BYTEA, $2::BYTEA, $3::BIGINT, $4::TEXT WHERE $5::BIGINT = 0 \
+                     ON CONFLICT DO NOTHING RETURNING 1), ",
+                    append_events_cte!("$6", "$7", "$8", "EXISTS (SELECT 1 FROM d)"),
+                    " SELECT count(*) FROM d"
+                ),
+                &params,
+            )?,
+            Some(_) => tx.query_one(
+                concat!(
+                    "WITH d AS (UPDATE documents SET version = $3, body = $4 \
+                     WHERE collection = $1 AND id = $2 AND version = $5 RETURNING 1), ",
+                    append_events_cte!("$6", "$7", "$8", "EXISTS (SELECT 1 FROM d)"),
+                    " SELECT count(*) FROM d"
+                ),
+                &params,
+            )?,
+        };
+        u64::try_from(row.get::<_, i64>(0)).unwrap_or(0)
     };
     if written == 1 {
         Ok(new_version)
@@ -65,16 +98,25 @@ fn put(
     }
 }
 
-fn put_all(tx: &mut Tx<'_>, writes: &[DocumentWrite]) -> Result<Vec<u64>> {
-    if writes.len() > 1 {
-        if let Some(versions) = put_documents(tx, writes)? {
+/// Saves `writes` and records each `(cart, order)` of `orders` as the
+/// cart's only order: one statement, or one per write when two writes name
+/// one document.
+fn put_all(
+    tx: &mut Tx<'_>,
+    writes: &[DocumentWrite],
+    orders: &[(String, &str)],
+) -> Result<Vec<u64>> {
+    if writes.len() > 1 || !orders.is_empty() {
+        if let Some(versions) = put_documents(tx, writes, orders)? {
             return Ok(versions);
         }
     }
-    writes
+    let versions = writes
         .iter()
-        .map(|w| put(tx, &w.collection, &w.id, w.expected, &w.value))
-        .collect()
+        .map(|w| put(tx, &w.collection, &w.id, w.expected, &w.value, &[]))
+        .collect::<Result<Vec<_>>>()?;
+    one_order_per_cart(tx, orders)?;
+    Ok(versions)
 }
 
 /// A stored body as it is: parsing it (by the reader, into its own type)
@@ -87,7 +129,7 @@ impl DocumentStore for PostgresStore {
     /// One upsert: the row lock makes concurrent callers queue (for the
     /// statement only) instead of retrying.
     fn next_number(&self, name: &str) -> Result<u64> {
-        self.db.write(|tx| {
+        self.db.write_one(|tx| {
             let row = tx.query_one(
                 "INSERT INTO documents (collection, id, version, body) \
                  VALUES ($1, $2, 1, '{\"next\":2}') \
@@ -126,11 +168,10 @@ impl DocumentStore for PostgresStore {
         value: Body,
         events: Vec<NewEvent>,
     ) -> Result<u64> {
-        self.db.write(|tx| {
-            let version = put(tx, collection, id, expected, &value)?;
-            append(tx, events.clone())?;
-            Ok(version)
-        })
+        // One statement, its own transaction: the document and its events
+        // commit together or not at all.
+        self.db
+            .write_one(|tx| put(tx, collection, id, expected, &value, &events))
     }
 
     fn scan(
@@ -216,32 +257,39 @@ impl DocumentStore for PostgresStore {
 
     fn save_all(&self, writes: Vec<DocumentWrite>, events: Vec<NewEvent>) -> Result<Vec<u64>> {
         self.db.write(|tx| {
-            let versions = put_all(tx, &writes)?;
+            let versions = put_all(tx, &writes, &[])?;
             append(tx, events.clone())?;
             Ok(versions)
         })
     }
 }
 
-/// The last line of defence against a second order for one cart: a unique
-/// key on the cart of every order written.
-fn one_order_per_cart(tx: &mut Tx<'_>, writes: &[DocumentWrite]) -> Result<()> {
-    for w in writes
+/// The `(cart, order)` of every new order among `writes`: the last line of
+/// defence against a second order for one cart is a unique key on the
+/// cart of every order written.
+fn new_orders(writes: &[DocumentWrite]) -> Vec<(String, &str)> {
+    // An order names its cart; only that field is read.
+    #[derive(serde::Deserialize)]
+    struct OrderCart {
+        cart: String,
+    }
+    writes
         .iter()
         .filter(|w| w.collection == "orders" && w.expected.is_none())
-    {
-        // An order names its cart; only that field is read.
-        #[derive(serde::Deserialize)]
-        struct OrderCart {
-            cart: String,
-        }
-        let Ok(OrderCart { cart }) = serde_json::from_str::<OrderCart>(w.value.as_str()) else {
-            continue;
-        };
-        let cart = cart.as_str();
+        .filter_map(|w| {
+            let OrderCart { cart } = serde_json::from_str(w.value.as_str()).ok()?;
+            Some((cart, w.id.as_str()))
+        })
+        .collect()
+}
+
+/// Records each `(cart, order)` as the cart's only order, one statement
+/// each.
+fn one_order_per_cart(tx: &mut Tx<'_>, orders: &[(String, &str)]) -> Result<()> {
+    for (cart, order) in orders {
         let inserted = tx.execute(
             "INSERT INTO order_carts (cart, order_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&cart.as_bytes(), &w.id.as_bytes()],
+            &[&cart.as_bytes(), &order.as_bytes()],
         )?;
         if inserted != 1 {
             return Err(Error::ConcurrentModification {
@@ -263,10 +311,8 @@ impl OrderStore for PostgresStore {
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>> {
         self.db.write(|tx| {
-            let versions = put_all(tx, &writes)?;
-            one_order_per_cart(tx, &writes)?;
-            let taken = take_reservations(tx, commit)?;
-            let locked = lock_rows(tx, taken.iter().map(|r| &r.key))?;
+            let versions = put_all(tx, &writes, &new_orders(&writes))?;
+            let (taken, locked) = take_and_lock(tx, commit)?;
             // Committed in order on copies, so two reservations of one key
             // add up; one write per row.
             let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord, u64)> = BTreeMap::new();
@@ -291,8 +337,7 @@ impl OrderStore for PostgresStore {
                 .iter()
                 .map(|(key, (stored, now, sold))| (*key, *stored, *now, *sold))
                 .collect();
-            put_stocks(tx, &rows)?;
-            append(tx, all)?;
+            write_stock(tx, &rows, &[], &all)?;
             Ok(versions)
         })
     }
@@ -305,7 +350,7 @@ impl OrderStore for PostgresStore {
         changed: StockEvents<'_>,
     ) -> Result<Vec<u64>> {
         self.db.write(|tx| {
-            let versions = put_all(tx, &writes)?;
+            let versions = put_all(tx, &writes, &[])?;
             // Locked in key order first, so two changes of one order's
             // stock never deadlock; then applied in the caller's order,
             // each reading what the previous one wrote.

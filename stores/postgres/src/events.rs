@@ -18,29 +18,69 @@ use kassa::{Error, Result};
 use crate::conn::Tx;
 use crate::PostgresStore;
 
+/// The outbox rows of `events` as statement parameters: ids, times and
+/// encoded kinds, in order.
+pub(crate) struct EventRows<'e> {
+    pub(crate) ids: Vec<&'e [u8]>,
+    pub(crate) ats: Vec<i64>,
+    pub(crate) kinds: Vec<String>,
+}
+
+impl<'e> EventRows<'e> {
+    /// Encodes `events`.
+    pub(crate) fn of(events: &'e [NewEvent]) -> Result<EventRows<'e>> {
+        let mut rows = EventRows {
+            ids: Vec::with_capacity(events.len()),
+            ats: Vec::with_capacity(events.len()),
+            kinds: Vec::with_capacity(events.len()),
+        };
+        for e in events {
+            rows.ids.push(e.id.as_bytes());
+            rows.ats.push(e.at.0);
+            rows.kinds.push(
+                serde_json::to_string(&e.kind).map_err(|err| Error::Storage {
+                    reason: format!("cannot encode event {}: {err}", e.id),
+                })?,
+            );
+        }
+        Ok(rows)
+    }
+}
+
+/// The outbox insert as a `WITH` entry named `e`, reading the event rows
+/// from parameters `$a`, `$b`, `$c` (`EventRows`), inserted in their order
+/// and only when `$cond` (an SQL condition on earlier entries) holds.
+macro_rules! append_events_cte {
+    ($a:literal, $b:literal, $c:literal, $cond:literal) => {
+        concat!(
+            "e AS (INSERT INTO events_pending (id, at, kind) \
+             SELECT e.id, e.at, e.kind FROM unnest(",
+            $a,
+            "::BYTEA[], ",
+            $b,
+            "::BIGINT[], ",
+            $c,
+            "::TEXT[]) WITH ORDINALITY AS e (id, at, kind, ord) WHERE ",
+            $cond,
+            " ORDER BY e.ord RETURNING 1)"
+        )
+    };
+}
+pub(crate) use append_events_cte;
+
 /// Appends `events` inside the caller's transaction: one statement.
 pub(crate) fn append(tx: &mut Tx<'_>, events: Vec<NewEvent>) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let mut ids: Vec<&[u8]> = Vec::with_capacity(events.len());
-    let mut ats = Vec::with_capacity(events.len());
-    let mut kinds = Vec::with_capacity(events.len());
-    for e in &events {
-        ids.push(e.id.as_bytes());
-        ats.push(e.at.0);
-        kinds.push(
-            serde_json::to_string(&e.kind).map_err(|err| Error::Storage {
-                reason: format!("cannot encode event {}: {err}", e.id),
-            })?,
-        );
-    }
+    let rows = EventRows::of(&events)?;
     tx.execute(
-        "INSERT INTO events_pending (id, at, kind) \
-         SELECT e.id, e.at, e.kind \
-         FROM unnest($1::BYTEA[], $2::BIGINT[], $3::TEXT[]) WITH ORDINALITY AS e (id, at, kind, ord) \
-         ORDER BY e.ord",
-        &[&ids, &ats, &kinds],
+        concat!(
+            "WITH ",
+            append_events_cte!("$1", "$2", "$3", "TRUE"),
+            " SELECT 1"
+        ),
+        &[&rows.ids, &rows.ats, &rows.kinds],
     )?;
     Ok(())
 }

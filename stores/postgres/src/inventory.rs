@@ -15,7 +15,7 @@ use kassa::store::{apply_change, EventsFor, InventoryStore, NewEvent, StockChang
 use kassa::{Error, Result};
 use postgres::Row;
 
-use crate::batch::{insert_reservations, lock_rows, put_stocks, reservations_in_use};
+use crate::batch::{lock_rows, write_stock};
 use crate::conn::Tx;
 use crate::events::append;
 use crate::{shown, text, PostgresStore};
@@ -276,16 +276,12 @@ impl InventoryStore for PostgresStore {
         events: SettleEvents<'_>,
     ) -> Result<Vec<StockRecord>> {
         self.db.write(|tx| {
-            // Checked before the rows are locked: the locks are held to the
-            // commit, so every round trip under them delays the next
-            // checkout of these SKUs.
-            let in_use = reservations_in_use(tx, reservations)?;
             let stored = lock_rows(tx, reservations.iter().map(|r| &r.key))?;
             // Applied in order on copies, so two lines on one key add up.
             let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord)> = BTreeMap::new();
             let mut steps = Vec::with_capacity(reservations.len());
             for (i, r) in reservations.iter().enumerate() {
-                if reservations[..i].iter().any(|o| o.id == r.id) || in_use.contains(&r.id) {
+                if reservations[..i].iter().any(|o| o.id == r.id) {
                     return Err(Error::InvalidStockOperation {
                         operation: "reserve",
                         reason: format!("reservation id {:?} is already in use", shown(&r.id)),
@@ -321,17 +317,17 @@ impl InventoryStore for PostgresStore {
                 }
                 steps.push((before, after));
             }
-            insert_reservations(tx, reservations)?;
             let rows: Vec<_> = current
                 .iter()
                 .map(|(key, (stored, now))| (*key, *stored, *now, 0))
                 .collect();
-            put_stocks(tx, &rows)?;
             let mut new_events = Vec::new();
             for (r, (before, after)) in reservations.iter().zip(&steps) {
                 new_events.extend(events(r, before, after));
             }
-            append(tx, new_events)?;
+            // Reservations, stock rows and events in one statement: one
+            // round trip under the row locks before the commit.
+            write_stock(tx, &rows, reservations, &new_events)?;
             Ok(steps.into_iter().map(|(_, after)| after).collect())
         })
     }
