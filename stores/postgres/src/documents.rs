@@ -119,6 +119,17 @@ fn put_all(
     Ok(versions)
 }
 
+/// The smallest id a scan after `after` returns: the empty id for none,
+/// else `after` followed by a zero byte (the next byte string in order).
+/// One range condition serves both, so the statement has one plan.
+fn lower_bound(after: Option<&str>) -> Vec<u8> {
+    let mut from = after.map(|a| a.as_bytes().to_vec()).unwrap_or_default();
+    if after.is_some() {
+        from.push(0);
+    }
+    from
+}
+
 /// A stored body as it is: parsing it (by the reader, into its own type)
 /// reports a malformed one.
 fn decode(body: &str) -> Body {
@@ -181,12 +192,12 @@ impl DocumentStore for PostgresStore {
         limit: usize,
     ) -> Result<Vec<(String, Versioned)>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let after = after.map(str::as_bytes);
+        let from = lower_bound(after);
         self.db.read_one(|tx| {
             tx.query(
                 "SELECT id, version, body FROM documents WHERE collection = $1 \
-                 AND ($2::BYTEA IS NULL OR id > $2) ORDER BY id LIMIT $3",
-                &[&collection.as_bytes(), &after, &limit],
+                 AND id >= $2 ORDER BY id LIMIT $3",
+                &[&collection.as_bytes(), &from, &limit],
             )?
             .iter()
             .map(|r| {
@@ -233,12 +244,12 @@ impl DocumentStore for PostgresStore {
         visit: &mut dyn FnMut(&str, u64),
     ) -> Result<usize> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let after = after.map(str::as_bytes);
+        let from = lower_bound(after);
         let page = self.db.read_one(|tx| {
             tx.query(
                 "SELECT id, version FROM documents WHERE collection = $1 \
-                 AND ($2::BYTEA IS NULL OR id > $2) ORDER BY id LIMIT $3",
-                &[&collection.as_bytes(), &after, &limit],
+                 AND id >= $2 ORDER BY id LIMIT $3",
+                &[&collection.as_bytes(), &from, &limit],
             )?
             .iter()
             .map(|r| {

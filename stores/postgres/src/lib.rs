@@ -128,12 +128,13 @@ impl PostgresStore {
         } else {
             "off"
         };
-        // The joins of this store are all keyed: rows passed as arrays
-        // (`unnest`) matched to their rows by primary key. Hashing a small,
-        // often-updated table (a shop's stock rows) looks cheaper to the
-        // planner than a few index probes, but it reads every row and
-        // every dead row version (a millisecond at 2,000 SKUs); with hash
-        // and merge joins off the planner probes the keys.
+        // Every statement of this store finds its rows by key, and its
+        // joins match rows passed as arrays (`unnest`) to their rows by
+        // primary key. Hashing a small, often-updated table (a shop's stock
+        // rows) looks cheaper to the planner than a few index probes, but
+        // it reads every row and every dead row version (a millisecond at
+        // 2,000 SKUs); with hash and merge joins off the planner probes the
+        // keys.
         config.options(&format!(
             "-c search_path={} -c synchronous_commit={sync} \
              -c enable_hashjoin=off -c enable_mergejoin=off",
