@@ -319,3 +319,71 @@ fn the_customer_view_shows_the_quotes_still_open() {
         [quote.id.as_str()]
     );
 }
+
+#[test]
+fn an_expiry_sweep_records_each_lapsed_open_quote_once() {
+    let Shop {
+        engine,
+        clock,
+        cart,
+    } = shop();
+    let quote = |expires_days| {
+        engine
+            .create_quote(&cart, &[], Timestamp(expires_days * DAY), "rep")
+            .unwrap()
+    };
+    let (lapsing, _) = quote(101);
+    let (later, _) = quote(105);
+    let (accepted, v) = quote(101);
+    engine.accept_quote(&accepted.id, v, 1).unwrap();
+    let (withdrawn, v) = quote(101);
+    engine.withdraw_quote(&withdrawn.id, v, "rep").unwrap();
+    let cursor = engine.events_since(0, usize::MAX).unwrap().len() as u64;
+
+    // Nothing has lapsed yet.
+    assert_eq!(engine.expire_quotes(None, 100).unwrap(), (vec![], None));
+
+    clock.advance(2 * DAY);
+    // One quote per page: the sweep continues after the last one seen.
+    let mut recorded = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let (page, next) = engine.expire_quotes(after.as_deref(), 1).unwrap();
+        recorded.extend(page);
+        pages += 1;
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(recorded, vec![lapsing.id.clone()]);
+    assert!(pages >= 4, "4 quotes in pages of 1 took {pages} page(s)");
+    let events: Vec<_> = engine
+        .events_since(cursor, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        events,
+        vec![EventKind::QuoteChanged {
+            quote: lapsing.id.clone(),
+            customer: lapsing.customer.clone(),
+            status: QuoteStatus::Expired,
+            revision: 1,
+        }]
+    );
+    let (stored, _) = engine.quote(&lapsing.id).unwrap();
+    assert!(stored.expiry_recorded);
+    assert_eq!(stored.status_at(clock_now(&clock)), QuoteStatus::Expired);
+
+    // Recorded once: the next sweep finds nothing new.
+    assert_eq!(
+        engine.expire_quotes(None, 100).unwrap().0,
+        Vec::<String>::new()
+    );
+    // The later quote lapses in its turn.
+    clock.advance(10 * DAY);
+    assert_eq!(engine.expire_quotes(None, 100).unwrap().0, vec![later.id]);
+}

@@ -91,6 +91,10 @@ pub struct Quote {
     pub superseded: Vec<QuoteRevision>,
     /// Accepted, withdrawn, or open (expiry is read from the clock).
     pub state: QuoteState,
+    /// An expiry sweep ([`Quote::record_expiry`]) has recorded that the
+    /// quote lapsed, so it is reported once.
+    #[serde(default)]
+    pub expiry_recorded: bool,
 }
 
 /// What happened to a quote, beyond being offered.
@@ -166,7 +170,34 @@ impl Quote {
             current,
             superseded: Vec::new(),
             state: QuoteState::Open,
+            expiry_recorded: false,
         })
+    }
+
+    /// Marks an open quote past its expiry at `now` as recorded; true the
+    /// first time only (an accepted, withdrawn or still valid quote, or one
+    /// already recorded, is left as it is).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::cart::{Quote, QuoteLine};
+    /// use kassa::pricing::Timestamp;
+    /// use kassa::{Currency, Money};
+    /// let eur = |m| Money::from_minor_units(m, Currency::EUR);
+    /// let line = QuoteLine { sku: "DESK".into(), qty: 1, list_price: eur(300), unit_price: eur(250) };
+    /// let mut quote = Quote::new("q1", "buyer", Currency::EUR, vec![line], Timestamp(1_000), "rep", Timestamp(0))?;
+    /// assert!(!quote.record_expiry(Timestamp(999)));
+    /// assert!(quote.record_expiry(Timestamp(1_000)));
+    /// assert!(!quote.record_expiry(Timestamp(2_000)));
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    pub fn record_expiry(&mut self, now: Timestamp) -> bool {
+        if self.expiry_recorded || self.status_at(now) != QuoteStatus::Expired {
+            return false;
+        }
+        self.expiry_recorded = true;
+        true
     }
 
     /// Where the quote stands at `now`.

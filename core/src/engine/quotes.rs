@@ -287,6 +287,45 @@ impl<S: Store> Engine<S> {
         Ok((quote, version))
     }
 
+    /// Records the expiry of every open quote past its expiry not yet
+    /// recorded, among up to `limit` quotes after the quote id `after`:
+    /// each gets a `quote_changed` event with status `expired` (once, so a
+    /// host can follow up with the buyer). Returns the quotes recorded and
+    /// where to continue (none: the end).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures. A quote changed meanwhile is skipped (the next
+    /// sweep sees it).
+    pub fn expire_quotes(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        let now = self.clock.now();
+        let page = self.store.scan(QUOTES, after, limit)?;
+        let next = (page.len() == limit)
+            .then(|| page.last().map(|(id, _)| id.clone()))
+            .flatten();
+        let mut expired = Vec::new();
+        for (id, doc) in page {
+            let mut quote: Quote = from_json("quote", doc.value)?;
+            if !quote.record_expiry(now) {
+                continue;
+            }
+            let events = vec![self.quote_event(&quote)];
+            match self
+                .store
+                .save(QUOTES, &id, Some(doc.version), to_json(&quote)?, events)
+            {
+                Ok(_) => expired.push(id),
+                Err(e) if e.code() == "concurrent_modification" => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((expired, next))
+    }
+
     fn quote_event(&self, quote: &Quote) -> crate::store::NewEvent {
         self.event(EventKind::QuoteChanged {
             quote: quote.id.clone(),
