@@ -26,7 +26,7 @@ use crate::customer::{
 };
 use crate::error::{Error, Result};
 use crate::money::Currency;
-use crate::order::ReturnStatus;
+use crate::order::{Order, ReturnStatus};
 use crate::segment::Segment;
 use crate::store::{DocumentWrite, Event, EventKind, Store};
 
@@ -122,13 +122,18 @@ impl<S: Store> Engine<S> {
         let mut placed = Vec::new();
 
         for event in &events {
-            if let Some(subject) = self.timeline_subject(&event.kind)? {
+            // An order event's order, read once for the timeline and the
+            // metrics.
+            let mut event_order = self.event_order(&event.kind)?;
+            if let Some(subject) = timeline_subject(&event.kind, event_order.as_ref()) {
                 self.index_entry(&mut indexes, &subject)?
                     .extend_timeline([event.clone()]);
             }
             let (customer, order) = match &event.kind {
                 EventKind::OrderPlaced { order, .. } => {
-                    let (order, _) = self.order(order)?;
+                    let order = event_order.take().ok_or_else(|| Error::UnknownOrder {
+                        id: crate::error::shown(order),
+                    })?;
                     placed.push(order.clone());
                     match order.customer.clone() {
                         Some(c) => (c, Some(order)),
@@ -193,7 +198,9 @@ impl<S: Store> Engine<S> {
                     continue;
                 }
                 EventKind::OrderCancelled { order, .. } => {
-                    let (order, _) = self.order(order)?;
+                    let order = event_order.take().ok_or_else(|| Error::UnknownOrder {
+                        id: crate::error::shown(order),
+                    })?;
                     if let Some(c) = &order.customer {
                         let units = order.lines.iter().map(|l| l.qty).sum();
                         self.metrics_entry(&mut touched, c)?
@@ -208,7 +215,9 @@ impl<S: Store> Engine<S> {
                     units_before,
                     units_after,
                 } => {
-                    let (order, _) = self.order(order)?;
+                    let order = event_order.take().ok_or_else(|| Error::UnknownOrder {
+                        id: crate::error::shown(order),
+                    })?;
                     if let Some(c) = &order.customer {
                         self.metrics_entry(&mut touched, c)?.record_edit(
                             (*total_before, *units_before),
@@ -411,26 +420,21 @@ impl<S: Store> Engine<S> {
         Ok(self.load_index(id)?.0)
     }
 
-    /// The customer (or anonymous id) an event belongs to, if any.
-    fn timeline_subject(&self, kind: &EventKind) -> Result<Option<String>> {
-        Ok(match kind {
-            EventKind::BehaviourRecorded { customer, .. }
-            | EventKind::StoreCreditChanged { customer, .. }
-            | EventKind::QuoteChanged { customer, .. } => Some(customer.clone()),
-            EventKind::CartCreated { customer, .. }
-            | EventKind::CartAbandoned { customer, .. }
-            | EventKind::ReturnChanged { customer, .. } => customer.clone(),
+    /// The order an order event names (none for other events, or an
+    /// order no longer stored).
+    fn event_order(&self, kind: &EventKind) -> Result<Option<Order>> {
+        match kind {
             EventKind::OrderPlaced { order, .. }
             | EventKind::OrderCancelled { order, .. }
             | EventKind::OrderEdited { order, .. }
             | EventKind::OrderFulfilled { order, .. }
             | EventKind::PaymentRefunded { order, .. } => match self.order(order) {
-                Ok((o, _)) => o.customer,
-                Err(Error::UnknownOrder { .. }) => None,
-                Err(e) => return Err(e),
+                Ok((o, _)) => Ok(Some(o)),
+                Err(Error::UnknownOrder { .. }) => Ok(None),
+                Err(e) => Err(e),
             },
-            _ => None,
-        })
+            _ => Ok(None),
+        }
     }
 
     fn metrics_entry<'m>(
@@ -583,5 +587,19 @@ impl<S: Store> Engine<S> {
         let segments = self.segments_of(profile, currency)?;
         let first = self.customer_metrics(&profile.id)?.orders == 0;
         Ok((profile.groups.clone(), segments, first))
+    }
+}
+
+/// The customer (or anonymous id) an event belongs to, if any; `order` is
+/// the order an order event names ([`Engine::event_order`]).
+fn timeline_subject(kind: &EventKind, order: Option<&Order>) -> Option<String> {
+    match kind {
+        EventKind::BehaviourRecorded { customer, .. }
+        | EventKind::StoreCreditChanged { customer, .. }
+        | EventKind::QuoteChanged { customer, .. } => Some(customer.clone()),
+        EventKind::CartCreated { customer, .. }
+        | EventKind::CartAbandoned { customer, .. }
+        | EventKind::ReturnChanged { customer, .. } => customer.clone(),
+        _ => order.and_then(|o| o.customer.clone()),
     }
 }
