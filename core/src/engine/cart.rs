@@ -50,6 +50,13 @@ pub(super) fn from_json<T: for<'de> Deserialize<'de>>(
     body.borrow().parse(what)
 }
 
+/// What pricing reads of the catalog for a cart's lines: each line's
+/// variant, and every category.
+pub(super) type PricingRead = (
+    Vec<Option<crate::store::VariantOf>>,
+    Vec<crate::catalog::Category>,
+);
+
 /// Whom a cart is priced for.
 pub(super) enum Audience {
     /// The cart's customer, looked up.
@@ -326,15 +333,19 @@ impl<S: Store> Engine<S> {
         cart: &Cart,
         settings: &PricingSettings,
     ) -> Result<PriceBreakdown> {
-        self.price_for(cart, settings, Audience::Lookup)
+        self.price_for(cart, settings, Audience::Lookup, None)
     }
 
-    /// [`Engine::price_with`] for `audience`.
+    /// [`Engine::price_with`] for `audience`, with what the catalog holds
+    /// for the cart's lines when already read (`catalog`, from
+    /// [`crate::store::CatalogStore::pricing_catalog`] for the lines' SKUs
+    /// in order).
     pub(super) fn price_for(
         &self,
         cart: &Cart,
         settings: &PricingSettings,
         audience: Audience,
+        catalog: Option<PricingRead>,
     ) -> Result<PriceBreakdown> {
         // A cart made from a quote is priced at the quoted unit prices, with
         // no promotion on top, while the quote holds.
@@ -355,12 +366,14 @@ impl<S: Store> Engine<S> {
             &quoted,
             quote.is_none(),
             audience,
+            catalog,
         )
     }
 
     /// Prices `cart` under `settings` as at `at`: a SKU that `pinned`
     /// gives a unit price is charged that price instead of its catalog
     /// prices; `promotions` off applies none.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn price_at(
         &self,
         cart: &Cart,
@@ -369,10 +382,16 @@ impl<S: Store> Engine<S> {
         pinned: &dyn Fn(&str) -> Option<crate::Money>,
         promotions: bool,
         audience: Audience,
+        catalog: Option<PricingRead>,
     ) -> Result<PriceBreakdown> {
         let mut book = PriceBook::with_capacity(cart.lines.len());
-        let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
-        let (found, categories) = self.store.pricing_catalog(&skus)?;
+        let (found, categories) = match catalog {
+            Some(read) => read,
+            None => {
+                let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
+                self.store.pricing_catalog(&skus)?
+            }
+        };
         for (line, found) in cart.lines.iter().zip(found) {
             let Some((product, i)) = found else {
                 continue;

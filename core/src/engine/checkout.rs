@@ -339,7 +339,16 @@ impl<S: Store> Engine<S> {
             Some(p) => Some(self.audience_of(p, cart.currency)?),
             None => None,
         };
-        let priced = self.price_for(&cart, &priced_settings, Audience::Known(audience))?;
+        // The catalog is read once, for pricing and for the kits to reserve.
+        let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
+        let catalog = self.store.pricing_catalog(&skus)?;
+        let kits = super::inventory::kits_of(&catalog.0);
+        let priced = self.price_for(
+            &cart,
+            &priced_settings,
+            Audience::Known(audience),
+            Some(catalog),
+        )?;
         // A coupon the shopper entered that is used up is an error, not a
         // silent full price.
         for skipped in &priced.promotions_not_applied {
@@ -376,7 +385,7 @@ impl<S: Store> Engine<S> {
         let company = profile.and_then(|p| p.company.map(|m| m.company));
         let items: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
         let (reservations, parts) =
-            self.reserve_lines(&options.location, &items, options.reservation_ttl_ms)?;
+            self.reserve_kits(&options.location, &items, kits, options.reservation_ttl_ms)?;
         let held = CommittedStock {
             reservations: reservations.iter().map(|r| r.id.clone()).collect(),
             location: options.location.clone(),

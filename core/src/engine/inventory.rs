@@ -288,16 +288,7 @@ impl<S: Store> Engine<S> {
     /// Per SKU, its kit components (empty for a plain variant or an
     /// unknown SKU): what one unit draws from stock.
     pub(super) fn kit_components(&self, skus: &[&str]) -> Result<Vec<Vec<Component>>> {
-        Ok(self
-            .store
-            .products_by_skus(skus)?
-            .into_iter()
-            .map(|found| {
-                found
-                    .and_then(|(p, i)| p.variants.get(i).map(|v| v.components.clone()))
-                    .unwrap_or_default()
-            })
-            .collect())
+        Ok(kits_of(&self.store.products_by_skus(skus)?))
     }
 
     /// [`Engine::reserve_items`], also returning each item's kit
@@ -307,6 +298,20 @@ impl<S: Store> Engine<S> {
         &self,
         location: &str,
         items: &[(&str, u64)],
+        ttl_ms: i64,
+    ) -> Result<(Vec<Reservation>, Vec<Vec<Component>>)> {
+        let skus: Vec<&str> = items.iter().map(|&(sku, _)| sku).collect();
+        let kits = self.kit_components(&skus)?;
+        self.reserve_kits(location, items, kits, ttl_ms)
+    }
+
+    /// [`Engine::reserve_lines`] with each item's kit components already
+    /// read (`kits`, in the order of `items`).
+    pub(super) fn reserve_kits(
+        &self,
+        location: &str,
+        items: &[(&str, u64)],
+        kits: Vec<Vec<Component>>,
         ttl_ms: i64,
     ) -> Result<(Vec<Reservation>, Vec<Vec<Component>>)> {
         let mut parts = Vec::with_capacity(items.len());
@@ -320,8 +325,6 @@ impl<S: Store> Engine<S> {
             }
             Ok(())
         };
-        let skus: Vec<&str> = items.iter().map(|&(sku, _)| sku).collect();
-        let kits = self.kit_components(&skus)?;
         for (&(sku, qty), components) in items.iter().zip(kits) {
             if qty == 0 {
                 return Err(crate::Error::InvalidQuantity {
@@ -378,4 +381,19 @@ fn overflow(qty: u64) -> crate::Error {
         value: qty.to_string(),
         reason: "total demand overflows",
     }
+}
+
+/// Per variant found (as [`crate::store::CatalogStore::products_by_skus`]
+/// returns them), its kit components (empty for a plain variant or none
+/// found).
+pub(super) fn kits_of(found: &[Option<crate::store::VariantOf>]) -> Vec<Vec<Component>> {
+    found
+        .iter()
+        .map(|found| {
+            found
+                .as_ref()
+                .and_then(|(p, i)| p.variants.get(*i).map(|v| v.components.clone()))
+                .unwrap_or_default()
+        })
+        .collect()
 }

@@ -228,6 +228,7 @@ impl<S: Store> Engine<S> {
             &|sku| pinned.get(sku).copied(),
             promotions,
             super::cart::Audience::Lookup,
+            None,
         )
     }
 
