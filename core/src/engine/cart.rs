@@ -472,10 +472,7 @@ impl<S: Store> Engine<S> {
         limit: usize,
     ) -> Result<(Vec<String>, Option<String>)> {
         let now = self.clock.now();
-        let page = self.store.scan(CARTS, after, limit)?;
-        let next = (page.len() == limit)
-            .then(|| page.last().map(|(id, _)| id.clone()))
-            .flatten();
+        let (page, next) = self.scan_page(CARTS, after, limit)?;
         let mut expired = Vec::new();
         for (id, doc) in page {
             let mut cart: Cart = from_json("cart", doc.value)?;
@@ -500,13 +497,8 @@ impl<S: Store> Engine<S> {
                     checkout: cart.checkout,
                 }),
             ];
-            match self
-                .store
-                .save(CARTS, &id, Some(doc.version), to_json(&cart)?, events)
-            {
-                Ok(_) => expired.push(id),
-                Err(e) if e.code() == "concurrent_modification" => {}
-                Err(e) => return Err(e),
+            if self.save_swept(CARTS, &id, doc.version, to_json(&cart)?, events)? {
+                expired.push(id);
             }
         }
         Ok((expired, next))

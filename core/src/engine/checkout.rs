@@ -328,17 +328,13 @@ impl<S: Store> Engine<S> {
         let (priced_settings, _) = self.coupon_state(&settings)?;
         // The customer is read once, for pricing and for the company.
         let profile = match &cart.customer {
-            Some(id) => match self.customer(id) {
-                Ok((profile, _)) => Some(profile),
-                Err(Error::UnknownCustomer { .. }) => None,
-                Err(e) => return Err(e),
-            },
+            Some(id) => self.stored_customer(id)?.map(|(profile, _)| profile),
             None => None,
         };
-        let audience = match &profile {
-            Some(p) => Some(self.audience_of(p, cart.currency)?),
-            None => None,
-        };
+        let audience = profile
+            .as_ref()
+            .map(|p| self.audience_of(p, cart.currency))
+            .transpose()?;
         // The catalog is read once, for pricing and for the kits to reserve.
         let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
         let catalog = self.store.pricing_catalog(&skus)?;

@@ -570,11 +570,9 @@ impl<S: Store> Engine<S> {
         id: &str,
         currency: Currency,
     ) -> Result<Option<PricingAudience>> {
-        match self.customer(id) {
-            Ok((profile, _)) => self.audience_of(&profile, currency).map(Some),
-            Err(Error::UnknownCustomer { .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.stored_customer(id)?
+            .map(|(profile, _)| self.audience_of(&profile, currency))
+            .transpose()
     }
 
     /// What pricing knows of the loaded customer `profile`: its groups,

@@ -85,7 +85,17 @@ impl<S: Store> Engine<S> {
         let Some(owner) = self.email_owner(&key)?.0 else {
             return Ok(None);
         };
-        match self.customer(&owner) {
+        self.stored_customer(&owner)
+    }
+
+    /// Customer `id` and its version, if a profile is stored (none for an
+    /// id without one: a guest's or an erased customer's).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub(super) fn stored_customer(&self, id: &str) -> Result<Option<(Customer, u64)>> {
+        match self.customer(id) {
             Ok(found) => Ok(Some(found)),
             Err(Error::UnknownCustomer { .. }) => Ok(None),
             Err(e) => Err(e),
@@ -135,11 +145,9 @@ impl<S: Store> Engine<S> {
     ///
     /// Storage failures.
     pub(super) fn company_of(&self, id: &str) -> Result<Option<String>> {
-        match self.customer(id) {
-            Ok((profile, _)) => Ok(profile.company.map(|m| m.company)),
-            Err(Error::UnknownCustomer { .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(self
+            .stored_customer(id)?
+            .and_then(|(profile, _)| profile.company.map(|m| m.company)))
     }
 
     /// Who holds the email claim `key`, and the claim's version.

@@ -53,10 +53,7 @@ impl<S: Store> Engine<S> {
             ));
         }
         let cutoff = self.clock.now().0.saturating_sub(keep_ms);
-        let page = self.store.scan(KEYS, after, limit)?;
-        let next = (page.len() == limit && limit > 0)
-            .then(|| page.last().map(|(id, _)| id.clone()))
-            .flatten();
+        let (page, next) = self.scan_page(KEYS, after, limit)?;
         let mut forgotten = 0;
         for (key, doc) in page {
             let record: KeyRecord = from_json("idempotency key", doc.value)?;

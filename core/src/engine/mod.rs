@@ -82,6 +82,9 @@ pub struct Engine<S> {
     >,
 }
 
+/// A page of documents: `(id, document)` in id order.
+pub(crate) type Page = Vec<(String, crate::store::Versioned)>;
+
 impl<S: Store> Engine<S> {
     /// An engine over `store` with the given clock and id source.
     pub fn new(store: S, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>) -> Self {
@@ -147,6 +150,49 @@ impl<S: Store> Engine<S> {
             for (id, doc) in page {
                 f(id, doc)?;
             }
+        }
+    }
+
+    /// Up to `limit` documents of `collection` after the id `after`, in id
+    /// order, and where the next page starts (none: this page ends the
+    /// collection). The sweeps walk a collection this way, a call per
+    /// page.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub(crate) fn scan_page(
+        &self,
+        collection: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Page, Option<String>)> {
+        let page = self.store.scan(collection, after, limit)?;
+        let next = (page.len() == limit)
+            .then(|| page.last().map(|(id, _)| id.clone()))
+            .flatten();
+        Ok((page, next))
+    }
+
+    /// Saves a sweep's change to document `id` of `collection` read at
+    /// `version`, with `events`; false when the document changed meanwhile
+    /// (the sweep skips it, and the next one sees it again).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures other than the version conflict.
+    pub(crate) fn save_swept(
+        &self,
+        collection: &str,
+        id: &str,
+        version: u64,
+        body: crate::store::Body,
+        events: Vec<NewEvent>,
+    ) -> Result<bool> {
+        match self.store.save(collection, id, Some(version), body, events) {
+            Ok(_) => Ok(true),
+            Err(crate::Error::ConcurrentModification { .. }) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 

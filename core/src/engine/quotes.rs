@@ -303,10 +303,7 @@ impl<S: Store> Engine<S> {
         limit: usize,
     ) -> Result<(Vec<String>, Option<String>)> {
         let now = self.clock.now();
-        let page = self.store.scan(QUOTES, after, limit)?;
-        let next = (page.len() == limit)
-            .then(|| page.last().map(|(id, _)| id.clone()))
-            .flatten();
+        let (page, next) = self.scan_page(QUOTES, after, limit)?;
         let mut expired = Vec::new();
         for (id, doc) in page {
             let mut quote: Quote = from_json("quote", doc.value)?;
@@ -314,13 +311,8 @@ impl<S: Store> Engine<S> {
                 continue;
             }
             let events = vec![self.quote_event(&quote)];
-            match self
-                .store
-                .save(QUOTES, &id, Some(doc.version), to_json(&quote)?, events)
-            {
-                Ok(_) => expired.push(id),
-                Err(e) if e.code() == "concurrent_modification" => {}
-                Err(e) => return Err(e),
+            if self.save_swept(QUOTES, &id, doc.version, to_json(&quote)?, events)? {
+                expired.push(id);
             }
         }
         Ok((expired, next))
