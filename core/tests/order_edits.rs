@@ -6,7 +6,7 @@
 use kassa::catalog::{Product, ProductStatus, Variant};
 use kassa::engine::{CheckoutOptions, Engine};
 use kassa::inventory::{StockKey, StockLevel};
-use kassa::order::{LineEdit, LineQty, OrderStatus, ReturnItem, ReturnReason};
+use kassa::order::{LineEdit, LineQty, Order, OrderStatus, ReturnItem, ReturnReason};
 use kassa::payment::{GatewayRequest, PaymentStatus, Script, Tender, TestGateway};
 use kassa::store::{EventKind, MemoryStore};
 use kassa::testing::fixtures::{ready_cart, ready_cart_for, tee_shop};
@@ -72,16 +72,28 @@ fn gateway_ops(gateway: &TestGateway) -> Vec<String> {
         .collect()
 }
 
+/// The order of a ready cart of `qty` tees (with the SAVE10 coupon when
+/// `coupon`), checked out under idempotency key `key` with the default
+/// options.
+fn placed(
+    engine: &Engine<MemoryStore>,
+    gateway: &TestGateway,
+    qty: u64,
+    coupon: bool,
+    key: &str,
+) -> Order {
+    let cart = ready_cart(engine, qty, coupon).unwrap();
+    engine
+        .complete_checkout(&cart, key, gateway, &CheckoutOptions::default())
+        .unwrap()
+}
+
 #[test]
 fn a_bigger_order_is_repriced_and_pays_the_difference_once() {
     let engine = shop();
     let gateway = TestGateway::default();
-    let options = CheckoutOptions::default();
     // 2 tees with SAVE10: 40.00 - 4.00 = 36.00.
-    let cart = ready_cart(&engine, 2, true).unwrap();
-    let order = engine
-        .complete_checkout(&cart, "k1", &gateway, &options)
-        .unwrap();
+    let order = placed(&engine, &gateway, 2, true, "k1");
     assert_eq!(order.grand_total, eur(3_600));
     // The coupon's only use is spent; the order keeps its discount anyway.
     let edits = [
@@ -142,11 +154,7 @@ fn a_bigger_order_is_repriced_and_pays_the_difference_once() {
 fn a_smaller_order_refunds_the_difference_and_gives_stock_back() {
     let engine = shop();
     let gateway = TestGateway::default();
-    let options = CheckoutOptions::default();
-    let cart = ready_cart(&engine, 5, false).unwrap();
-    let order = engine
-        .complete_checkout(&cart, "k1", &gateway, &options)
-        .unwrap();
+    let order = placed(&engine, &gateway, 5, false, "k1");
     assert_eq!(order.grand_total, eur(10_000));
     // Two tees ship; the line cannot go below them.
     engine
@@ -178,10 +186,7 @@ fn a_smaller_order_refunds_the_difference_and_gives_stock_back() {
     assert_eq!((l.on_hand, l.committed, l.reserved), (98, 0, 0));
     assert_eq!(gateway_ops(&gateway)[2..], ["refund 60.00"]);
     // Taking every unit off is a cancellation, not an edit.
-    let cart = ready_cart(&engine, 1, false).unwrap();
-    let small = engine
-        .complete_checkout(&cart, "k2", &gateway, &options)
-        .unwrap();
+    let small = placed(&engine, &gateway, 1, false, "k2");
     let all = edit(
         &engine,
         &gateway,
@@ -197,11 +202,7 @@ fn a_smaller_order_refunds_the_difference_and_gives_stock_back() {
 fn an_edit_without_stock_or_payment_changes_nothing() {
     let engine = shop();
     let gateway = TestGateway::default();
-    let options = CheckoutOptions::default();
-    let cart = ready_cart(&engine, 1, false).unwrap();
-    let order = engine
-        .complete_checkout(&cart, "k1", &gateway, &options)
-        .unwrap();
+    let order = placed(&engine, &gateway, 1, false, "k1");
     let (stored, version) = engine.order(&order.id).unwrap();
     // 4 mugs, 3 in stock: refused, the extra authorization voided.
     let four = [LineEdit::Add {
@@ -241,11 +242,7 @@ fn an_edit_without_stock_or_payment_changes_nothing() {
 fn a_failed_refund_leaves_the_edit_unsettled_until_sent_again() {
     let engine = shop();
     let gateway = TestGateway::default();
-    let options = CheckoutOptions::default();
-    let cart = ready_cart(&engine, 3, false).unwrap();
-    let order = engine
-        .complete_checkout(&cart, "k1", &gateway, &options)
-        .unwrap();
+    let order = placed(&engine, &gateway, 3, false, "k1");
     // Down for the call and its three retries.
     for _ in 0..4 {
         gateway.script("refund", Script::Error("provider down".into()));
@@ -319,10 +316,7 @@ fn orders_cancelled_or_returned_are_not_edited() {
     let engine = shop();
     let gateway = TestGateway::default();
     let options = CheckoutOptions::default();
-    let cart = ready_cart(&engine, 2, false).unwrap();
-    let order = engine
-        .complete_checkout(&cart, "k1", &gateway, &options)
-        .unwrap();
+    let order = placed(&engine, &gateway, 2, false, "k1");
     engine
         .cancel_order(&order.id, "mistake", "staff:bo", &gateway, &options)
         .unwrap();
@@ -345,10 +339,7 @@ fn orders_cancelled_or_returned_are_not_edited() {
     .unwrap_err();
     assert_eq!(unchanged.code(), "order_change_refused");
     // A shipped order with a return: its lines' refunds are fixed.
-    let cart = ready_cart(&engine, 2, false).unwrap();
-    let shipped = engine
-        .complete_checkout(&cart, "k2", &gateway, &options)
-        .unwrap();
+    let shipped = placed(&engine, &gateway, 2, false, "k2");
     engine
         .fulfil_order(
             &shipped.id,
@@ -386,10 +377,7 @@ fn money_refunded_before_an_edit_is_not_asked_for_again() {
     let engine = shop();
     let gateway = TestGateway::default();
     let options = CheckoutOptions::default();
-    let cart = ready_cart(&engine, 1, false).unwrap();
-    let order = engine
-        .complete_checkout(&cart, "k1", &gateway, &options)
-        .unwrap();
+    let order = placed(&engine, &gateway, 1, false, "k1");
     // 5.00 back as goodwill, then a mug (8.00) added: 8.00 more is charged.
     engine
         .refund_order(
