@@ -252,25 +252,11 @@ impl CatalogStore for PostgresStore {
     ) -> Result<(Vec<Option<kassa::store::VariantOf>>, Vec<Category>)> {
         let cache = self.fresh_catalog()?;
         let found = skus.iter().map(|sku| cache.index.by_sku(sku)).collect();
-        let categories = cache
-            .index
-            .categories()
-            .all()
-            .into_iter()
-            .cloned()
-            .collect();
-        Ok((found, categories))
+        Ok((found, all_categories(&cache.index)))
     }
 
     fn categories(&self) -> Result<Vec<Category>> {
-        Ok(self
-            .fresh_catalog()?
-            .index
-            .categories()
-            .all()
-            .into_iter()
-            .cloned()
-            .collect())
+        Ok(all_categories(&self.fresh_catalog()?.index))
     }
 
     fn collection(&self, id: &str) -> Result<Option<Collection>> {
@@ -288,4 +274,9 @@ impl CatalogStore for PostgresStore {
     fn sku_facts(&self, sku: &str) -> Result<SkuFacts> {
         self.db.read_one(|tx| read_facts(tx, sku))
     }
+}
+
+/// Every category of `index`, copied out of its lock.
+fn all_categories(index: &CatalogIndex) -> Vec<Category> {
+    index.categories().all().into_iter().cloned().collect()
 }

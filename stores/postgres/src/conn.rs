@@ -263,9 +263,7 @@ impl Db {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let Some(ran) = self.direct(&mut work, attempt < RETRIES)? else {
-                continue;
-            };
+            let ran = self.direct(&mut work, attempt < RETRIES)?;
             match ran.result {
                 Ok(value) => return Ok(value),
                 Err(_) if ran.retry && attempt < RETRIES => {
@@ -276,17 +274,23 @@ impl Db {
         }
     }
 
-    /// Runs `work` on a pooled connection outside any transaction; `None`
-    /// (nothing sent) when `fresh_only` and the connection was already
-    /// closed.
+    /// Runs `work` on a pooled connection outside any transaction. With
+    /// `fresh_only`, a connection already closed runs nothing: the outcome
+    /// is a failure worth retrying.
     fn direct<T>(
         &self,
         work: &mut impl FnMut(&mut Tx<'_>) -> Result<T>,
         fresh_only: bool,
-    ) -> Result<Option<Ran<T>>> {
+    ) -> Result<Ran<T>> {
         let mut conn = self.pool.get().map_err(pool_error)?;
         if fresh_only && conn.client.is_closed() {
-            return Ok(None);
+            return Ok(Ran {
+                result: Err(Error::Storage {
+                    reason: "postgres: the pooled connection was closed".into(),
+                }),
+                retry: true,
+                closed: true,
+            });
         }
         let Conn { client, statements } = &mut *conn;
         let mut tx = Tx {
@@ -297,11 +301,11 @@ impl Db {
         let result = work(&mut tx);
         let retry = tx.retry;
         drop(tx);
-        Ok(Some(Ran {
+        Ok(Ran {
             result,
             retry,
             closed: conn.client.is_closed(),
-        }))
+        })
     }
 
     /// Runs `work` in one read-only `REPEATABLE READ` transaction: one
@@ -344,9 +348,7 @@ impl Db {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let Some(ran) = self.direct(&mut work, false)? else {
-                continue;
-            };
+            let ran = self.direct(&mut work, false)?;
             match ran.result {
                 Ok(value) => return Ok(value),
                 Err(_) if attempt < RETRIES && ran.closed => continue,

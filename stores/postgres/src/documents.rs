@@ -62,18 +62,15 @@ fn put(
         }
     } else {
         let rows = EventRows::of(events)?;
-        let params: [&(dyn postgres::types::ToSql + Sync); 8] =
-            [&c, &i, &v, &body, &old, &rows.ids, &rows.ats, &rows.kinds];
         let row = match expected {
             None => tx.query_one(
                 concat!(
                     "WITH d AS (INSERT INTO documents (collection, id, version, body) \
-                     SELECT $1::BYTEA, $2::BYTEA, $3::BIGINT, $4::TEXT WHERE $5::BIGINT = 0 \
-                     ON CONFLICT DO NOTHING RETURNING 1), ",
-                    append_events_cte!("$6", "$7", "$8", "EXISTS (SELECT 1 FROM d)"),
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1), ",
+                    append_events_cte!("$5", "$6", "$7", "EXISTS (SELECT 1 FROM d)"),
                     " SELECT count(*) FROM d"
                 ),
-                &params,
+                &[&c, &i, &v, &body, &rows.ids, &rows.ats, &rows.kinds],
             )?,
             Some(_) => tx.query_one(
                 concat!(
@@ -82,7 +79,7 @@ fn put(
                     append_events_cte!("$6", "$7", "$8", "EXISTS (SELECT 1 FROM d)"),
                     " SELECT count(*) FROM d"
                 ),
-                &params,
+                &[&c, &i, &v, &body, &old, &rows.ids, &rows.ats, &rows.kinds],
             )?,
         };
         u64::try_from(row.get::<_, i64>(0)).unwrap_or(0)
