@@ -294,3 +294,53 @@ fn credit_spent_meanwhile_fails_the_checkout_atomically() {
         .collect();
     assert_eq!(changes, [eur(2_000), eur(-2_000), eur(2_000)]);
 }
+
+#[test]
+fn payment_terms_schedule_the_open_tender_wherever_it_is_listed() {
+    use kassa::payment::{PaymentTerms, Plan};
+    let engine = shop();
+    let (_, cart) = customer_cart(&engine, 0, 5);
+    let gateway = TestGateway::default();
+    // 100.00: the card (listed first) takes what the 30.00 gift card
+    // leaves, and is the money paid later under net 30.
+    let options = CheckoutOptions {
+        tenders: vec![
+            Tender::Gateway {
+                label: "card".into(),
+                amount: None,
+            },
+            Tender::Gateway {
+                label: "gift_card".into(),
+                amount: Some(eur(3_000)),
+            },
+        ],
+        capture_now: false,
+        terms: Some((PaymentTerms::Net { days: 30 }, Plan::Single)),
+        ..CheckoutOptions::default()
+    };
+    let order = engine
+        .complete_checkout(&cart, "k1", &gateway, &options)
+        .unwrap();
+    // One part each (a single payment): its amount.
+    let scheduled: Vec<(PaymentMethod, Money, Vec<Money>)> = order
+        .payments()
+        .map(|p| {
+            let due = p.schedule.iter().flat_map(|s| &s.parts);
+            (
+                p.method.clone(),
+                p.ledger.state().authorized,
+                due.map(|part| part.amount).collect(),
+            )
+        })
+        .collect();
+    let gateway_part = |label: &str| PaymentMethod::Gateway {
+        label: label.into(),
+    };
+    assert_eq!(
+        scheduled,
+        [
+            (gateway_part("card"), eur(7_000), vec![eur(7_000)]),
+            (gateway_part("gift_card"), eur(3_000), vec![]),
+        ]
+    );
+}

@@ -12,7 +12,7 @@ use crate::money::Money;
 use crate::order::{Order, OrderPayment};
 use crate::payment::{
     split_tenders, GatewayOutcome, GatewayRequest, PaymentGateway, PaymentLedger, PaymentMethod,
-    PaymentOp, Schedule, Tender,
+    PaymentOp, Schedule, Tender, TenderPart,
 };
 use crate::pricing::Timestamp;
 use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
@@ -20,7 +20,8 @@ use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
 impl<S: Store> Engine<S> {
     /// The payments an order of `cart` for `amount` will hold, one per
     /// tender part, not yet authorized: gateway parts authorized for their
-    /// amount (the last one carries the payment terms' schedule), store
+    /// amount (the open one, else the last one, carries the payment
+    /// terms' schedule), store
     /// credit captured (it is spent when the order is placed). Nothing to
     /// pay gives one payment with nothing due.
     ///
@@ -51,11 +52,24 @@ impl<S: Store> Engine<S> {
             _ => Money::zero(amount.currency()),
         };
         let parts = split_tenders(amount, &options.tenders, balance)?;
-        let last_gateway = parts
-            .iter()
-            .rposition(|(m, _)| matches!(m, PaymentMethod::Gateway { .. }));
+        // Payment terms schedule the money paid later: the open gateway
+        // part, or the last gateway part when the fixed ones leave nothing
+        // open (none when store credit pays it all).
+        let scheduled = parts.iter().position(|p| p.open).or_else(|| {
+            parts
+                .iter()
+                .rposition(|p| matches!(p.method, PaymentMethod::Gateway { .. }))
+        });
         let mut payments = Vec::with_capacity(parts.len());
-        for (i, (method, part)) in parts.into_iter().enumerate() {
+        for (
+            i,
+            TenderPart {
+                method,
+                amount: part,
+                ..
+            },
+        ) in parts.into_iter().enumerate()
+        {
             let mut ledger = PaymentLedger::authorize(part)?;
             let mut reference = String::new();
             if method == PaymentMethod::StoreCredit {
@@ -67,7 +81,7 @@ impl<S: Store> Engine<S> {
                 reference = cart.customer.clone().unwrap_or_default();
             }
             let schedule = match options.terms {
-                Some((terms, plan)) if Some(i) == last_gateway => {
+                Some((terms, plan)) if Some(i) == scheduled => {
                     Some(Schedule::new(part, now, terms, plan)?)
                 }
                 _ => None,

@@ -16,5 +16,5 @@ pub use ledger::{
     parse_payment_amount, PaymentLedger, PaymentOp, PaymentState, PaymentStatus, Replay,
 };
 pub use manual::{ManualGateway, ManualMethod};
-pub use tender::{split_tenders, PaymentMethod, Tender};
+pub use tender::{split_tenders, PaymentMethod, Tender, TenderPart};
 pub use terms::{Part, PartStatus, PaymentTerms, Plan, Schedule, MAX_INSTALLMENTS};

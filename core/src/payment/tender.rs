@@ -39,6 +39,20 @@ impl PaymentMethod {
     }
 }
 
+/// One part of a split checkout total: how it is paid and how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenderPart {
+    /// How this part is paid.
+    pub method: PaymentMethod,
+    /// How much; always more than zero.
+    pub amount: Money,
+    /// Whether this is the gateway part that takes what the other
+    /// tenders leave (the tender without an amount, or the one default
+    /// payment when there are no tenders). Payment terms schedule this
+    /// part: it is the money paid later.
+    pub open: bool,
+}
+
 /// One way the shopper pays part of a checkout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -63,8 +77,9 @@ pub enum Tender {
 /// Divides `total` between `tenders` given the customer's store-credit
 /// `balance`: fixed amounts first, then store credit without an amount
 /// (up to the balance), then the gateway tender without an amount. Parts
-/// of zero are dropped. No tenders means one payment of the whole total
-/// through the default gateway method.
+/// of zero are dropped; the parts keep the tenders' order. No tenders
+/// means one open payment of the whole total through the default gateway
+/// method.
 ///
 /// # Errors
 ///
@@ -87,19 +102,21 @@ pub enum Tender {
 ///     Tender::Gateway { label: "card".into(), amount: None },
 /// ];
 /// let parts = split_tenders(eur("100.00"), &tenders, eur("15.50"))?;
-/// let amounts: Vec<String> = parts.iter().map(|(_, m)| m.to_string()).collect();
+/// let amounts: Vec<String> = parts.iter().map(|p| p.amount.to_string()).collect();
 /// assert_eq!(amounts, ["20.00", "15.50", "64.50"]);
-/// assert_eq!(parts[1].0, PaymentMethod::StoreCredit);
+/// assert_eq!(parts[1].method, PaymentMethod::StoreCredit);
+/// // The card takes the rest: the part payment terms would schedule.
+/// assert_eq!(parts.iter().map(|p| p.open).collect::<Vec<_>>(), [false, false, true]);
 /// # Ok::<(), kassa::Error>(())
 /// ```
-pub fn split_tenders(
-    total: Money,
-    tenders: &[Tender],
-    balance: Money,
-) -> Result<Vec<(PaymentMethod, Money)>> {
+pub fn split_tenders(total: Money, tenders: &[Tender], balance: Money) -> Result<Vec<TenderPart>> {
     let currency = total.currency();
     if tenders.is_empty() {
-        return Ok(vec![(PaymentMethod::default(), total)]);
+        return Ok(vec![TenderPart {
+            method: PaymentMethod::default(),
+            amount: total,
+            open: true,
+        }]);
     }
     let open_gateways = tenders
         .iter()
@@ -185,13 +202,20 @@ pub fn split_tenders(
         .zip(amounts)
         .filter_map(|(tender, amount)| {
             let amount = amount.filter(|a| a.minor_units() > 0)?;
-            let method = match tender {
-                Tender::Gateway { label, .. } => PaymentMethod::Gateway {
-                    label: label.clone(),
-                },
-                Tender::StoreCredit { .. } => PaymentMethod::StoreCredit,
+            let (method, open) = match tender {
+                Tender::Gateway { label, amount } => (
+                    PaymentMethod::Gateway {
+                        label: label.clone(),
+                    },
+                    amount.is_none(),
+                ),
+                Tender::StoreCredit { .. } => (PaymentMethod::StoreCredit, false),
             };
-            Some((method, amount))
+            Some(TenderPart {
+                method,
+                amount,
+                open,
+            })
         })
         .collect())
 }
@@ -221,9 +245,13 @@ mod tests {
     fn split(total: &str, tenders: &[Tender], balance: &str) -> Result<Vec<String>> {
         Ok(split_tenders(eur(total), tenders, eur(balance))?
             .into_iter()
-            .map(|(m, a)| match m {
-                PaymentMethod::StoreCredit => format!("credit {a}"),
-                PaymentMethod::Gateway { label } => format!("{label} {a}"),
+            .map(|p| {
+                let a = p.amount;
+                let open = if p.open { " (open)" } else { "" };
+                match p.method {
+                    PaymentMethod::StoreCredit => format!("credit {a}{open}"),
+                    PaymentMethod::Gateway { label } => format!("{label} {a}{open}"),
+                }
             })
             .collect())
     }
@@ -243,12 +271,12 @@ mod tests {
             amount: Some(eur("30.00")),
         };
         let cases: Vec<Case> = vec![
-            ("50.00", vec![], "0.00", Ok(vec![" 50.00"])),
+            ("50.00", vec![], "0.00", Ok(vec![" 50.00 (open)"])),
             (
                 "50.00",
                 vec![credit(None), card(None)],
                 "20.00",
-                Ok(vec!["credit 20.00", "card 30.00"]),
+                Ok(vec!["credit 20.00", "card 30.00 (open)"]),
             ),
             (
                 "50.00",
@@ -260,13 +288,19 @@ mod tests {
                 "50.00",
                 vec![credit(None), card(None)],
                 "0.00",
-                Ok(vec!["card 50.00"]),
+                Ok(vec!["card 50.00 (open)"]),
             ),
             (
                 "50.00",
                 vec![gift.clone(), card(None)],
                 "0.00",
-                Ok(vec!["gift 30.00", "card 20.00"]),
+                Ok(vec!["gift 30.00", "card 20.00 (open)"]),
+            ),
+            (
+                "50.00",
+                vec![card(None), gift.clone()],
+                "0.00",
+                Ok(vec!["card 20.00 (open)", "gift 30.00"]),
             ),
             (
                 "50.00",
