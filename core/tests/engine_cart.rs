@@ -301,3 +301,30 @@ fn a_snapshot_goes_to_the_line_that_was_added() {
     // The plain line keeps the price it was shown at; the engraved one has today's.
     assert_eq!(shown, ["20.00", "22.00"]);
 }
+
+#[test]
+fn pricing_sees_catalog_and_category_changes_at_once() {
+    // Pricing keeps what it derives from the catalog between calls; a
+    // moved category or a new price must show in the very next price.
+    let engine = shop();
+    let (cart, v) = engine.create_cart(Currency::EUR, None).unwrap();
+    engine
+        .add_to_cart(&cart.id, v, "TEE-M", 1, SortedMap::new())
+        .unwrap();
+    let discount = |e: &Engine<MemoryStore>| {
+        let b = e.price_cart(&cart.id).unwrap();
+        (b.subtotal.to_string(), b.discount_total.to_string())
+    };
+    assert_eq!(discount(&engine), ("20.00".into(), "2.00".into()));
+    // "tees" leaves "apparel": the apparel promotion no longer reaches it.
+    engine.move_category("tees", None, 0).unwrap();
+    assert_eq!(discount(&engine), ("20.00".into(), "0.00".into()));
+    engine.move_category("tees", Some("apparel"), 0).unwrap();
+    assert_eq!(discount(&engine), ("20.00".into(), "2.00".into()));
+    // A new price for the variant.
+    let (tee, version) = engine.product("tee").unwrap();
+    let mut tee = Product::clone(&tee);
+    tee.variants[0].prices = vec![eur("30.00")];
+    engine.update_product(tee, version).unwrap();
+    assert_eq!(discount(&engine), ("30.00".into(), "3.00".into()));
+}

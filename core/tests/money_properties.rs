@@ -143,6 +143,12 @@ proptest! {
         let s = m.to_string();
         prop_assert!(minor < 0 || !s.starts_with('-'), "{} printed as {}", minor, s);
         prop_assert_eq!(Money::parse(&s, cur).unwrap(), m);
+        // The text is the exact decimal at the currency's scale, and the
+        // wire form carries the same text.
+        let exact = Decimal::new(minor, u32::from(cur.minor_units())).to_string();
+        prop_assert_eq!(&s, &exact);
+        let wire = serde_json::to_string(&m).unwrap();
+        prop_assert_eq!(wire, format!(r#"{{"amount":"{exact}","currency":"{}"}}"#, cur.code()));
     }
 
     #[test]

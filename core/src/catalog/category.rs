@@ -1,5 +1,7 @@
 //! The category tree: create, move, reorder, never a cycle.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +26,11 @@ pub struct Category {
 /// The category tree. Pure: the store holds one and applies these
 /// operations inside its atomic section.
 ///
+/// A clone shares the nodes (a reference count, no copy) until one side
+/// changes them; [`CategoryTree::same_as`] tells whether two trees still
+/// share them, so a reader can keep what it derived from a tree until the
+/// tree changes.
+///
 /// # Examples
 ///
 /// ```
@@ -42,10 +49,36 @@ pub struct Category {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct CategoryTree {
-    nodes: FxHashMap<String, Category>,
+    nodes: Arc<FxHashMap<String, Category>>,
 }
 
 impl CategoryTree {
+    /// A tree of `categories` as a store wrote them, without checks (see
+    /// [`CategoryTree::restore`]).
+    pub fn from_stored(categories: impl IntoIterator<Item = Category>) -> Self {
+        let nodes = categories.into_iter().map(|c| (c.id.clone(), c)).collect();
+        CategoryTree {
+            nodes: Arc::new(nodes),
+        }
+    }
+
+    /// True when `other` is a clone of this tree and neither has changed
+    /// since: what was derived from one holds for the other.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::catalog::{Category, CategoryTree};
+    /// let mut tree = CategoryTree::default();
+    /// let snapshot = tree.clone();
+    /// assert!(tree.same_as(&snapshot));
+    /// tree.restore(Category { id: "tees".into(), name: "Tees".into(), parent: None, position: 0 });
+    /// assert!(!tree.same_as(&snapshot));
+    /// ```
+    pub fn same_as(&self, other: &CategoryTree) -> bool {
+        Arc::ptr_eq(&self.nodes, &other.nodes)
+    }
+
     /// The category `id`.
     pub fn get(&self, id: &str) -> Option<&Category> {
         self.nodes.get(id)
@@ -79,14 +112,14 @@ impl CategoryTree {
         if let Some(parent) = &category.parent {
             self.check_parent(&category.id, parent)?;
         }
-        self.nodes.insert(category.id.clone(), category);
+        Arc::make_mut(&mut self.nodes).insert(category.id.clone(), category);
         Ok(())
     }
 
     /// Puts a category back exactly as a store wrote it, without checks
     /// (its parent may be restored after it).
     pub fn restore(&mut self, category: Category) {
-        self.nodes.insert(category.id.clone(), category);
+        Arc::make_mut(&mut self.nodes).insert(category.id.clone(), category);
     }
 
     /// Moves `id` under `parent` (none: to the root) at `position`.
@@ -102,7 +135,7 @@ impl CategoryTree {
         if let Some(parent) = parent {
             self.check_parent(id, parent)?;
         }
-        if let Some(node) = self.nodes.get_mut(id) {
+        if let Some(node) = Arc::make_mut(&mut self.nodes).get_mut(id) {
             node.parent = parent.map(str::to_owned);
             node.position = position;
         }

@@ -9,9 +9,10 @@ const MAX_KEPT_CARTS: usize = 10_000;
 
 use serde::{Deserialize, Serialize};
 
+use super::price_entries::Wanted;
 use super::Engine;
 use crate::cart::{revalidate, Address, Cart, CartWarning, CurrentVariant, LineSnapshot};
-use crate::catalog::{Product, ProductStatus, SortedMap};
+use crate::catalog::{CategoryTree, Product, ProductStatus, SortedMap};
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, RoundingMode};
 use crate::pricing::{
@@ -52,10 +53,7 @@ pub(super) fn from_json<T: for<'de> Deserialize<'de>>(
 
 /// What pricing reads of the catalog for a cart's lines: each line's
 /// variant, and every category.
-pub(super) type PricingRead = (
-    Vec<Option<crate::store::VariantOf>>,
-    Vec<crate::catalog::Category>,
-);
+pub(super) type PricingRead = (Vec<Option<crate::store::VariantOf>>, CategoryTree);
 
 /// Whom a cart is priced for.
 pub(super) enum Audience {
@@ -392,26 +390,52 @@ impl<S: Store> Engine<S> {
                 self.store.pricing_catalog(&skus)?
             }
         };
-        for (line, found) in cart.lines.iter().zip(found) {
+        let derive = |product: &Product, i: usize| {
+            let variant = product.variants.get(i)?;
+            let mut entry =
+                ProductPrice::new(variant.sku.clone(), crate::Money::zero(cart.currency));
+            entry.prices = variant.prices.clone();
+            entry.tags = product.tags.clone();
+            entry.categories = with_ancestors(product, &categories);
+            entry.tax_category = product.tax_category.clone();
+            entry.weight_grams = variant.weight_grams.unwrap_or(0);
+            Some(entry)
+        };
+        // Catalog prices come from the shared entries; a quote's pinned
+        // prices are derived for this call only.
+        let mut wanted = Vec::with_capacity(cart.lines.len());
+        for (line, found) in cart.lines.iter().zip(&found) {
             let Some((product, i)) = found else {
-                continue;
-            };
-            let Some(variant) = product.variants.get(i) else {
                 continue;
             };
             if book.get(&line.sku).is_some() {
                 continue;
             }
-            let mut entry = ProductPrice::new(line.sku.clone(), crate::Money::zero(cart.currency));
-            entry.prices = match pinned(&line.sku) {
-                Some(price) => vec![price],
-                None => variant.prices.clone(),
-            };
-            entry.tags = product.tags.clone();
-            entry.categories = with_ancestors(&product, &categories);
-            entry.tax_category = product.tax_category.clone();
-            entry.weight_grams = variant.weight_grams.unwrap_or(0);
-            book.insert(entry)?;
+            match pinned(&line.sku) {
+                Some(price) => {
+                    if let Some(mut entry) = derive(product, *i) {
+                        entry.prices = vec![price];
+                        book.insert(entry)?;
+                    }
+                }
+                None => wanted.push(Wanted {
+                    sku: &line.sku,
+                    product,
+                    variant: *i,
+                }),
+            }
+        }
+        // A SKU on several lines (engraved and plain) is wanted once each
+        // and booked once.
+        for shared in self
+            .price_entries
+            .get(&wanted, &categories, derive)?
+            .into_iter()
+            .flatten()
+        {
+            if book.get(&shared.get().sku).is_none() {
+                book.insert_shared(shared)?;
+            }
         }
         let lines = cart
             .lines
@@ -536,19 +560,17 @@ impl<S: Store> Engine<S> {
 }
 
 /// The product's categories and all their ancestors, each once.
-fn with_ancestors(product: &Product, categories: &[crate::catalog::Category]) -> Vec<String> {
+fn with_ancestors(product: &Product, categories: &CategoryTree) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for id in &product.categories {
         let mut at = Some(id.as_str());
+        // Bounded by the tree's size, so a corrupt tree cannot loop.
         for _ in 0..=categories.len() {
             let Some(c) = at else { break };
             if !out.iter().any(|o| o == c) {
                 out.push(c.to_owned());
             }
-            at = categories
-                .iter()
-                .find(|k| k.id == c)
-                .and_then(|k| k.parent.as_deref());
+            at = categories.get(c).and_then(|k| k.parent.as_deref());
         }
     }
     out

@@ -21,6 +21,7 @@ mod merge;
 mod order_edits;
 mod orders;
 mod parsed_customers;
+mod price_entries;
 mod privacy;
 mod quotes;
 mod recommendations;
@@ -80,6 +81,8 @@ pub struct Engine<S> {
     carts: std::sync::Mutex<
         rustc_hash::FxHashMap<String, (crate::store::Body, Arc<crate::cart::Cart>)>,
     >,
+    /// Price book entries derived from the catalog (see `price_entries.rs`).
+    price_entries: price_entries::PriceEntries,
 }
 
 /// A page of documents: `(id, document)` in id order.
@@ -97,6 +100,7 @@ impl<S: Store> Engine<S> {
             segment_rules: std::sync::Mutex::default(),
             pricing: std::sync::Mutex::default(),
             carts: std::sync::Mutex::default(),
+            price_entries: price_entries::PriceEntries::default(),
         }
     }
 

@@ -257,22 +257,49 @@ impl Money {
 impl Money {
     /// Writes the canonical string: exactly the currency's decimals, never `-0`.
     fn write_canonical(&self, out: &mut impl fmt::Write) -> fmt::Result {
-        let exponent = u32::from(self.currency.minor_units());
-        let magnitude = self.minor.unsigned_abs();
-        let scale = 10u64.pow(exponent);
-        if self.minor < 0 {
-            out.write_char('-')?;
+        out.write_str(Canonical::of(self).as_str())
+    }
+}
+
+/// The canonical text of an amount, written into a stack buffer without
+/// the formatting machinery (money is written with every cart and order):
+/// at most 19 digits, a sign, a point and the leading zeros of a currency
+/// with up to 4 decimals.
+struct Canonical {
+    buf: [u8; 32],
+    start: usize,
+}
+
+impl Canonical {
+    fn of(money: &Money) -> Self {
+        let exponent = usize::from(money.currency.minor_units());
+        let mut magnitude = money.minor.unsigned_abs();
+        let mut buf = [b'0'; 32];
+        let mut at = buf.len();
+        let mut digits = 0;
+        loop {
+            if digits == exponent && exponent > 0 {
+                at -= 1;
+                buf[at] = b'.';
+            }
+            at -= 1;
+            buf[at] = b'0' + (magnitude % 10) as u8;
+            magnitude /= 10;
+            digits += 1;
+            if magnitude == 0 && digits > exponent {
+                break;
+            }
         }
-        write!(out, "{}", magnitude / scale)?;
-        if exponent > 0 {
-            write!(
-                out,
-                ".{:0width$}",
-                magnitude % scale,
-                width = exponent as usize
-            )?;
+        if money.minor < 0 {
+            at -= 1;
+            buf[at] = b'-';
         }
-        Ok(())
+        Canonical { buf, start: at }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits, '-' and '.' were written.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
     }
 }
 
@@ -306,12 +333,12 @@ struct Wire<'a> {
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        /// The amount written straight into the output (no string in
-        /// between: money is serialized with every cart and order).
+        /// The amount from a stack buffer (no heap string in between:
+        /// money is serialized with every cart and order).
         struct Amount<'a>(&'a Money);
         impl Serialize for Amount<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-                s.collect_str(self.0)
+                s.serialize_str(Canonical::of(self.0).as_str())
             }
         }
         let mut wire = serializer.serialize_struct("Wire", 2)?;

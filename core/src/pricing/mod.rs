@@ -72,7 +72,9 @@ pub use calculate::{price, PricingInput};
 pub use cart::{parse_quantity, Cart, CartLine};
 pub use context::{Audience, PricingContext, Timestamp};
 pub use price_list::{ListPrice, PriceList, PriceListKind, PriceListScope};
-pub use prices::{PriceBook, PriceSource, ProductPrice, TierBreak, TierMode, TierTable};
+pub use prices::{
+    PriceBook, PriceSource, ProductPrice, SharedPrice, TierBreak, TierMode, TierTable,
+};
 pub use promotion::{
     Action, MinSubtotal, PercentTier, Promotion, PromotionClass, SubtotalBasis, Target,
 };

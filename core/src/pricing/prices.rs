@@ -150,12 +150,74 @@ impl ProductPrice {
     }
 }
 
+fn duplicate(sku: &str) -> Error {
+    Error::InvalidPriceTable {
+        sku: shown(sku),
+        reason: "duplicate SKU".to_owned(),
+    }
+}
+
+/// A [`ProductPrice`] checked once (no negative price, one flat price and
+/// one tier table per currency) and shared: cloning it is a reference
+/// count. See [`PriceBook::insert_shared`].
+#[derive(Debug, Clone)]
+pub struct SharedPrice {
+    sku: Arc<str>,
+    price: Arc<ProductPrice>,
+}
+
+impl SharedPrice {
+    /// Checks `product` for a price book.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_price_table` for two flat prices or two tier tables in one
+    /// currency; `invalid_amount` for a negative price.
+    pub fn new(product: ProductPrice) -> Result<Self> {
+        let bad = |reason: String| Error::InvalidPriceTable {
+            sku: shown(&product.sku),
+            reason,
+        };
+        for (i, p) in product.prices.iter().enumerate() {
+            check_price(&product.sku, *p)?;
+            if product.prices[..i]
+                .iter()
+                .any(|q| q.currency() == p.currency())
+            {
+                return Err(bad(format!("two prices in {}", p.currency())));
+            }
+        }
+        for (i, t) in product.tiers.iter().enumerate() {
+            if product.tiers[..i]
+                .iter()
+                .any(|u| u.currency() == t.currency())
+            {
+                return Err(bad(format!("two tier tables in {}", t.currency())));
+            }
+        }
+        Ok(SharedPrice {
+            sku: product.sku.as_str().into(),
+            price: Arc::new(product),
+        })
+    }
+
+    /// The product's prices.
+    pub fn get(&self) -> &ProductPrice {
+        &self.price
+    }
+
+    /// The SKU, shared (a key for maps of shared prices).
+    pub(crate) fn key(&self) -> &Arc<str> {
+        &self.sku
+    }
+}
+
 /// Every product's prices, looked up by SKU, and the price lists that
 /// override or undercut them (see [`super::PriceList`] for the resolution
 /// order).
 #[derive(Debug, Clone, Default)]
 pub struct PriceBook {
-    by_sku: FxHashMap<String, ProductPrice>,
+    by_sku: FxHashMap<Arc<str>, Arc<ProductPrice>>,
     /// Sorted by rank: more specific first, then higher priority, then id.
     lists: Vec<PriceList>,
 }
@@ -181,32 +243,42 @@ impl PriceBook {
     /// `invalid_price_table` for a duplicate SKU, two flat prices or two
     /// tier tables in one currency; `invalid_amount` for a negative price.
     pub fn insert(&mut self, product: ProductPrice) -> Result<()> {
-        let bad = |reason: String| Error::InvalidPriceTable {
-            sku: shown(&product.sku),
-            reason,
-        };
-        if self.by_sku.contains_key(&product.sku) {
-            return Err(bad("duplicate SKU".to_owned()));
+        if self.by_sku.contains_key(product.sku.as_str()) {
+            return Err(duplicate(&product.sku));
         }
-        for (i, p) in product.prices.iter().enumerate() {
-            check_price(&product.sku, *p)?;
-            if product.prices[..i]
-                .iter()
-                .any(|q| q.currency() == p.currency())
-            {
-                return Err(bad(format!("two prices in {}", p.currency())));
+        self.insert_shared(SharedPrice::new(product)?)
+    }
+
+    /// Adds a product checked once and shared between books (a reference
+    /// count, no copy): a caller that prices many carts keeps one
+    /// [`SharedPrice`] per product version.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_price_table` for a duplicate SKU.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::pricing::{PriceBook, ProductPrice, SharedPrice};
+    /// use kassa::{Currency, Money};
+    /// let tee = SharedPrice::new(ProductPrice::new("TEE", Money::parse("20.00", Currency::EUR)?))?;
+    /// let mut monday = PriceBook::new();
+    /// let mut tuesday = PriceBook::new();
+    /// monday.insert_shared(tee.clone())?;
+    /// tuesday.insert_shared(tee.clone())?;
+    /// assert_eq!(monday.get("TEE"), tuesday.get("TEE"));
+    /// assert_eq!(monday.insert_shared(tee).unwrap_err().code(), "invalid_price_table");
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    pub fn insert_shared(&mut self, product: SharedPrice) -> Result<()> {
+        match self.by_sku.entry(product.sku) {
+            std::collections::hash_map::Entry::Occupied(e) => Err(duplicate(e.key())),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(product.price);
+                Ok(())
             }
         }
-        for (i, t) in product.tiers.iter().enumerate() {
-            if product.tiers[..i]
-                .iter()
-                .any(|u| u.currency() == t.currency())
-            {
-                return Err(bad(format!("two tier tables in {}", t.currency())));
-            }
-        }
-        self.by_sku.insert(product.sku.clone(), product);
-        Ok(())
     }
 
     /// Adds a price list.
@@ -234,7 +306,7 @@ impl PriceBook {
 
     /// The product with exactly this SKU.
     pub fn get(&self, sku: &str) -> Option<&ProductPrice> {
-        self.by_sku.get(sku)
+        self.by_sku.get(sku).map(|p| &**p)
     }
 
     /// Number of products.

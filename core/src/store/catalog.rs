@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::catalog::{
-    AttributeDef, CatalogIndex, CatalogPage, CatalogQuery, Category, Collection, Product, Saved,
-    SkuFacts,
+    AttributeDef, CatalogIndex, CatalogPage, CatalogQuery, Category, CategoryTree, Collection,
+    Product, Saved, SkuFacts,
 };
 use crate::error::Result;
 use crate::pricing::Timestamp;
@@ -189,14 +189,20 @@ pub trait CatalogStore: Send + Sync {
 
     /// What pricing reads of the catalog, in one look: the variants of
     /// `skus` (as [`CatalogStore::products_by_skus`]) and every category
-    /// (as [`CatalogStore::categories`]). A store whose catalog lives
-    /// elsewhere checks once for both.
+    /// (as [`CatalogStore::categories`]) as a tree. A store whose catalog
+    /// lives elsewhere checks once for both. A store that keeps its tree
+    /// returns a clone of it (shared nodes): the engine keeps what it
+    /// derived for pricing while [`CategoryTree::same_as`] holds, so the
+    /// default, a new tree per call, is correct but derives again.
     ///
     /// # Errors
     ///
     /// Storage failures.
-    fn pricing_catalog(&self, skus: &[&str]) -> Result<(Vec<Option<VariantOf>>, Vec<Category>)> {
-        Ok((self.products_by_skus(skus)?, self.categories()?))
+    fn pricing_catalog(&self, skus: &[&str]) -> Result<(Vec<Option<VariantOf>>, CategoryTree)> {
+        Ok((
+            self.products_by_skus(skus)?,
+            CategoryTree::from_stored(self.categories()?),
+        ))
     }
 
     /// Saves `product` if its stored version is `expected` (none: new),

@@ -12,8 +12,8 @@
 use std::sync::{Arc, RwLockReadGuard};
 
 use kassa::catalog::{
-    self, AttributeDef, CatalogIndex, CatalogPage, CatalogQuery, Category, Collection, Product,
-    Saved, SkuFacts,
+    self, AttributeDef, CatalogIndex, CatalogPage, CatalogQuery, Category, CategoryTree,
+    Collection, Product, Saved, SkuFacts,
 };
 use kassa::pricing::Timestamp;
 use kassa::store::{CatalogChange, CatalogItem, CatalogStore, NewEvent};
@@ -249,10 +249,10 @@ impl CatalogStore for PostgresStore {
     fn pricing_catalog(
         &self,
         skus: &[&str],
-    ) -> Result<(Vec<Option<kassa::store::VariantOf>>, Vec<Category>)> {
+    ) -> Result<(Vec<Option<kassa::store::VariantOf>>, CategoryTree)> {
         let cache = self.fresh_catalog()?;
         let found = skus.iter().map(|sku| cache.index.by_sku(sku)).collect();
-        Ok((found, all_categories(&cache.index)))
+        Ok((found, cache.index.categories().clone()))
     }
 
     fn categories(&self) -> Result<Vec<Category>> {

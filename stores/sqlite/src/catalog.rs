@@ -17,8 +17,8 @@ use std::cell::RefCell;
 use std::sync::{Arc, RwLockReadGuard};
 
 use kassa::catalog::{
-    self, AttributeDef, CatalogIndex, CatalogPage, CatalogQuery, Category, Collection, Product,
-    Saved, SkuFacts,
+    self, AttributeDef, CatalogIndex, CatalogPage, CatalogQuery, Category, CategoryTree,
+    Collection, Product, Saved, SkuFacts,
 };
 use kassa::pricing::Timestamp;
 use kassa::store::{CatalogChange, CatalogItem, CatalogStore, NewEvent};
@@ -198,6 +198,15 @@ impl CatalogStore for SqliteStore {
     fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<kassa::store::VariantOf>>> {
         let cache = self.fresh_catalog()?;
         Ok(skus.iter().map(|sku| cache.index.by_sku(sku)).collect())
+    }
+
+    fn pricing_catalog(
+        &self,
+        skus: &[&str],
+    ) -> Result<(Vec<Option<kassa::store::VariantOf>>, CategoryTree)> {
+        let cache = self.fresh_catalog()?;
+        let found = skus.iter().map(|sku| cache.index.by_sku(sku)).collect();
+        Ok((found, cache.index.categories().clone()))
     }
 
     fn save_product(

@@ -4,8 +4,8 @@ use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 
 use super::MemoryStore;
 use crate::catalog::{
-    self, AttributeDef, CatalogIndex, CatalogPage, CatalogQuery, Category, Collection, Product,
-    Saved, SkuFacts,
+    self, AttributeDef, CatalogIndex, CatalogPage, CatalogQuery, Category, CategoryTree,
+    Collection, Product, Saved, SkuFacts,
 };
 use crate::error::Result;
 use crate::pricing::Timestamp;
@@ -35,6 +35,15 @@ impl CatalogStore for MemoryStore {
     fn products_by_skus(&self, skus: &[&str]) -> Result<Vec<Option<crate::store::VariantOf>>> {
         let catalog = self.read_catalog();
         Ok(skus.iter().map(|sku| catalog.by_sku(sku)).collect())
+    }
+
+    fn pricing_catalog(
+        &self,
+        skus: &[&str],
+    ) -> Result<(Vec<Option<crate::store::VariantOf>>, CategoryTree)> {
+        let catalog = self.read_catalog();
+        let found = skus.iter().map(|sku| catalog.by_sku(sku)).collect();
+        Ok((found, catalog.categories().clone()))
     }
 
     fn save_product(
