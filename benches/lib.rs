@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 pub mod catalog_fixture;
+pub mod checkout_fixture;
 pub mod store_fixture;
 
 use kassa::money::Rate;

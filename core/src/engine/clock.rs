@@ -72,6 +72,13 @@ pub trait IdSource: Send + Sync + std::fmt::Debug {
 /// Sequential ids (`res_1`, `evt_2`, ...): deterministic, unique within one
 /// process. Hosts running several processes on one database supply ids that
 /// are unique across them.
+///
+/// ```
+/// use kassa::engine::{IdSource, SequentialIds};
+/// let ids = SequentialIds::default();
+/// assert_eq!(ids.next_id("res"), "res_1");
+/// assert_eq!(ids.next_id("evt"), "evt_2");
+/// ```
 #[derive(Debug, Default)]
 pub struct SequentialIds {
     next: AtomicU64,
@@ -79,8 +86,24 @@ pub struct SequentialIds {
 
 impl IdSource for SequentialIds {
     fn next_id(&self, prefix: &str) -> String {
-        format!("{prefix}_{}", self.next.fetch_add(1, Ordering::Relaxed) + 1)
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        joined(&[prefix], n)
     }
+}
+
+/// `parts` and `n` joined by `_`, written into one string of the right
+/// size.
+fn joined(parts: &[&str], n: u64) -> String {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n);
+    let len = parts.iter().map(|p| p.len() + 1).sum::<usize>() + digits.len();
+    let mut id = String::with_capacity(len);
+    for part in parts {
+        id.push_str(part);
+        id.push('_');
+    }
+    id.push_str(digits);
+    id
 }
 
 /// Sequential ids scoped by a node name (`res_web-1_17`): unique across
@@ -114,6 +137,6 @@ impl NodeIds {
 impl IdSource for NodeIds {
     fn next_id(&self, prefix: &str) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("{prefix}_{}_{n}", self.node)
+        joined(&[prefix, &self.node], n)
     }
 }
