@@ -94,16 +94,19 @@ impl InventoryStore for RacyStore {
         Ok(after)
     }
 
-    fn reserve_all(
+    fn reserve_all_and_write(
         &self,
         reservations: &[Reservation],
         _events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
-    ) -> Result<Vec<StockRecord>> {
-        // Each checked on its own: the demand is never added up.
-        reservations
+        writes: Vec<DocumentWrite>,
+    ) -> Result<(Vec<StockRecord>, Vec<u64>)> {
+        // Each checked on its own: the demand is never added up; the
+        // documents after, not atomically.
+        let afters = reservations
             .iter()
             .map(|r| self.reserve(r, &|_, _| Vec::new()))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        Ok((afters, self.inner.save_all(writes, Vec::new())?))
     }
 
     fn settle(

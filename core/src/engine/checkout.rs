@@ -1,13 +1,15 @@
 //! Completing a checkout: one order per cart, whatever the retries and
 //! races (the browser and the payment webhook, a double click, a timeout).
 //!
-//! 1. Claim the idempotency key (a document created only if absent). The
-//!    same key again returns the same order, or `checkout_in_progress`
-//!    while the first call runs, or `idempotency_key_reused` for another
-//!    cart. A key whose attempt failed may be used again (the failure
-//!    consumed nothing).
+//! 1. Claim the idempotency key (see `idempotency.rs`). The same key
+//!    again returns the same order, or `checkout_in_progress` while the
+//!    first call runs, or `idempotency_key_reused` for another cart. A key
+//!    whose attempt failed may be used again (the failure consumed
+//!    nothing).
 //! 2. Price the cart with the stored coupon counts; reserve its stock, all
-//!    lines at once (demand added up, kits expanded).
+//!    lines at once (demand added up, kits expanded), creating a new key's
+//!    record in the same atomic step (only one of two calls racing with
+//!    one key gets past it).
 //! 3. Authorize the grand total with the provider, outside any store
 //!    operation, under a key derived from the cart, its version, the
 //!    idempotency key and the attempt (a retry after a timeout replays the
@@ -24,8 +26,6 @@
 //! Any failure before step 4 releases the stock and voids the
 //! authorization: a failed payment consumes no coupon use and no stock.
 
-use serde::{Deserialize, Serialize};
-
 use super::cart::PricingSettings;
 use super::store_credit::CREDIT;
 use super::Engine;
@@ -36,7 +36,7 @@ use crate::error::{shown, Error, Result};
 use crate::inventory::Reservation;
 use crate::order::{CommittedStock, Order, OrderPayment};
 use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway};
-use crate::pricing::{NotAppliedReason, Timestamp};
+use crate::pricing::NotAppliedReason;
 use crate::store::{DocumentWrite, EventKind, NewEvent, Store};
 
 pub(super) const KEYS: &str = "idempotency";
@@ -86,31 +86,11 @@ impl Default for CheckoutOptions {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct KeyRecord {
-    cart: String,
-    pub(super) at: Timestamp,
-    #[serde(flatten)]
-    pub(super) state: KeyState,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub(super) enum KeyState {
-    InProgress,
-    Done { order: String },
-    Failed { code: String },
-}
-
-enum Claim {
-    Owned(u64),
-    Replay(Box<Result<Order>>),
-}
-
 /// A coupon's stored usage: (upper-case code, usage, stored version).
 type CouponRow = (String, CouponUsage, Option<u64>);
 
 use super::cart::{from_json as parse, to_json as json, Audience};
+use super::idempotency::{Claim, KeyHold, KeyRecord, KeyState};
 
 impl<S: Store> Engine<S> {
     /// Completes the checkout of cart `cart_id` under `idempotency_key`,
@@ -132,27 +112,25 @@ impl<S: Store> Engine<S> {
         options: &CheckoutOptions,
     ) -> Result<Order> {
         crate::catalog::limits::text("checkout", "idempotency_key", idempotency_key, 128)?;
-        let key_version = match self.claim(cart_id, idempotency_key, options)? {
-            Claim::Owned(version) => version,
-            Claim::Replay(result) => return *result,
-        };
-        let result = self.run_checkout(cart_id, idempotency_key, key_version, gateway, options);
-        if let Err(e) = &result {
-            let record = KeyRecord {
-                cart: cart_id.to_owned(),
-                at: self.clock.now(),
-                state: KeyState::Failed {
-                    code: e.code().to_owned(),
-                },
+        // A key claimed by someone else between our look and our
+        // reservation: look again (their record decides), a few times.
+        for _ in 0..4 {
+            let mut hold = match self.claim(cart_id, idempotency_key, options)? {
+                Claim::Owned(hold) => hold,
+                Claim::Replay(result) => return *result,
             };
-            // The claim is ours; failing to mark it leaves it to the lease.
-            if let Ok(value) = json(&record) {
-                let _ =
-                    self.store
-                        .save(KEYS, idempotency_key, Some(key_version), value, Vec::new());
+            let result = self.run_checkout(cart_id, idempotency_key, &mut hold, gateway, options);
+            if let Err(e) = &result {
+                if hold.lost_to_another(e) {
+                    continue;
+                }
+                self.record_failure(cart_id, idempotency_key, &hold, e);
             }
+            return result;
         }
-        result
+        Err(Error::CheckoutInProgress {
+            key: shown(idempotency_key),
+        })
     }
 
     /// The order `id`.
@@ -166,78 +144,6 @@ impl<S: Store> Engine<S> {
             .load(ORDERS, id)?
             .ok_or_else(|| Error::UnknownOrder { id: shown(id) })?;
         Ok((parse("order", doc.value)?, doc.version))
-    }
-
-    fn claim(&self, cart_id: &str, key: &str, options: &CheckoutOptions) -> Result<Claim> {
-        let now = self.clock.now();
-        let fresh = json(&KeyRecord {
-            cart: cart_id.to_owned(),
-            at: now,
-            state: KeyState::InProgress,
-        })?;
-        // A new key is the usual case: try to create it before reading.
-        match self.store.save(KEYS, key, None, fresh.clone(), Vec::new()) {
-            Ok(version) => return Ok(Claim::Owned(version)),
-            Err(e) if e.code() == "concurrent_modification" => {}
-            Err(e) => return Err(e),
-        }
-        for _ in 0..4 {
-            let Some(doc) = self.store.load(KEYS, key)? else {
-                match self.store.save(KEYS, key, None, fresh.clone(), Vec::new()) {
-                    Ok(version) => return Ok(Claim::Owned(version)),
-                    Err(e) if e.code() == "concurrent_modification" => continue,
-                    Err(e) => return Err(e),
-                }
-            };
-            let record: KeyRecord = parse("idempotency record", doc.value)?;
-            if record.cart != cart_id {
-                let reused = Error::IdempotencyKeyReused { key: shown(key) };
-                return Ok(Claim::Replay(Box::new(Err(reused))));
-            }
-            let take_over = match &record.state {
-                KeyState::Done { order } => {
-                    return Ok(Claim::Replay(Box::new(self.order(order).map(|(o, _)| o))))
-                }
-                KeyState::InProgress => {
-                    now.0.saturating_sub(record.at.0) >= options.in_progress_lease_ms
-                }
-                KeyState::Failed { .. } => true,
-            };
-            if !take_over {
-                let running = Error::CheckoutInProgress { key: shown(key) };
-                return Ok(Claim::Replay(Box::new(Err(running))));
-            }
-            match self
-                .store
-                .save(KEYS, key, Some(doc.version), fresh.clone(), Vec::new())
-            {
-                Ok(version) => return Ok(Claim::Owned(version)),
-                Err(e) if e.code() == "concurrent_modification" => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        let running = Error::CheckoutInProgress { key: shown(key) };
-        Ok(Claim::Replay(Box::new(Err(running))))
-    }
-
-    fn finish_with(
-        &self,
-        order_id: &str,
-        cart_id: &str,
-        key: &str,
-        key_version: u64,
-    ) -> Result<Order> {
-        let (order, _) = self.order(order_id)?;
-        let record = KeyRecord {
-            cart: cart_id.to_owned(),
-            at: self.clock.now(),
-            state: KeyState::Done {
-                order: order.id.clone(),
-            },
-        };
-        self.store
-            .save(KEYS, key, Some(key_version), json(&record)?, Vec::new())?;
-        Ok(order)
     }
 
     /// Calls the provider, retrying under the same key while the outcome
@@ -295,14 +201,14 @@ impl<S: Store> Engine<S> {
         &self,
         cart_id: &str,
         key: &str,
-        key_version: u64,
+        hold: &mut KeyHold,
         gateway: &dyn PaymentGateway,
         options: &CheckoutOptions,
     ) -> Result<Order> {
         let (cart, cart_version) = self.cart(cart_id)?;
         let order_id = Order::id_for(cart_id);
         if cart.checkout == CheckoutState::Completed {
-            return self.finish_with(&order_id, cart_id, key, key_version);
+            return self.finish_with(&order_id, cart_id, key, hold.version());
         }
         // A cart that skipped shipping must have nothing to ship.
         let settled = matches!(
@@ -380,8 +286,19 @@ impl<S: Store> Engine<S> {
         let mut payments = self.prepare_payments(&cart, amount, options, now)?;
         let company = profile.and_then(|p| p.company.map(|m| m.company));
         let items: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
-        let (reservations, parts) =
-            self.reserve_kits(&options.location, &items, kits, options.reservation_ttl_ms)?;
+        // A key not yet stored is claimed with the stock: one commit.
+        let claim = hold.write(key).into_iter().collect();
+        let (reservations, parts, versions) = self.reserve_kits(
+            &options.location,
+            &items,
+            kits,
+            options.reservation_ttl_ms,
+            claim,
+        )?;
+        if let Some(&version) = versions.first() {
+            *hold = KeyHold::Claimed(version);
+        }
+        let key_version = hold.version().unwrap_or(0);
         let held = CommittedStock {
             reservations: reservations.iter().map(|r| r.id.clone()).collect(),
             location: options.location.clone(),
@@ -464,7 +381,7 @@ impl<S: Store> Engine<S> {
                     void();
                     if self.store.load(ORDERS, &order_id)?.is_some() {
                         // Another attempt on this cart won: its order is the answer.
-                        return self.finish_with(&order_id, cart_id, key, key_version);
+                        return self.finish_with(&order_id, cart_id, key, Some(key_version));
                     }
                     return Err(Error::ConcurrentModification {
                         entity,

@@ -32,6 +32,10 @@ fn low_stock(key: &StockKey, before: &StockRecord, after: &StockRecord) -> Optio
     })
 }
 
+/// What [`Engine::reserve_kits`] holds: the reservations, each item's kit
+/// components, and the new versions of the documents written with them.
+pub(super) type HeldKits = (Vec<Reservation>, Vec<Vec<Component>>, Vec<u64>);
+
 impl<S: Store> Engine<S> {
     /// Events for a change, plus a `low_stock` event when it crosses the threshold.
     fn with_low_stock(
@@ -302,18 +306,22 @@ impl<S: Store> Engine<S> {
     ) -> Result<(Vec<Reservation>, Vec<Vec<Component>>)> {
         let skus: Vec<&str> = items.iter().map(|&(sku, _)| sku).collect();
         let kits = self.kit_components(&skus)?;
-        self.reserve_kits(location, items, kits, ttl_ms)
+        let (reservations, parts, _) =
+            self.reserve_kits(location, items, kits, ttl_ms, Vec::new())?;
+        Ok((reservations, parts))
     }
 
     /// [`Engine::reserve_lines`] with each item's kit components already
-    /// read (`kits`, in the order of `items`).
+    /// read (`kits`, in the order of `items`), saving `writes` in the same
+    /// atomic step (their new versions come last).
     pub(super) fn reserve_kits(
         &self,
         location: &str,
         items: &[(&str, u64)],
         kits: Vec<Vec<Component>>,
         ttl_ms: i64,
-    ) -> Result<(Vec<Reservation>, Vec<Vec<Component>>)> {
+        writes: Vec<crate::store::DocumentWrite>,
+    ) -> Result<HeldKits> {
         let mut parts = Vec::with_capacity(items.len());
         let mut demand: Vec<(String, u64)> = Vec::new();
         let mut add = |sku: &str, qty: u64| -> Result<()> {
@@ -354,7 +362,7 @@ impl<S: Store> Engine<S> {
                 expires_at,
             })
             .collect();
-        self.store.reserve_all(&reservations, &|r, before, after| {
+        let events = |r: &Reservation, before: &StockRecord, after: &StockRecord| {
             let kind = EventKind::StockReserved {
                 reservation: r.id.clone(),
                 key: r.key.clone(),
@@ -362,8 +370,11 @@ impl<S: Store> Engine<S> {
                 level: after.level,
             };
             self.with_low_stock(&r.key, kind, before, after)
-        })?;
-        Ok((reservations, parts))
+        };
+        let (_, versions) = self
+            .store
+            .reserve_all_and_write(&reservations, &events, writes)?;
+        Ok((reservations, parts, versions))
     }
 
     /// Stock of `sku` over every location, and units sold.

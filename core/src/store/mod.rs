@@ -118,7 +118,29 @@ pub trait InventoryStore: Send + Sync {
         &self,
         reservations: &[Reservation],
         events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
-    ) -> Result<Vec<StockRecord>>;
+    ) -> Result<Vec<StockRecord>> {
+        Ok(self
+            .reserve_all_and_write(reservations, events, Vec::new())?
+            .0)
+    }
+
+    /// [`InventoryStore::reserve_all`] and `writes` (conditional document
+    /// writes, as [`OrderStore::place_order`] takes them) in one atomic
+    /// step: all of it or nothing. A checkout claims its idempotency key
+    /// this way, together with the stock it holds (one commit, not two).
+    /// Returns the records after and the documents' new versions.
+    ///
+    /// # Errors
+    ///
+    /// As [`InventoryStore::reserve_all`]; `concurrent_modification` for a
+    /// stale document (an idempotency key someone else claimed); nothing
+    /// is written.
+    fn reserve_all_and_write(
+        &self,
+        reservations: &[Reservation],
+        events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+        writes: Vec<DocumentWrite>,
+    ) -> Result<(Vec<StockRecord>, Vec<u64>)>;
 
     /// Removes reservation `id` and gives its units back (`commit: false`) or
     /// turns them into committed stock (`commit: true`), atomically with the

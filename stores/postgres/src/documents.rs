@@ -98,7 +98,7 @@ fn put(
 /// Saves `writes` and records each `(cart, order)` of `orders` as the
 /// cart's only order: one statement, or one per write when two writes name
 /// one document.
-fn put_all(
+pub(crate) fn put_all(
     tx: &mut Tx<'_>,
     writes: &[DocumentWrite],
     orders: &[(String, &str)],

@@ -11,12 +11,13 @@ use std::collections::BTreeMap;
 
 use kassa::inventory::{Reservation, StockKey, StockLevel, StockPolicy, StockRecord};
 use kassa::pricing::Timestamp;
-use kassa::store::{apply_change, EventsFor, InventoryStore, NewEvent, StockChange};
+use kassa::store::{apply_change, DocumentWrite, EventsFor, InventoryStore, NewEvent, StockChange};
 use kassa::{Error, Result};
 use postgres::Row;
 
 use crate::batch::{lock_rows, write_stock};
 use crate::conn::Tx;
+use crate::documents::put_all;
 use crate::events::append;
 use crate::{shown, text, PostgresStore};
 
@@ -270,12 +271,20 @@ impl InventoryStore for PostgresStore {
         })
     }
 
-    fn reserve_all(
+    fn reserve_all_and_write(
         &self,
         reservations: &[Reservation],
         events: SettleEvents<'_>,
-    ) -> Result<Vec<StockRecord>> {
+        writes: Vec<DocumentWrite>,
+    ) -> Result<(Vec<StockRecord>, Vec<u64>)> {
         self.db.write(|tx| {
+            // The documents first: a claim someone else holds fails before
+            // any stock row is locked.
+            let versions = if writes.is_empty() {
+                Vec::new()
+            } else {
+                put_all(tx, &writes, &[])?
+            };
             let stored = lock_rows(tx, reservations.iter().map(|r| &r.key))?;
             // Applied in order on copies, so two lines on one key add up.
             let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord)> = BTreeMap::new();
@@ -328,7 +337,8 @@ impl InventoryStore for PostgresStore {
             // Reservations, stock rows and events in one statement: one
             // round trip under the row locks before the commit.
             write_stock(tx, &rows, reservations, &new_events)?;
-            Ok(steps.into_iter().map(|(_, after)| after).collect())
+            let afters = steps.into_iter().map(|(_, after)| after).collect();
+            Ok((afters, versions))
         })
     }
 

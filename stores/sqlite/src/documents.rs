@@ -83,7 +83,7 @@ fn put(
     }
 }
 
-fn put_all(conn: &Connection, writes: &[DocumentWrite]) -> Result<Vec<u64>> {
+pub(crate) fn put_all(conn: &Connection, writes: &[DocumentWrite]) -> Result<Vec<u64>> {
     writes
         .iter()
         .map(|w| put(conn, &w.collection, &w.id, w.expected, &w.value))

@@ -14,11 +14,12 @@ use std::collections::HashMap;
 use kassa::error::shown;
 use kassa::inventory::{Reservation, StockKey, StockLevel, StockPolicy, StockRecord};
 use kassa::pricing::Timestamp;
-use kassa::store::{apply_change, EventsFor, InventoryStore, NewEvent, StockChange};
+use kassa::store::{apply_change, DocumentWrite, EventsFor, InventoryStore, NewEvent, StockChange};
 use kassa::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::conn::sql;
+use crate::documents::put_all;
 use crate::events::append;
 use crate::SqliteStore;
 
@@ -270,12 +271,14 @@ impl InventoryStore for SqliteStore {
         })
     }
 
-    fn reserve_all(
+    fn reserve_all_and_write(
         &self,
         reservations: &[Reservation],
         events: SettleEvents<'_>,
-    ) -> Result<Vec<StockRecord>> {
+        writes: Vec<DocumentWrite>,
+    ) -> Result<(Vec<StockRecord>, Vec<u64>)> {
         self.db.write(|tx| {
+            let versions = put_all(tx, &writes)?;
             // Applied one after another in the transaction, so two lines on
             // one key see each other's units; `start` keeps what each key
             // had, for the error message.
@@ -311,7 +314,7 @@ impl InventoryStore for SqliteStore {
             }
             append(tx, new_events)?;
             let afters = steps.into_iter().map(|(_, after)| after).collect();
-            Ok(afters)
+            Ok((afters, versions))
         })
     }
 

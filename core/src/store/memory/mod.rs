@@ -254,12 +254,14 @@ impl InventoryStore for MemoryStore {
         Ok(after)
     }
 
-    fn reserve_all(
+    fn reserve_all_and_write(
         &self,
         reservations: &[Reservation],
         events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
-    ) -> Result<Vec<StockRecord>> {
+        writes: Vec<DocumentWrite>,
+    ) -> Result<(Vec<StockRecord>, Vec<u64>)> {
         let mut state = self.lock();
+        let versions = state.check_writes(&writes)?;
         // Apply in order to scratch copies: a failure leaves the state untouched.
         let mut scratch: FxHashMap<&StockKey, StockRecord> = FxHashMap::default();
         let mut steps = Vec::with_capacity(reservations.len());
@@ -308,8 +310,10 @@ impl InventoryStore for MemoryStore {
             state.expiry.insert((r.expires_at, r.id.clone()), ());
             state.reservations.insert(r.id.clone(), r.clone());
         }
+        state.write_all(writes, &versions);
         state.append(new_events);
-        Ok(steps.into_iter().map(|(_, after)| after).collect())
+        let afters = steps.into_iter().map(|(_, after)| after).collect();
+        Ok((afters, versions))
     }
 
     fn settle(
