@@ -8,6 +8,7 @@ mod catalog;
 mod checkout;
 mod customers;
 mod edits;
+mod keys;
 mod orders;
 mod outbox;
 mod sequences;
@@ -24,6 +25,7 @@ pub use checkout::{
 };
 pub use customers::customer_emails_stay_unique;
 pub use edits::{concurrent_edits_never_oversell, order_edits_move_stock_with_the_order};
+pub use keys::one_new_key_raced_gives_one_order;
 pub use orders::{
     concurrent_fulfilments_never_ship_more_than_ordered, order_changes_move_stock_atomically,
     order_lifecycle_moves_stock,
@@ -101,6 +103,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     coupon_limit_holds_under_concurrency(make())?;
     timeouts_after_success_charge_once(make())?;
     a_running_key_is_in_progress(make())?;
+    one_new_key_raced_gives_one_order(make())?;
     concurrent_refunds_never_exceed_captured(make())?;
     order_changes_move_stock_atomically(make())?;
     order_lifecycle_moves_stock(make())?;
