@@ -495,15 +495,7 @@ impl<S: Store> Engine<S> {
             writes.push(write);
             events.push(event);
         }
-        self.store
-            .place_order(writes, &held.reservations, events, &|r, after| {
-                self.event(EventKind::StockCommitted {
-                    reservation: r.id.clone(),
-                    key: r.key.clone(),
-                    qty: r.qty,
-                    level: after.level,
-                })
-            })?;
+        self.place_committing(writes, &held.reservations, events)?;
         Ok(order)
     }
 }

@@ -15,7 +15,7 @@ use crate::error::{shown, Error, Result};
 use crate::money::Money;
 use crate::order::{AuditEntry, Order, OrderLine, OrderPayment, OrderStatus, ReturnRequest};
 use crate::payment::PaymentLedger;
-use crate::store::{DocumentWrite, EventKind, Store};
+use crate::store::{DocumentWrite, Store};
 
 impl<S: Store> Engine<S> {
     /// Exchanges received return `id`: its line `i` is replaced by the
@@ -114,15 +114,7 @@ impl<S: Store> Engine<S> {
                 DocumentWrite::new(RETURNS, &ret.id, Some(ret_version), to_json(&ret)?),
             ];
             let events = vec![self.return_event(&ret)];
-            self.store
-                .place_order(writes, &replacement.reservations, events, &|r, after| {
-                    self.event(EventKind::StockCommitted {
-                        reservation: r.id.clone(),
-                        key: r.key.clone(),
-                        qty: r.qty,
-                        level: after.level,
-                    })
-                })?;
+            self.place_committing(writes, &replacement.reservations, events)?;
             Ok(replacement)
         })();
         match placed {

@@ -311,6 +311,25 @@ impl<S: Store> Engine<S> {
         Ok((reservations, parts))
     }
 
+    /// Places `writes` with the reservations `commit` turned into committed
+    /// stock ([`crate::store::OrderStore::place_order`]), recording
+    /// `events` and a `stock_committed` event per reservation.
+    pub(super) fn place_committing(
+        &self,
+        writes: Vec<crate::store::DocumentWrite>,
+        commit: &[String],
+        events: Vec<crate::store::NewEvent>,
+    ) -> Result<Vec<u64>> {
+        self.store.place_order(writes, commit, events, &|r, after| {
+            self.event(EventKind::StockCommitted {
+                reservation: r.id.clone(),
+                key: r.key.clone(),
+                qty: r.qty,
+                level: after.level,
+            })
+        })
+    }
+
     /// [`Engine::reserve_lines`] with each item's kit components already
     /// read (`kits`, in the order of `items`), saving `writes` in the same
     /// atomic step (their new versions come last).
