@@ -27,13 +27,15 @@
 //! authorization: a failed payment consumes no coupon use and no stock.
 
 use super::cart::PricingSettings;
+use std::cell::Cell;
+
 use super::store_credit::CREDIT;
 use super::Engine;
 use crate::cart::Cart;
 use crate::checkout::{CheckoutCommand, CheckoutState};
 use crate::coupon::CouponUsage;
 use crate::error::{shown, Error, Result};
-use crate::inventory::Reservation;
+use crate::inventory::{Reservation, StockRecord};
 use crate::order::{CommittedStock, Order, OrderPayment};
 use crate::payment::{GatewayOutcome, GatewayRequest, PaymentGateway};
 use crate::pricing::NotAppliedReason;
@@ -331,16 +333,9 @@ impl<S: Store> Engine<S> {
             .filter_map(|a| settings.promotions.iter().find(|p| p.id == a.id))
             .filter_map(|p| p.coupon_code.clone())
             .collect();
-        // Taken once, before placing: a retry keeps it, and a failed
-        // checkout leaves a gap in the numbers, never a duplicate.
-        let number = match self.store.next_number(ORDERS) {
-            Ok(number) => number,
-            Err(e) => {
-                release(&reservations);
-                void();
-                return Err(e);
-            }
-        };
+        // The order number: taken in the placement by a store that can,
+        // else once before the first placement (see `try_place`).
+        let number = Cell::new(None);
         let mut placed = None;
         for attempt in 0..64u32 {
             if attempt > 0 {
@@ -354,7 +349,7 @@ impl<S: Store> Engine<S> {
             }
             match self.try_place(
                 &done,
-                number,
+                &number,
                 cart_version,
                 key,
                 key_version,
@@ -420,7 +415,7 @@ impl<S: Store> Engine<S> {
     fn try_place(
         &self,
         done: &Cart,
-        number: u64,
+        number: &Cell<Option<u64>>,
         cart_version: u64,
         key: &str,
         key_version: u64,
@@ -443,10 +438,11 @@ impl<S: Store> Engine<S> {
                 writes.push(DocumentWrite::new(COUPONS, &id, *version, json(&usage)?));
             }
         }
+        // Numbered below: the number is the only part that waits for it.
         let mut order = Order::place(
             done,
             priced,
-            number,
+            0,
             used.to_vec(),
             held,
             payments.first().cloned().ok_or(Error::InvalidState {
@@ -465,7 +461,6 @@ impl<S: Store> Engine<S> {
                 order: order.id.clone(),
             },
         };
-        writes.push(DocumentWrite::new(ORDERS, &order.id, None, json(&order)?));
         writes.push(DocumentWrite::new(
             CARTS,
             &done.id,
@@ -478,24 +473,52 @@ impl<S: Store> Engine<S> {
             Some(key_version),
             json(&record)?,
         ));
-        let mut events: Vec<NewEvent> = vec![
-            self.event(EventKind::OrderPlaced {
-                order: order.id.clone(),
-                number,
-                cart: done.id.clone(),
-                total: order.grand_total,
-            }),
-            self.event(EventKind::CartUpdated {
-                cart: done.id.clone(),
-                version: cart_version + 1,
-                checkout: done.checkout,
-            }),
-        ];
+        let mut events: Vec<NewEvent> = vec![self.event(EventKind::CartUpdated {
+            cart: done.id.clone(),
+            version: cart_version + 1,
+            checkout: done.checkout,
+        })];
         if let Some((write, event)) = credit {
             writes.push(write);
             events.push(event);
         }
-        self.place_committing(writes, &held.reservations, events)?;
+        // The order under `n`: its document and its event join the rest.
+        let numbered = |n: u64| -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)> {
+            let mut order = order.clone();
+            order.number = n;
+            let mut all = vec![DocumentWrite::new(ORDERS, &order.id, None, json(&order)?)];
+            all.extend(writes.iter().cloned());
+            let mut placed = vec![self.event(EventKind::OrderPlaced {
+                order: order.id.clone(),
+                number: n,
+                cart: done.id.clone(),
+                total: order.grand_total,
+            })];
+            placed.extend(events.iter().cloned());
+            Ok((all, placed))
+        };
+        let committed = |r: &Reservation, after: &StockRecord| self.stock_committed(r, after);
+        if let Some(n) = number.get() {
+            let (all, placed) = numbered(n)?;
+            self.place_committing(all, &held.reservations, placed)?;
+            order.number = n;
+            return Ok(order);
+        }
+        // A store that numbers inside the placement takes no number for a
+        // placement that fails; otherwise the number is taken first, once
+        // (a retry keeps it; a failed checkout leaves a gap).
+        if let Some(n) =
+            self.store
+                .place_numbered_order(ORDERS, &numbered, &held.reservations, &committed)?
+        {
+            order.number = n;
+            return Ok(order);
+        }
+        let n = self.store.next_number(ORDERS)?;
+        number.set(Some(n));
+        let (all, placed) = numbered(n)?;
+        self.place_committing(all, &held.reservations, placed)?;
+        order.number = n;
         Ok(order)
     }
 }

@@ -321,12 +321,22 @@ impl<S: Store> Engine<S> {
         events: Vec<crate::store::NewEvent>,
     ) -> Result<Vec<u64>> {
         self.store.place_order(writes, commit, events, &|r, after| {
-            self.event(EventKind::StockCommitted {
-                reservation: r.id.clone(),
-                key: r.key.clone(),
-                qty: r.qty,
-                level: after.level,
-            })
+            self.stock_committed(r, after)
+        })
+    }
+
+    /// The `stock_committed` event of reservation `r` placed, its record
+    /// now `after`.
+    pub(super) fn stock_committed(
+        &self,
+        r: &Reservation,
+        after: &StockRecord,
+    ) -> crate::store::NewEvent {
+        self.event(EventKind::StockCommitted {
+            reservation: r.id.clone(),
+            key: r.key.clone(),
+            qty: r.qty,
+            level: after.level,
         })
     }
 

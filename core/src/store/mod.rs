@@ -377,6 +377,31 @@ pub trait OrderStore: Send + Sync {
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>>;
 
+    /// [`OrderStore::place_order`] with the order's number taken from the
+    /// sequence `sequence` in the same atomic step: `build(number)` gives
+    /// the writes and events to place. Returns the number, or none when
+    /// the store does not number inside a placement (the default): the
+    /// caller then takes one first with
+    /// [`DocumentStore::next_number`]. A store whose writers queue anyway
+    /// (SQLite) saves a transaction per order this way, and a placement
+    /// that fails takes no number; a server database keeps the shared
+    /// counter out of the placement's transaction (its lock would be held
+    /// until the commit).
+    ///
+    /// # Errors
+    ///
+    /// As [`OrderStore::place_order`]; `build`'s; nothing is written.
+    fn place_numbered_order(
+        &self,
+        sequence: &str,
+        build: &dyn Fn(u64) -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)>,
+        commit: &[String],
+        committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
+    ) -> Result<Option<u64>> {
+        let _ = (sequence, build, commit, committed);
+        Ok(None)
+    }
+
     /// Saves `writes` and applies the stock changes `stock`, in order,
     /// recording `events` plus `changed(key, before, after)` for each
     /// change, all in one atomic step: an order changed after placement

@@ -83,6 +83,51 @@ fn put(
     }
 }
 
+/// Saves `writes`, commits the reservations `commit` and records
+/// `events` with a `committed` event each, inside `tx`.
+fn place_in(
+    tx: &Connection,
+    writes: &[DocumentWrite],
+    commit: &[String],
+    events: Vec<NewEvent>,
+    committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
+) -> Result<Vec<u64>> {
+    let versions = put_all(tx, writes)?;
+    let mut all = events;
+    for id in commit {
+        let r =
+            read_reservation(tx, id)?.ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
+        let (_, after) = settle_in(tx, &r, true)?;
+        all.push(committed(&r, &after));
+    }
+    append(tx, all)?;
+    Ok(versions)
+}
+
+/// Takes the next number of the sequence `name` inside `tx` (see
+/// [`DocumentStore::next_number`]).
+fn next_number_in(tx: &Connection, name: &str) -> Result<u64> {
+    let stored = tx
+        .prepare_cached("SELECT version, body FROM documents WHERE collection = ?1 AND id = ?2")
+        .map_err(sql)?
+        .query_row([SEQUENCES, name], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })
+        .optional()
+        .map_err(sql)?;
+    let (next, expected) = match stored {
+        Some((version, body)) => (
+            sequence_next(&decode(body)),
+            Some(u64::try_from(version).unwrap_or(0)),
+        ),
+        None => (1, None),
+    };
+    let value = serde_json::json!({ "next": next.saturating_add(1) });
+    put(tx, SEQUENCES, name, expected, &value.into())?;
+    Ok(next)
+}
+
+/// Saves `writes` in order inside `conn`'s transaction.
 pub(crate) fn put_all(conn: &Connection, writes: &[DocumentWrite]) -> Result<Vec<u64>> {
     writes
         .iter()
@@ -100,28 +145,7 @@ impl DocumentStore for SqliteStore {
     /// Read and written in one write transaction: callers queue on the
     /// writer instead of retrying.
     fn next_number(&self, name: &str) -> Result<u64> {
-        self.db.write(|tx| {
-            let stored = tx
-                .prepare_cached(
-                    "SELECT version, body FROM documents WHERE collection = ?1 AND id = ?2",
-                )
-                .map_err(sql)?
-                .query_row([SEQUENCES, name], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-                })
-                .optional()
-                .map_err(sql)?;
-            let (next, expected) = match stored {
-                Some((version, body)) => (
-                    sequence_next(&decode(body)),
-                    Some(u64::try_from(version).unwrap_or(0)),
-                ),
-                None => (1, None),
-            };
-            let value = serde_json::json!({ "next": next.saturating_add(1) });
-            put(tx, SEQUENCES, name, expected, &value.into())?;
-            Ok(next)
-        })
+        self.db.write(|tx| next_number_in(tx, name))
     }
 
     fn load(&self, collection: &str, id: &str) -> Result<Option<Versioned>> {
@@ -272,17 +296,24 @@ impl OrderStore for SqliteStore {
         events: Vec<NewEvent>,
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>> {
+        self.db
+            .write(|tx| place_in(tx, &writes, commit, events.clone(), committed))
+    }
+
+    fn place_numbered_order(
+        &self,
+        sequence: &str,
+        build: &dyn Fn(u64) -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)>,
+        commit: &[String],
+        committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
+    ) -> Result<Option<u64>> {
+        // Writers queue for the one write connection anyway: taking the
+        // number here costs no concurrency and saves a transaction.
         self.db.write(|tx| {
-            let versions = put_all(tx, &writes)?;
-            let mut all = events.clone();
-            for id in commit {
-                let r = read_reservation(tx, id)?
-                    .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
-                let (_, after) = settle_in(tx, &r, true)?;
-                all.push(committed(&r, &after));
-            }
-            append(tx, all)?;
-            Ok(versions)
+            let number = next_number_in(tx, sequence)?;
+            let (writes, events) = build(number)?;
+            place_in(tx, &writes, commit, events, committed)?;
+            Ok(Some(number))
         })
     }
 

@@ -129,7 +129,8 @@ pub fn failed_payment_consumes_nothing<S: Store>(store: S) -> Outcome {
 }
 
 /// `THREADS` threads complete 200 one-unit carts over 50 units: exactly 50
-/// orders, the rest `insufficient_stock`.
+/// orders, numbered 1 to 50 (each number once), the rest
+/// `insufficient_stock`.
 ///
 /// # Errors
 ///
@@ -164,7 +165,17 @@ pub fn concurrent_checkouts_never_oversell<S: Store + 'static>(store: S) -> Outc
     ensure(
         (l.committed, l.reserved, l.available()) == (50, 0, 0),
         || format!("stock after the race: {l:?}"),
-    )
+    )?;
+    // A checkout refused for stock takes no number.
+    let mut numbers = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().ok())
+        .map(|id| run(engine.order(id), "order").map(|(o, _)| o.number))
+        .collect::<Result<Vec<_>, _>>()?;
+    numbers.sort_unstable();
+    ensure(numbers == (1..=50).collect::<Vec<u64>>(), || {
+        format!("order numbers after the race: {numbers:?}")
+    })
 }
 
 /// The same cart completed 52 times at once under different keys: one
