@@ -15,12 +15,16 @@
 //!    idempotency key and the attempt (a retry after a timeout replays the
 //!    same authorization; a losing attempt voids only its own; a new
 //!    attempt after a decline asks afresh).
-//! 4. Take the next order number ([`crate::store::DocumentStore::next_number`]:
-//!    atomic, so numbers never repeat; a checkout failing after this leaves
-//!    a gap). Place the order in one atomic store step: order (created
-//!    only if absent: one per cart), cart (completed, at the version read),
-//!    key (done), coupon counts, stock committed, events. Coupon conflicts
-//!    are retried; a lost race for the order returns the winner's order.
+//! 4. Place the order in one atomic store step: order (created only if
+//!    absent: one per cart), cart (completed, at the version read), key
+//!    (done), coupon counts, stock committed, events. Its number comes
+//!    from the same step where the store can
+//!    ([`crate::store::OrderStore::place_numbered_order`]: a failed
+//!    placement takes none), else from
+//!    [`crate::store::DocumentStore::next_number`] just before (atomic, so
+//!    numbers never repeat; a checkout failing after it leaves a gap).
+//!    Coupon conflicts are retried; a lost race for the order returns the
+//!    winner's order.
 //! 5. Capture under a key derived from the order, retried on a timeout.
 //!
 //! Any failure before step 4 releases the stock and voids the
