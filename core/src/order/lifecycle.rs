@@ -215,7 +215,7 @@ impl Order {
 
     /// Cancels the order before anything shipped. Returns the committed
     /// stock units to give back; the payment is settled afterwards
-    /// ([`Order::settle_cancellation`]).
+    /// ([`crate::engine::Engine::cancel_order`] voids or refunds it).
     ///
     /// # Errors
     ///

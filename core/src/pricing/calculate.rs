@@ -65,7 +65,7 @@ pub(crate) fn out_of_range(currency: Currency, what: &str) -> Error {
 /// validate; unit prices (flat, custom or tiers); line subtotals; promotions
 /// in ascending `(priority, id)` on running amounts; tax on the discounted
 /// amounts; totals. Every promotion that did not apply is listed with a
-/// [`NotAppliedReason`].
+/// [`super::NotAppliedReason`].
 ///
 /// # Errors
 ///

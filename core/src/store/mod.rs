@@ -30,7 +30,7 @@ use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
 use crate::pricing::Timestamp;
 
 /// A change to one stock record, applied atomically by the store through
-/// the pure transitions of [`StockLevel`].
+/// the pure transitions of [`crate::inventory::StockLevel`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StockChange {
     /// Set the policy and low-stock threshold (creating the record if needed).
