@@ -174,7 +174,11 @@ fn sizes(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         "sequences",
     ] {
         if let Some((id, d)) = store.scan(c, None, 1)?.into_iter().next() {
-            println!("{c}/{id}: {} bytes v{}", d.value.as_str().len(), d.version);
+            println!(
+                "{c}/{id}: {} bytes v{}",
+                d.value.text().map_or(0, str::len),
+                d.version
+            );
         }
     }
     Ok(())

@@ -328,3 +328,31 @@ fn pricing_sees_catalog_and_category_changes_at_once() {
     engine.update_product(tee, version).unwrap();
     assert_eq!(discount(&engine), ("30.00".into(), "3.00".into()));
 }
+
+#[test]
+fn the_memory_store_keeps_carts_as_values_whose_text_reads_back_the_same() {
+    use kassa::cart::Cart;
+    use kassa::store::DocumentStore;
+    let engine = shop();
+    let (cart, v) = engine.create_cart(Currency::EUR, Some("c-1")).unwrap();
+    let (cart, v) = engine
+        .add_to_cart(&cart.id, v, "TEE-M", 2, SortedMap::new())
+        .unwrap();
+    let doc = engine.store().load("carts", &cart.id).unwrap().unwrap();
+    assert_eq!(doc.version, v);
+    assert!(doc.value.is_unwritten(), "nothing serialized the cart");
+    assert_eq!(*doc.value.shared::<Cart>().unwrap(), cart);
+    // Asked for, the text is the cart's own serialization and parses back.
+    let text = doc.value.text().unwrap().to_owned();
+    assert_eq!(text, serde_json::to_string(&cart).unwrap());
+    assert_eq!(doc.value.parse::<Cart>("cart").unwrap(), cart);
+    // A change is a new value; the old body is as it was.
+    let (changed, _) = engine
+        .update_cart(&cart.id, v, |c, e| {
+            c.set_quantity(&cart.lines[0].id, 3, e.clock().now())
+        })
+        .unwrap();
+    assert_eq!(changed.lines[0].qty, 3);
+    assert_eq!(doc.value.text().unwrap(), text);
+    assert_eq!(engine.cart(&cart.id).unwrap().0, changed);
+}

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Address;
+use super::{Address, Shared};
 use crate::catalog::{limits, SortedMap};
 use crate::checkout::{transition, CheckoutCommand, CheckoutEffect, CheckoutState};
 use crate::error::{shown, Error, Result};
@@ -102,9 +102,10 @@ pub struct Cart {
     /// The shopper's locale (`de-DE`).
     #[serde(default)]
     pub locale: Option<String>,
-    /// The lines, in the order added.
+    /// The lines, in the order added (shared between copies of the cart
+    /// until one changes: see [`Shared`]).
     #[serde(default)]
-    pub lines: Vec<CartLine>,
+    pub lines: Vec<Shared<CartLine>>,
     /// Lines saved for later.
     #[serde(default)]
     pub saved_for_later: Vec<SavedLine>,
@@ -248,13 +249,16 @@ impl Cart {
         self.step(CheckoutCommand::EditCart, now)?;
         match (existing, merged) {
             (Some(i), Some(total)) => self.lines[i].qty = total,
-            _ => self.lines.push(CartLine {
-                id: line_id.to_owned(),
-                sku: sku.to_owned(),
-                qty,
-                attributes,
-                snapshot: None,
-            }),
+            _ => self.lines.push(
+                CartLine {
+                    id: line_id.to_owned(),
+                    sku: sku.to_owned(),
+                    qty,
+                    attributes,
+                    snapshot: None,
+                }
+                .into(),
+            ),
         }
         Ok(())
     }
@@ -302,7 +306,7 @@ impl Cart {
     pub fn save_for_later(&mut self, line_id: &str, now: Timestamp) -> Result<()> {
         let i = self.line_index(line_id)?;
         self.step(CheckoutCommand::EditCart, now)?;
-        let line = self.lines.remove(i);
+        let line = self.lines.remove(i).into_inner();
         self.saved_for_later.push(SavedLine {
             sku: line.sku,
             qty: line.qty,

@@ -12,6 +12,7 @@ mod lines;
 mod merge;
 mod quote;
 mod revalidate;
+mod shared;
 mod wishlist;
 
 pub use address::{Address, MAX_ADDRESS_FIELD_BYTES};
@@ -22,4 +23,5 @@ pub use lines::{
 pub use merge::{merge, MergeStrategy};
 pub use quote::{Quote, QuoteLine, QuoteRevision, QuoteState, QuoteStatus, MAX_QUOTE_LINES};
 pub use revalidate::{revalidate, CartWarning, CurrentVariant};
+pub use shared::Shared;
 pub use wishlist::{ListItem, WishList, MAX_LIST_ITEMS, MAX_LIST_NAME_BYTES};

@@ -44,6 +44,35 @@ pub(super) fn to_json<T: Serialize>(value: &T) -> Result<Body> {
     Body::of(value)
 }
 
+impl<S: Store> Engine<S> {
+    /// `value` as a body for this engine's store: the value itself for a
+    /// store that keeps values (nothing is serialized unless someone reads
+    /// the text), else its text, written now on this thread.
+    pub(super) fn body_of<T: Serialize + std::any::Any + Send + Sync>(
+        &self,
+        value: Arc<T>,
+    ) -> Result<Body> {
+        if self.store.keeps_values() {
+            Ok(Body::typed(value))
+        } else {
+            Body::of(&*value)
+        }
+    }
+
+    /// [`Engine::body_of`] for a value the caller keeps (copied only for a
+    /// store that keeps values).
+    pub(super) fn body_from<T: Serialize + Clone + std::any::Any + Send + Sync>(
+        &self,
+        value: &T,
+    ) -> Result<Body> {
+        if self.store.keeps_values() {
+            Ok(Body::typed(Arc::new(value.clone())))
+        } else {
+            Body::of(value)
+        }
+    }
+}
+
 pub(super) fn from_json<T: for<'de> Deserialize<'de>>(
     what: &str,
     body: impl std::borrow::Borrow<Body>,
@@ -120,12 +149,13 @@ impl<S: Store> Engine<S> {
             cart: cart.id.clone(),
             customer: cart.customer.clone(),
         });
-        let body = to_json(&cart)?;
+        let cart = Arc::new(cart);
+        let body = self.body_of(Arc::clone(&cart))?;
         let version = self
             .store
             .save(CARTS, &cart.id, None, body.clone(), vec![event])?;
-        self.remember_cart(&cart.id, body, Arc::new(cart.clone()));
-        Ok((cart, version))
+        self.remember_cart(&cart.id, body, Arc::clone(&cart));
+        Ok((Cart::clone(&cart), version))
     }
 
     /// The cart `id` and its version.
@@ -151,6 +181,10 @@ impl<S: Store> Engine<S> {
             .store
             .load(CARTS, id)?
             .ok_or_else(|| Error::UnknownCart { id: shown(id) })?;
+        // A store that keeps values holds the cart itself.
+        if let Some(cart) = doc.value.shared::<Cart>() {
+            return Ok((cart, doc.version));
+        }
         {
             let carts = self.carts.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some((body, cart)) = carts.get(id) {
@@ -166,6 +200,10 @@ impl<S: Store> Engine<S> {
 
     /// Keeps `cart`, stored as `body`, for [`Engine::shared_cart`].
     fn remember_cart(&self, id: &str, body: Body, cart: Arc<Cart>) {
+        if body.shared::<Cart>().is_some() {
+            // The body is the cart: nothing to keep.
+            return;
+        }
         let mut carts = self.carts.lock().unwrap_or_else(PoisonError::into_inner);
         if carts.len() >= MAX_KEPT_CARTS && !carts.contains_key(id) {
             carts.clear();
@@ -216,12 +254,13 @@ impl<S: Store> Engine<S> {
         });
         let mut events = vec![event];
         events.extend(behaviour);
-        let body = to_json(&cart)?;
+        let cart = Arc::new(cart);
+        let body = self.body_of(Arc::clone(&cart))?;
         let version = self
             .store
             .save(CARTS, id, Some(version), body.clone(), events)?;
-        self.remember_cart(id, body, Arc::new(cart.clone()));
-        Ok((cart, version))
+        self.remember_cart(id, body, Arc::clone(&cart));
+        Ok((Cart::clone(&cart), version))
     }
 
     /// Adds `qty` of the catalog variant `sku` to a cart, with custom

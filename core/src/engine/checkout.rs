@@ -32,6 +32,7 @@
 
 use super::cart::PricingSettings;
 use std::cell::Cell;
+use std::sync::Arc;
 
 use super::store_credit::CREDIT;
 use super::Engine;
@@ -95,7 +96,7 @@ impl Default for CheckoutOptions {
 /// A coupon's stored usage: (upper-case code, usage, stored version).
 type CouponRow = (String, CouponUsage, Option<u64>);
 
-use super::cart::{from_json as parse, to_json as json, Audience};
+use super::cart::{from_json as parse, Audience};
 use super::idempotency::{Claim, KeyHold, KeyRecord, KeyState};
 
 impl<S: Store> Engine<S> {
@@ -149,7 +150,7 @@ impl<S: Store> Engine<S> {
             .store
             .load(ORDERS, id)?
             .ok_or_else(|| Error::UnknownOrder { id: shown(id) })?;
-        Ok((parse("order", doc.value)?, doc.version))
+        Ok((doc.value.read("order")?, doc.version))
     }
 
     /// Calls the provider, retrying under the same key while the outcome
@@ -211,7 +212,7 @@ impl<S: Store> Engine<S> {
         gateway: &dyn PaymentGateway,
         options: &CheckoutOptions,
     ) -> Result<Order> {
-        let (cart, cart_version) = self.cart(cart_id)?;
+        let (cart, cart_version) = self.shared_cart(cart_id)?;
         let order_id = Order::id_for(cart_id);
         if cart.checkout == CheckoutState::Completed {
             return self.finish_with(&order_id, cart_id, key, hold.version());
@@ -226,7 +227,7 @@ impl<S: Store> Engine<S> {
         if settled && cart.shipping_method.is_none() {
             self.refuse_shipped_lines(&cart)?;
         }
-        let mut done = cart.clone();
+        let mut done = Cart::clone(&cart);
         let now = self.clock.now();
         if done.checkout == CheckoutState::ShippingSelected {
             done.step(CheckoutCommand::StartPayment, now)?;
@@ -235,6 +236,7 @@ impl<S: Store> Engine<S> {
             done.step(CheckoutCommand::PaymentAuthorized, now)?;
         }
         done.step(CheckoutCommand::Complete, now)?;
+        let done = Arc::new(done);
 
         let (settings, _) = self.shared_pricing()?;
         let (priced_settings, _) = self.coupon_state(&settings)?;
@@ -410,7 +412,7 @@ impl<S: Store> Engine<S> {
             // document is re-read by whoever reads it next.
             let _ = self
                 .store
-                .save(ORDERS, &order.id, Some(1), json(&order)?, events);
+                .save(ORDERS, &order.id, Some(1), self.body_from(&order)?, events);
         }
         Ok(order)
     }
@@ -418,7 +420,7 @@ impl<S: Store> Engine<S> {
     #[allow(clippy::too_many_arguments)]
     fn try_place(
         &self,
-        done: &Cart,
+        done: &Arc<Cart>,
         number: &Cell<Option<u64>>,
         cart_version: u64,
         key: &str,
@@ -439,7 +441,8 @@ impl<S: Store> Engine<S> {
             if let Some((_, usage, version)) = coupons.iter().find(|(c, _, _)| *c == id) {
                 let mut usage = usage.clone();
                 usage.redeem(&customer, Ok(()))?;
-                writes.push(DocumentWrite::new(COUPONS, &id, *version, json(&usage)?));
+                let usage = self.body_of(Arc::new(usage))?;
+                writes.push(DocumentWrite::new(COUPONS, &id, *version, usage));
             }
         }
         // Numbered below: the number is the only part that waits for it.
@@ -469,13 +472,13 @@ impl<S: Store> Engine<S> {
             CARTS,
             &done.id,
             Some(cart_version),
-            json(done)?,
+            self.body_of(Arc::clone(done))?,
         ));
         writes.push(DocumentWrite::new(
             KEYS,
             key,
             Some(key_version),
-            json(&record)?,
+            self.body_of(Arc::new(record))?,
         ));
         let mut events: Vec<NewEvent> = vec![self.event(EventKind::CartUpdated {
             cart: done.id.clone(),
@@ -490,7 +493,9 @@ impl<S: Store> Engine<S> {
         let numbered = |n: u64| -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)> {
             let mut order = order.clone();
             order.number = n;
-            let mut all = vec![DocumentWrite::new(ORDERS, &order.id, None, json(&order)?)];
+            let order = Arc::new(order);
+            let body = self.body_of(Arc::clone(&order))?;
+            let mut all = vec![DocumentWrite::new(ORDERS, &order.id, None, body)];
             all.extend(writes.iter().cloned());
             let mut placed = vec![self.event(EventKind::OrderPlaced {
                 order: order.id.clone(),

@@ -13,6 +13,8 @@
 //! result for a retention period of at least a day, then may be forgotten
 //! so the store does not grow without bound.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::cart::{from_json, to_json};
@@ -103,14 +105,14 @@ impl<S: Store> Engine<S> {
         let now = self.clock.now();
         for _ in 0..4 {
             let Some(doc) = self.store.load(KEYS, key)? else {
-                let fresh = to_json(&KeyRecord {
+                let fresh = self.body_of(Arc::new(KeyRecord {
                     cart: cart_id.to_owned(),
                     at: now,
                     state: KeyState::InProgress,
-                })?;
+                }))?;
                 return Ok(Claim::Owned(KeyHold::Pending(fresh)));
             };
-            let record: KeyRecord = from_json("idempotency record", doc.value)?;
+            let record = doc.value.read_shared::<KeyRecord>("idempotency record")?;
             if record.cart != cart_id {
                 let reused = Error::IdempotencyKeyReused { key: shown(key) };
                 return Ok(Claim::Replay(Box::new(Err(reused))));
@@ -128,11 +130,11 @@ impl<S: Store> Engine<S> {
                 let running = Error::CheckoutInProgress { key: shown(key) };
                 return Ok(Claim::Replay(Box::new(Err(running))));
             }
-            let fresh = to_json(&KeyRecord {
+            let fresh = self.body_of(Arc::new(KeyRecord {
                 cart: cart_id.to_owned(),
                 at: now,
                 state: KeyState::InProgress,
-            })?;
+            }))?;
             match self
                 .store
                 .save(KEYS, key, Some(doc.version), fresh, Vec::new())
@@ -163,8 +165,13 @@ impl<S: Store> Engine<S> {
                 order: order.id.clone(),
             },
         };
-        self.store
-            .save(KEYS, key, expected, to_json(&record)?, Vec::new())?;
+        self.store.save(
+            KEYS,
+            key,
+            expected,
+            self.body_of(Arc::new(record))?,
+            Vec::new(),
+        )?;
         Ok(order)
     }
 

@@ -191,12 +191,15 @@ impl<S: Store> Engine<S> {
             .iter()
             .filter(|l| l.qty > 0)
             .enumerate()
-            .map(|(i, l)| CartLine {
-                id: format!("edit{i}"),
-                sku: l.sku.clone(),
-                qty: l.qty,
-                attributes: Default::default(),
-                snapshot: None,
+            .map(|(i, l)| {
+                CartLine {
+                    id: format!("edit{i}"),
+                    sku: l.sku.clone(),
+                    qty: l.qty,
+                    attributes: Default::default(),
+                    snapshot: None,
+                }
+                .into()
             })
             .collect();
         cart.customer.clone_from(&order.customer);

@@ -177,6 +177,16 @@ pub struct Versioned {
 /// Versioned documents (carts, orders, customers), saved with optimistic
 /// concurrency.
 pub trait DocumentStore: Send + Sync {
+    /// Whether this store keeps documents as values in this process (the
+    /// memory store): then writers hand it typed bodies
+    /// ([`Body::typed`]), serialized only when a reader asks for the text.
+    /// A store that writes text (the default) gets bodies already
+    /// serialized, on the writer's own thread rather than in the store's
+    /// critical section.
+    fn keeps_values(&self) -> bool {
+        false
+    }
+
     /// The document `id` of `collection`, if any.
     ///
     /// # Errors

@@ -256,9 +256,15 @@ pub(crate) fn put_documents(
         (collections, ids, versions)
     }
     let (new_collections, new_ids, new_versions) = columns(&new);
-    let new_bodies: Vec<&str> = new.iter().map(|w| w.value.as_str()).collect();
+    let new_bodies = new
+        .iter()
+        .map(|w| w.value.text())
+        .collect::<Result<Vec<&str>>>()?;
     let (old_collections, old_ids, old_versions) = columns(&old);
-    let old_bodies: Vec<&str> = old.iter().map(|w| w.value.as_str()).collect();
+    let old_bodies = old
+        .iter()
+        .map(|w| w.value.text())
+        .collect::<Result<Vec<&str>>>()?;
     let expected: Vec<i64> = old
         .iter()
         .map(|w| signed(w.expected.unwrap_or(0)))

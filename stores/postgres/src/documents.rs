@@ -42,7 +42,7 @@ fn put(
     value: &Body,
     events: &[NewEvent],
 ) -> Result<u64> {
-    let body = value.as_str();
+    let body = value.text()?;
     let new_version = expected.unwrap_or(0) + 1;
     let v = i64::try_from(new_version).unwrap_or(i64::MAX);
     let old = i64::try_from(expected.unwrap_or(0)).unwrap_or(i64::MAX);
@@ -285,7 +285,7 @@ fn new_orders(writes: &[DocumentWrite]) -> Vec<(String, &str)> {
         .iter()
         .filter(|w| w.collection == "orders" && w.expected.is_none())
         .filter_map(|w| {
-            let OrderCart { cart } = serde_json::from_str(w.value.as_str()).ok()?;
+            let OrderCart { cart } = serde_json::from_str(w.value.text().ok()?).ok()?;
             Some((cart, w.id.as_str()))
         })
         .collect()

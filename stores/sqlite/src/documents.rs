@@ -45,7 +45,7 @@ fn put(
     expected: Option<u64>,
     value: &Body,
 ) -> Result<u64> {
-    let body = value.as_str();
+    let body = value.text()?;
     let new_version = expected.unwrap_or(0) + 1;
     let v = i64::try_from(new_version).unwrap_or(i64::MAX);
     let written = match expected {

@@ -364,6 +364,10 @@ impl InventoryStore for MemoryStore {
 }
 
 impl DocumentStore for MemoryStore {
+    fn keeps_values(&self) -> bool {
+        true
+    }
+
     fn load(&self, collection: &str, id: &str) -> Result<Option<Versioned>> {
         Ok(self.lock().document(collection, id).cloned())
     }
