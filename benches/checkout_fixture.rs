@@ -63,7 +63,7 @@ pub fn repricing_shop() -> kassa::Result<(Engine<MemoryStore>, String, u64, Vec<
         p.status = ProductStatus::Active;
         p.tags = price.tags.clone();
         p.tax_category = price.tax_category.clone();
-        let mut v = Variant::new(line.sku.clone());
+        let mut v = Variant::new(&*line.sku);
         v.prices = price.prices.clone();
         p.variants.push(v);
         engine.create_product(p)?;

@@ -479,7 +479,10 @@ impl<S: Store> Engine<S> {
         let lines = cart
             .lines
             .iter()
-            .map(|l| pricing::CartLine::new(l.sku.clone(), l.qty))
+            .map(|l| {
+                let sku = book.shared_sku(&l.sku);
+                pricing::CartLine::new(sku.unwrap_or_else(|| Arc::from(l.sku.as_str())), l.qty)
+            })
             .collect();
         let priced = pricing::Cart {
             currency: cart.currency,

@@ -246,7 +246,7 @@ impl Order {
                 (line.subtotal, line.discount, line.tax, line.total) = (zero, zero, zero, zero);
             } else {
                 let p = priced_lines.next().ok_or(mismatch.clone())?;
-                if p.sku != line.sku || p.qty != line.qty {
+                if *p.sku != *line.sku || p.qty != line.qty {
                     return Err(mismatch);
                 }
                 line.unit_price = p.unit_price;

@@ -187,7 +187,7 @@ impl Order {
                 .iter()
                 .enumerate()
                 .map(|(i, l)| OrderLine {
-                    sku: l.sku.clone(),
+                    sku: l.sku.to_string(),
                     qty: l.qty,
                     unit_price: l.unit_price,
                     subtotal: l.line_subtotal,

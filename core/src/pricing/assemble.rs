@@ -7,6 +7,8 @@ use super::breakdown::{
 use super::calculate::{out_of_range, Line, PricingInput};
 use super::stacking::PromotionOutcome;
 use super::tax::{self, Taxable};
+use std::sync::Arc;
+
 use crate::error::Result;
 use crate::money::{Currency, Money, Rate};
 
@@ -135,7 +137,7 @@ pub(crate) fn assemble(
         let discount = line.price.subtotal.minor_units() - run;
         let (net, total) = totals.add(run, discount, tax, line.tax_rate)?;
         out_lines.push(LineBreakdown {
-            sku: line.sku.to_owned(),
+            sku: Arc::clone(line.sku),
             qty: line.qty,
             unit_price: line.price.unit_price,
             price_source: line.price.source.clone(),

@@ -23,8 +23,8 @@ pub struct LineDiscount {
 /// One priced cart line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineBreakdown {
-    /// The SKU, echoed byte for byte.
-    pub sku: String,
+    /// The SKU, echoed byte for byte (shared with the cart line priced).
+    pub sku: Arc<str>,
     /// The quantity.
     pub qty: u64,
     /// The unit price; `None` for a graduated line (no single unit price).

@@ -9,6 +9,8 @@
 //! its SKU and a handful of vectors; line discounts are kept in one flat
 //! vector that names promotions by index.
 
+use std::sync::Arc;
+
 use super::assemble::assemble;
 use super::breakdown::PriceBreakdown;
 use super::cart::Cart;
@@ -43,7 +45,7 @@ pub struct PricingInput<'a> {
 /// A validated, priced cart line.
 #[derive(Debug)]
 pub(crate) struct Line<'a> {
-    pub(crate) sku: &'a str,
+    pub(crate) sku: &'a Arc<str>,
     pub(crate) qty: u64,
     pub(crate) price: LinePrice,
     pub(crate) tags: &'a [String],

@@ -1,5 +1,7 @@
 //! The pricing view of a cart: currency and lines.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{shown, Error, Result};
@@ -42,7 +44,8 @@ pub fn parse_quantity(text: &str) -> Result<u64> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLine {
     /// The SKU (exact, case-sensitive); for a custom line, any label.
-    pub sku: String,
+    /// Shared: the breakdown's line names it without a copy.
+    pub sku: Arc<str>,
     /// Units, >= 1.
     pub qty: u64,
     /// A custom line's own unit price (engraving, gift wrap); such a line
@@ -53,7 +56,7 @@ pub struct CartLine {
 
 impl CartLine {
     /// A catalog line.
-    pub fn new(sku: impl Into<String>, qty: u64) -> Self {
+    pub fn new(sku: impl Into<Arc<str>>, qty: u64) -> Self {
         CartLine {
             sku: sku.into(),
             qty,
@@ -62,7 +65,7 @@ impl CartLine {
     }
 
     /// A custom line priced by its own unit price.
-    pub fn custom(label: impl Into<String>, qty: u64, unit_price: Money) -> Self {
+    pub fn custom(label: impl Into<Arc<str>>, qty: u64, unit_price: Money) -> Self {
         CartLine {
             sku: label.into(),
             qty,

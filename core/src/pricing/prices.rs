@@ -309,6 +309,12 @@ impl PriceBook {
         self.by_sku.get(sku).map(|p| &**p)
     }
 
+    /// The book's own shared copy of `sku`, when it prices it: a cart line
+    /// built from it names its SKU without a copy.
+    pub fn shared_sku(&self, sku: &str) -> Option<Arc<str>> {
+        self.by_sku.get_key_value(sku).map(|(k, _)| Arc::clone(k))
+    }
+
     /// Number of products.
     pub fn len(&self) -> usize {
         self.by_sku.len()

@@ -49,7 +49,7 @@ impl<'a> TargetIndex<'a> {
         // (row, line) for every targeted SKU and tag occurrence, in line order.
         let mut pairs: Vec<(u32, usize)> = Vec::with_capacity(cart.len() * 2);
         for (i, line) in cart.iter().enumerate() {
-            if let Some(&row) = sku_rows.get(line.sku) {
+            if let Some(&row) = sku_rows.get(&**line.sku) {
                 pairs.push((row, i));
             }
             for (map, keys) in [(&tag_rows, line.tags), (&category_rows, line.categories)] {
