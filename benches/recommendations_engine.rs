@@ -62,7 +62,7 @@ fn benches(c: &mut Criterion) {
             c.select_shipping("pickup", now)
         })
         .expect("address");
-    let cart = cart.id;
+    let cart = cart.id.clone();
     let order = engine
         .complete_checkout(
             &cart,

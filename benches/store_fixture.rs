@@ -150,7 +150,7 @@ pub fn completions<S: Store + 'static>(
             c.set_shipping_address(Address::new("Ada", "1 Main St", "Springfield", "US"), now)?;
             c.select_shipping("pickup", now)
         })?;
-        carts.push(cart.id);
+        carts.push(cart.id.clone());
     }
     let barrier = Arc::new(Barrier::new(threads + 1));
     let handles: Vec<_> = (0..threads)
@@ -201,7 +201,7 @@ pub fn race<S: Store + 'static>(name: &str, engine: Engine<S>) -> Res<()> {
                 c.set_shipping_address(address, now)?;
                 c.select_shipping("pickup", now)
             })?;
-            Ok(cart.id)
+            Ok(cart.id.clone())
         })
         .collect::<kassa::Result<_>>()?;
     let threads = 8;

@@ -61,7 +61,7 @@ fn cart(engine: &Engine<MemoryStore>, customer: &str) -> String {
             c.select_shipping("pickup", now)
         })
         .unwrap();
-    cart.id
+    cart.id.clone()
 }
 
 fn win_back_applies(engine: &Engine<MemoryStore>, cart: &str) -> bool {

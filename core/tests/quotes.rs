@@ -62,7 +62,7 @@ fn shop() -> Shop {
     Shop {
         engine,
         clock,
-        cart: cart.id,
+        cart: cart.id.clone(),
     }
 }
 

@@ -44,7 +44,7 @@ fn customer_cart(engine: &Engine<MemoryStore>, credit: i64, qty: u64) -> (String
             c.select_shipping("pickup", now)
         })
         .unwrap();
-    (ann.id, cart.id)
+    (ann.id, cart.id.clone())
 }
 
 fn tenders(gift: i64) -> CheckoutOptions {

@@ -142,7 +142,11 @@ impl<S: Store> Engine<S> {
     /// # Errors
     ///
     /// Storage failures.
-    pub fn create_cart(&self, currency: Currency, customer: Option<&str>) -> Result<(Cart, u64)> {
+    pub fn create_cart(
+        &self,
+        currency: Currency,
+        customer: Option<&str>,
+    ) -> Result<(Arc<Cart>, u64)> {
         let mut cart = Cart::new(self.ids.next_id("cart"), currency, self.clock.now());
         cart.customer = customer.map(str::to_owned);
         let event = self.event(EventKind::CartCreated {
@@ -155,17 +159,20 @@ impl<S: Store> Engine<S> {
             .store
             .save(CARTS, &cart.id, None, body.clone(), vec![event])?;
         self.remember_cart(&cart.id, body, Arc::clone(&cart));
-        Ok((Cart::clone(&cart), version))
+        Ok((cart, version))
     }
 
-    /// The cart `id` and its version.
+    /// The cart `id` and its version. Carts are returned shared (here and
+    /// from every cart operation): a cart is a snapshot of one version,
+    /// and [`Cart::clone`] of it gives a copy to change (its lines are
+    /// shared until changed).
     ///
     /// # Errors
     ///
     /// `unknown_cart`.
-    pub fn cart(&self, id: &str) -> Result<(Cart, u64)> {
+    pub fn cart(&self, id: &str) -> Result<(Arc<Cart>, u64)> {
         let (cart, version) = self.shared_cart(id)?;
-        Ok((Cart::clone(&cart), version))
+        Ok((cart, version))
     }
 
     /// The cart `id`, shared, and its version. A cart this engine parsed
@@ -223,7 +230,7 @@ impl<S: Store> Engine<S> {
         id: &str,
         expected: u64,
         change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
-    ) -> Result<(Cart, u64)> {
+    ) -> Result<(Arc<Cart>, u64)> {
         self.update_cart_with(id, expected, None, change)
     }
 
@@ -235,7 +242,7 @@ impl<S: Store> Engine<S> {
         expected: u64,
         known: Option<(&str, &str)>,
         change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
-    ) -> Result<(Cart, u64)> {
+    ) -> Result<(Arc<Cart>, u64)> {
         let (before, version) = self.shared_cart(id)?;
         if version != expected {
             return Err(Error::ConcurrentModification {
@@ -260,7 +267,7 @@ impl<S: Store> Engine<S> {
             .store
             .save(CARTS, id, Some(version), body.clone(), events)?;
         self.remember_cart(id, body, Arc::clone(&cart));
-        Ok((Cart::clone(&cart), version))
+        Ok((cart, version))
     }
 
     /// Adds `qty` of the catalog variant `sku` to a cart, with custom
@@ -278,7 +285,7 @@ impl<S: Store> Engine<S> {
         sku: &str,
         qty: u64,
         attributes: SortedMap<String>,
-    ) -> Result<(Cart, u64)> {
+    ) -> Result<(Arc<Cart>, u64)> {
         let (product, index) = self.product_by_sku(sku)?;
         if product.status != ProductStatus::Active {
             return Err(Error::InvalidTransition {
@@ -343,7 +350,7 @@ impl<S: Store> Engine<S> {
         id: &str,
         expected: u64,
         address: Address,
-    ) -> Result<(Cart, u64)> {
+    ) -> Result<(Arc<Cart>, u64)> {
         self.update_cart(id, expected, |cart, engine| {
             cart.set_shipping_address(address, engine.clock.now())
         })

@@ -1,6 +1,8 @@
 //! The customer 360 view: what a sales or service rep needs on one
 //! screen, in one call.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::Engine;
@@ -79,7 +81,7 @@ impl<S: Store> Engine<S> {
         let mut open_carts = Vec::new();
         for cart in index.open_carts.iter().rev().take(VIEW_RECENT) {
             if let Ok((c, _)) = self.cart(cart) {
-                open_carts.push(c);
+                open_carts.push(Arc::unwrap_or_clone(c));
             }
         }
         let mut orders = Vec::new();

@@ -21,6 +21,7 @@
 //!    same edit under the same key settles it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::cart::to_json;
 use super::checkout::ORDERS;
@@ -186,7 +187,7 @@ impl<S: Store> Engine<S> {
         order: &Order,
         planned: &[crate::order::EditedLine],
     ) -> Result<PriceBreakdown> {
-        let (mut cart, _) = self.cart(&order.cart)?;
+        let mut cart = Arc::unwrap_or_clone(self.cart(&order.cart)?.0);
         cart.lines = planned
             .iter()
             .filter(|l| l.qty > 0)

@@ -147,13 +147,14 @@ impl<S: Store> Engine<S> {
             }
         }
         for cart_id in &index.open_carts {
-            let Ok((mut cart, cart_version)) = self.cart(cart_id) else {
+            let Ok((cart, cart_version)) = self.cart(cart_id) else {
                 continue;
             };
             let personal = cart.shipping_address.is_some()
                 || cart.billing_address.is_some()
                 || !cart.notes.is_empty();
             if personal {
+                let mut cart = crate::cart::Cart::clone(&cart);
                 cart.shipping_address = None;
                 cart.billing_address = None;
                 cart.notes.clear();

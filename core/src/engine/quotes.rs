@@ -2,6 +2,8 @@
 //! catalog's prices or negotiated ones, revised, withdrawn, and accepted
 //! into a new cart that checkout prices at the quoted prices.
 
+use std::sync::Arc;
+
 use super::cart::{from_json, to_json, CARTS};
 use super::Engine;
 use crate::cart::{Cart, Quote, QuoteLine, QuoteState};
@@ -146,7 +148,7 @@ impl<S: Store> Engine<S> {
     /// `unknown_quote`, `concurrent_modification`, `quote_expired`,
     /// `quote_refused` (not open, or a superseded revision), `unknown_sku`
     /// for a quoted variant that is gone.
-    pub fn accept_quote(&self, id: &str, expected: u64, revision: u32) -> Result<(Cart, u64)> {
+    pub fn accept_quote(&self, id: &str, expected: u64, revision: u32) -> Result<(Arc<Cart>, u64)> {
         let (mut quote, _) = self.quote(id)?;
         let now = self.clock.now();
         let mut cart = Cart::new(self.ids.next_id("cart"), quote.currency, now);
@@ -178,7 +180,7 @@ impl<S: Store> Engine<S> {
             DocumentWrite::new(CARTS, &cart.id, None, to_json(&cart)?),
         ];
         let versions = self.store.save_all(writes, events)?;
-        Ok((cart, versions.get(1).copied().unwrap_or(1)))
+        Ok((Arc::new(cart), versions.get(1).copied().unwrap_or(1)))
     }
 
     /// The quote `cart` was accepted from, checked for pricing: accepted

@@ -2,6 +2,8 @@
 //! versioned document (`wish_lists/<id>`), a customer's list ids in
 //! `wish_list_index/<customer>`, saved together.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::cart::{from_json, to_json};
@@ -189,6 +191,6 @@ impl<S: Store> Engine<S> {
             }
             Ok(())
         })?;
-        Ok((cart, version, skipped))
+        Ok((Arc::unwrap_or_clone(cart), version, skipped))
     }
 }

@@ -102,5 +102,5 @@ pub fn ready_cart_for<S: Store>(
         }),
         "address and shipping",
     )?;
-    Ok(cart.id)
+    Ok(cart.id.clone())
 }
