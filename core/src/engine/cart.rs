@@ -548,7 +548,7 @@ impl<S: Store> Engine<S> {
         let (page, next) = self.scan_page(CARTS, after, limit)?;
         let mut expired = Vec::new();
         for (id, doc) in page {
-            let mut cart: Cart = from_json("cart", doc.value)?;
+            let mut cart: Cart = doc.value.read("cart")?;
             if cart.checkout.is_terminal() || now.0.saturating_sub(cart.updated_at.0) < idle_ms {
                 continue;
             }

@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::cart::{from_json, to_json};
 use super::checkout::{CheckoutOptions, KEYS};
 use super::Engine;
 use crate::error::{shown, Error, Result};
@@ -187,7 +186,7 @@ impl<S: Store> Engine<S> {
                 code: error.code().to_owned(),
             },
         };
-        if let Ok(value) = to_json(&record) {
+        if let Ok(value) = self.body_of(Arc::new(record)) {
             let _ = self
                 .store
                 .save(KEYS, key, hold.version(), value, Vec::new());
@@ -236,7 +235,7 @@ impl<S: Store> Engine<S> {
         let (page, next) = self.scan_page(KEYS, after, limit)?;
         let mut forgotten = 0;
         for (key, doc) in page {
-            let record: KeyRecord = from_json("idempotency key", doc.value)?;
+            let record = doc.value.read_shared::<KeyRecord>("idempotency key")?;
             if matches!(record.state, KeyState::InProgress) || record.at.0 > cutoff {
                 continue;
             }
