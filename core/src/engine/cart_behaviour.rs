@@ -56,6 +56,39 @@ fn changes<'a>(was: &[(&'a str, u64)], now: &[(&'a str, u64)]) -> Vec<(&'a str, 
     out
 }
 
+/// The SKUs whose units differ between the carts `was` and `now`, in SKU
+/// order, each with whether it grew. Lines a change did not touch are
+/// shared between the two carts ([`crate::cart::Shared`]): when both have
+/// as many lines, only the SKUs of the lines that differ are counted.
+fn changed_units<'a>(was: &'a Cart, now: &'a Cart) -> Vec<(&'a str, bool)> {
+    if was.lines.len() != now.lines.len() {
+        return changes(&units(was), &units(now));
+    }
+    let mut touched: Vec<&str> = Vec::new();
+    for (a, b) in was.lines.iter().zip(&now.lines) {
+        if !crate::cart::Shared::ptr_eq(a, b) {
+            touched.extend([a.sku.as_str(), b.sku.as_str()]);
+        }
+    }
+    if touched.is_empty() {
+        return Vec::new();
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    let total = |cart: &Cart, sku: &str| -> u64 {
+        (cart.lines.iter())
+            .filter(|l| l.sku == sku)
+            .fold(0u64, |sum, l| sum.saturating_add(l.qty))
+    };
+    touched
+        .into_iter()
+        .filter_map(|sku| {
+            let (had, has) = (total(was, sku), total(now, sku));
+            (had != has).then_some((sku, has > had))
+        })
+        .collect()
+}
+
 /// Where a cart's channel says it was used (`mobile`, `store`, `phone`;
 /// anything else is the web shop).
 pub(super) fn touchpoint(cart: &Cart) -> Touchpoint {
@@ -83,8 +116,7 @@ impl<S: Store> Engine<S> {
         let Some(customer) = &after.customer else {
             return Ok(Vec::new());
         };
-        let (was, now) = (units(before), units(after));
-        let changed = changes(&was, &now);
+        let changed = changed_units(before, after);
         let mut kinds = Vec::new();
         let unknown: Vec<&str> = changed
             .iter()
@@ -133,6 +165,52 @@ impl<S: Store> Engine<S> {
 #[cfg(test)]
 mod tests {
     use super::changes;
+
+    #[test]
+    fn changed_units_agree_with_a_full_recount() {
+        use super::{changed_units, units};
+        use crate::cart::Cart;
+        use crate::catalog::SortedMap;
+        use crate::pricing::Timestamp;
+        use crate::Currency;
+        let t = Timestamp(0);
+        let mut base = Cart::new("c", Currency::EUR, t);
+        for (i, (sku, qty)) in [("B", 1), ("A", 2), ("B", 3), ("C", 1)].iter().enumerate() {
+            let engraved: SortedMap<String> =
+                [("n".to_owned(), i.to_string())].into_iter().collect();
+            base.add_line(&format!("l{i}"), sku, *qty, engraved, t)
+                .unwrap();
+        }
+        fn full<'a>(a: &'a Cart, b: &'a Cart) -> Vec<(&'a str, bool)> {
+            changes(&units(a), &units(b))
+        }
+        // Unchanged, one quantity up, one down to the same SKU total, a
+        // line removed, a line added.
+        let mut edits: Vec<Cart> = vec![base.clone()];
+        let mut up = base.clone();
+        up.set_quantity("l3", 4, t).unwrap();
+        edits.push(up);
+        let mut moved = base.clone();
+        moved.set_quantity("l0", 2, t).unwrap();
+        moved.set_quantity("l2", 2, t).unwrap();
+        edits.push(moved);
+        let mut fewer = base.clone();
+        fewer.remove_line("l1", t).unwrap();
+        edits.push(fewer);
+        let mut more = base.clone();
+        more.add_line("l9", "D", 1, SortedMap::new(), t).unwrap();
+        edits.push(more);
+        for now in &edits {
+            assert_eq!(changed_units(&base, now), full(&base, now));
+            assert_eq!(changed_units(now, &base), full(now, &base));
+        }
+        assert!(changed_units(&base, &edits[0]).is_empty());
+        assert_eq!(changed_units(&base, &edits[1]), [("C", true)]);
+        assert!(
+            changed_units(&base, &edits[2]).is_empty(),
+            "B stays at 4 units"
+        );
+    }
 
     #[test]
     fn changes_walk_both_sides_in_sku_order() {
