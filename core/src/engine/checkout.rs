@@ -96,7 +96,7 @@ impl Default for CheckoutOptions {
 /// A coupon's stored usage: (upper-case code, usage, stored version).
 type CouponRow = (String, CouponUsage, Option<u64>);
 
-use super::cart::{from_json as parse, Audience};
+use super::cart::Audience;
 use super::idempotency::{Claim, KeyHold, KeyRecord, KeyState};
 
 impl<S: Store> Engine<S> {
@@ -189,10 +189,7 @@ impl<S: Store> Engine<S> {
             };
             let id = code.to_ascii_uppercase();
             let usage = match self.store.load(COUPONS, &id)? {
-                Some(doc) => (
-                    parse::<CouponUsage>("coupon", doc.value)?,
-                    Some(doc.version),
-                ),
+                Some(doc) => (doc.value.read::<CouponUsage>("coupon")?, Some(doc.version)),
                 None => match &promo.coupon_usage {
                     Some(u) => (u.clone(), None),
                     None => (CouponUsage::new(code.clone(), None, None), None),
