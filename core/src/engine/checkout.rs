@@ -504,24 +504,26 @@ impl<S: Store> Engine<S> {
             Ok((all, placed))
         };
         let committed = |r: &Reservation, after: &StockRecord| self.stock_committed(r, after);
-        if let Some(n) = number.get() {
-            let (all, placed) = numbered(n)?;
-            self.place_committing(all, &held.reservations, placed)?;
-            order.number = n;
-            return Ok(order);
-        }
         // A store that numbers inside the placement takes no number for a
         // placement that fails; otherwise the number is taken first, once
         // (a retry keeps it; a failed checkout leaves a gap).
-        if let Some(n) =
-            self.store
-                .place_numbered_order(ORDERS, &numbered, &held.reservations, &committed)?
-        {
-            order.number = n;
-            return Ok(order);
-        }
-        let n = self.store.next_number(ORDERS)?;
-        number.set(Some(n));
+        let n = match number.get() {
+            Some(n) => n,
+            None => {
+                if let Some(n) = self.store.place_numbered_order(
+                    ORDERS,
+                    &numbered,
+                    &held.reservations,
+                    &committed,
+                )? {
+                    order.number = n;
+                    return Ok(order);
+                }
+                let n = self.store.next_number(ORDERS)?;
+                number.set(Some(n));
+                n
+            }
+        };
         let (all, placed) = numbered(n)?;
         self.place_committing(all, &held.reservations, placed)?;
         order.number = n;

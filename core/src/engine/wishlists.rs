@@ -160,7 +160,7 @@ impl<S: Store> Engine<S> {
         list_id: &str,
         cart_id: &str,
         expected: u64,
-    ) -> Result<(Cart, u64, Skipped)> {
+    ) -> Result<(Arc<Cart>, u64, Skipped)> {
         let (list, _) = self.wish_list(list_id)?;
         let skus: Vec<&str> = list.items.iter().map(|i| i.sku.as_str()).collect();
         let found = self.store.products_by_skus(&skus)?;
@@ -191,6 +191,6 @@ impl<S: Store> Engine<S> {
             }
             Ok(())
         })?;
-        Ok((Arc::unwrap_or_clone(cart), version, skipped))
+        Ok((cart, version, skipped))
     }
 }

@@ -5,9 +5,9 @@
 //! (rates are applied as exact integer ratios, never through decimals), and
 //! the per-promotion loop reuses one set of scratch buffers. Target matching
 //! uses a compressed index of the targeted SKUs, tags and categories. The
-//! remaining allocations are the output itself: one `String` per line for
-//! its SKU and a handful of vectors; line discounts are kept in one flat
-//! vector that names promotions by index.
+//! remaining allocations are the output itself: a handful of vectors (a
+//! line names its SKU by sharing the input's `Arc<str>`); line discounts
+//! are kept in one flat vector that names promotions by index.
 
 use std::sync::Arc;
 
