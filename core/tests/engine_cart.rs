@@ -360,3 +360,46 @@ fn the_memory_store_keeps_carts_as_values_whose_text_reads_back_the_same() {
     assert_eq!(doc.value.text().unwrap(), text);
     assert_eq!(engine.cart(&cart.id).unwrap().0, changed);
 }
+
+#[test]
+fn settings_read_back_as_saved_while_promotions_apply_by_priority_then_id() {
+    let engine = shop();
+    let rate = |r: &str| Rate::parse(r).unwrap();
+    // Saved out of application order: "b-fixed" (priority 1) runs before
+    // "a-half" (priority 2), and "a-tenth" before "b-fixed" (same priority, id).
+    let promotions = vec![
+        Promotion::new("a-half", 2, Action::OrderPercent { value: rate("0.5") }),
+        Promotion::new("b-fixed", 1, Action::OrderFixed { value: eur("4.00") }),
+        Promotion::new("a-tenth", 1, Action::OrderPercent { value: rate("0.1") }),
+    ];
+    let (mut settings, version) = engine.pricing().unwrap();
+    settings.promotions = promotions.clone();
+    settings.tax = None;
+    engine.set_pricing(&settings, Some(version)).unwrap();
+
+    let (cart, v) = engine.create_cart(Currency::EUR, None).unwrap();
+    engine
+        .add_to_cart(&cart.id, v, "TEE-M", 1, SortedMap::new())
+        .unwrap();
+    let b = engine.price_cart(&cart.id).unwrap();
+    let applied: Vec<(&str, String)> = b
+        .promotions_applied
+        .iter()
+        .map(|a| (&*a.id, a.amount.to_string()))
+        .collect();
+    // 20.00 - 10% = 18.00; - 4.00 = 14.00; - 50% = 7.00.
+    assert_eq!(
+        applied,
+        [
+            ("a-tenth", "2.00".to_owned()),
+            ("b-fixed", "4.00".to_owned()),
+            ("a-half", "7.00".to_owned())
+        ]
+    );
+    assert_eq!(b.grand_total, eur("7.00"));
+    let ids = |p: &[Promotion]| p.iter().map(|p| p.id.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&engine.pricing().unwrap().0.promotions),
+        ids(&promotions)
+    );
+}

@@ -79,6 +79,20 @@ proptest! {
         }
     }
 
+    /// Scaling every weight by one factor changes no part. The factor takes
+    /// the weight sum past 2^32, where ranking switches to wider keys.
+    #[test]
+    fn allocation_ignores_a_common_factor_of_the_weights(
+        total in -1_000_000_000i64..=1_000_000_000,
+        weights in prop::collection::vec(0u64..100_000, 1..=50),
+        factor in prop_oneof![Just(1u64 << 20), 1u64..1_000_000],
+    ) {
+        prop_assume!(weights.iter().any(|&w| w > 0));
+        let scaled: Vec<u64> = weights.iter().map(|&w| w * factor).collect();
+        let money = Money::from_minor_units(total, Currency::USD);
+        prop_assert_eq!(allocate(money, &weights).unwrap(), allocate(money, &scaled).unwrap());
+    }
+
     #[test]
     fn allocation_is_deterministic((total, weights, cur) in allocation_input()) {
         let money = Money::from_minor_units(total, cur);

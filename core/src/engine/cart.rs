@@ -111,14 +111,18 @@ impl<S: Store> Engine<S> {
     ///
     /// Storage failures.
     pub fn pricing(&self) -> Result<(PricingSettings, u64)> {
-        let (settings, version) = self.shared_pricing()?;
-        Ok((PricingSettings::clone(&settings), version))
+        // As saved: the shared copy below has its promotions reordered.
+        match self.store.load(SETTINGS, PRICING)? {
+            Some(doc) => Ok((from_json("pricing settings", &doc.value)?, doc.version)),
+            None => Ok((PricingSettings::default(), 0)),
+        }
     }
 
     /// The pricing settings, parsed once per stored version and shared
-    /// (pricing a cart must not parse every promotion again). The version
-    /// is checked on every call, so settings saved by another engine are
-    /// seen at once.
+    /// (pricing a cart must not parse every promotion again), with the
+    /// promotions in the kernel's application order, `(priority, id)`, so
+    /// it need not sort them on every call. The version is checked on
+    /// every call, so settings saved by another engine are seen at once.
     pub(super) fn shared_pricing(&self) -> Result<(Arc<PricingSettings>, u64)> {
         let Some(doc) = self.store.load(SETTINGS, PRICING)? else {
             return Ok((Arc::new(PricingSettings::default()), 0));
@@ -132,7 +136,11 @@ impl<S: Store> Engine<S> {
                 return Ok((Arc::clone(settings), doc.version));
             }
         }
-        let settings: Arc<PricingSettings> = Arc::new(from_json("pricing settings", &doc.value)?);
+        let mut settings: PricingSettings = from_json("pricing settings", &doc.value)?;
+        settings
+            .promotions
+            .sort_by(|a, b| (a.priority, &*a.id).cmp(&(b.priority, &*b.id)));
+        let settings = Arc::new(settings);
         *held = Some((doc.version, Arc::clone(&settings)));
         Ok((settings, doc.version))
     }

@@ -23,7 +23,7 @@ mod rate;
 mod rounding;
 
 pub use allocate::allocate;
-pub(crate) use allocate::allocate_minor;
+pub(crate) use allocate::{allocate_minor, AllocScratch};
 pub use amount::Money;
 pub use currency::Currency;
 pub use rate::Rate;

@@ -119,6 +119,7 @@ pub fn price(input: &PricingInput<'_>) -> Result<PriceBreakdown> {
 fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
     let currency = input.cart.currency;
     let mut lines = Vec::with_capacity(input.cart.lines.len());
+    let mut rates: Vec<(&str, Rate)> = Vec::new();
     for (index, line) in input.cart.lines.iter().enumerate() {
         if line.qty == 0 {
             return Err(Error::InvalidQuantity {
@@ -167,11 +168,23 @@ fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
                 )
             }
         };
-        let tax_rate = match input.tax {
-            Some(config) => {
-                config.rate_of(category, &line.sku, input.context.tax_location.as_ref())?
+        let tax_rate = match (input.tax, category) {
+            (Some(config), Some(category)) => {
+                // The rate depends on the category and the place only: a
+                // cart's first few categories are looked up once each.
+                match rates.iter().find(|(c, _)| *c == category) {
+                    Some(&(_, rate)) => rate,
+                    None => {
+                        let location = input.context.tax_location.as_ref();
+                        let rate = config.rate_of(Some(category), &line.sku, location)?;
+                        if rates.len() < 8 {
+                            rates.push((category, rate));
+                        }
+                        rate
+                    }
+                }
             }
-            None => Rate::ZERO,
+            _ => Rate::ZERO,
         };
         lines.push(Line {
             sku: &line.sku,

@@ -10,7 +10,7 @@ use super::context::PricingContext;
 use super::promotion::{Action, Promotion, PromotionClass, SubtotalBasis};
 use super::target_index::TargetIndex;
 use crate::error::{Error, Result};
-use crate::money::{Currency, Money, Rate};
+use crate::money::{AllocScratch, Currency, Money, Rate};
 
 /// Buffers reused by every promotion of one pricing call.
 #[derive(Debug)]
@@ -19,7 +19,7 @@ pub(crate) struct Scratch {
     pub discounts: Vec<(usize, i64)>,
     pub weights: Vec<u64>,
     pub parts: Vec<i64>,
-    pub remainders: Vec<u128>,
+    pub remainders: AllocScratch,
     pub pool: Vec<(i64, usize, u64)>,
     pub per_line: Vec<i128>,
 }
@@ -32,7 +32,7 @@ impl Scratch {
             discounts: Vec::with_capacity(lines),
             weights: Vec::with_capacity(lines),
             parts: Vec::with_capacity(lines),
-            remainders: Vec::with_capacity(lines),
+            remainders: AllocScratch::with_capacity(lines),
             pool: Vec::with_capacity(lines),
             per_line: Vec::with_capacity(lines),
         }
@@ -66,12 +66,16 @@ pub(crate) fn apply_promotions(
 ) -> Result<PromotionOutcome> {
     let promotions = input.promotions;
     let mut order: Vec<usize> = (0..promotions.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (pa, pb) = (&promotions[a], &promotions[b]);
-        pa.priority
-            .cmp(&pb.priority)
-            .then_with(|| pa.id.cmp(&pb.id))
-    });
+    // Hosts that keep their promotions in this order (the engine does)
+    // save the sort.
+    if !promotions.is_sorted_by_key(|p| (p.priority, &*p.id)) {
+        order.sort_unstable_by(|&a, &b| {
+            let (pa, pb) = (&promotions[a], &promotions[b]);
+            pa.priority
+                .cmp(&pb.priority)
+                .then_with(|| pa.id.cmp(&pb.id))
+        });
+    }
     let index = TargetIndex::new(lines, promotions);
 
     let mut out = PromotionOutcome {

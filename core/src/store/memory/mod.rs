@@ -464,31 +464,37 @@ impl OrderStore for MemoryStore {
     ) -> Result<Vec<u64>> {
         let mut state = self.lock();
         let versions = state.check_writes(&writes)?;
-        let mut steps = Vec::with_capacity(commit.len());
-        let mut scratch: FxHashMap<StockKey, StockRecord> = FxHashMap::default();
-        for id in commit {
-            let r = state
-                .reservations
-                .get(id)
-                .cloned()
-                .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
-            let before = match scratch.get(&r.key) {
-                Some(record) => *record,
-                None => state.stock.get(&r.key).copied().unwrap_or_default(),
-            };
-            let mut after = before;
-            after.level = before.level.commit(r.qty)?;
-            after.version += 1;
-            scratch.insert(r.key.clone(), after);
-            steps.push((r, after));
+        // Check every step on scratch records first, borrowing the state:
+        // a failure leaves it untouched.
+        let mut afters = Vec::with_capacity(commit.len());
+        {
+            let mut scratch: FxHashMap<&StockKey, StockRecord> = FxHashMap::default();
+            for id in commit {
+                let r = state
+                    .reservations
+                    .get(id)
+                    .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
+                let before = match scratch.get(&r.key) {
+                    Some(record) => *record,
+                    None => state.stock.get(&r.key).copied().unwrap_or_default(),
+                };
+                let mut after = before;
+                after.level = before.level.commit(r.qty)?;
+                after.version += 1;
+                scratch.insert(&r.key, after);
+                afters.push(after);
+            }
         }
         state.write_all(writes, &versions);
         let mut all = events;
-        for (r, after) in steps {
+        for (id, after) in commit.iter().zip(afters) {
+            // Checked above, and the lock has been held since.
+            let Some(r) = state.reservations.remove(id) else {
+                continue;
+            };
             all.push(committed(&r, &after));
             state.put_stock(&r.key, after, r.qty);
-            state.reservations.remove(&r.id);
-            state.expiry.remove(&(r.expires_at, r.id.clone()));
+            state.expiry.remove(&(r.expires_at, r.id));
         }
         state.append(all);
         Ok(versions)
