@@ -94,7 +94,7 @@ fn checkout(
     customer: &str,
     products: &[usize],
     key: &str,
-) -> Result<Order> {
+) -> Result<std::sync::Arc<Order>> {
     let (cart, mut v) = engine.create_cart(Currency::EUR, Some(customer))?;
     for &p in products {
         let sku = PRODUCTS[p].0.to_uppercase();

@@ -240,7 +240,7 @@ fn checkout<S: Store>(shop: &Engine<S>) -> Result<String> {
             .map(|h| format!("{} by {}", h.action, h.actor))
             .collect::<Vec<_>>()
     );
-    Ok(order.id)
+    Ok(order.id.clone())
 }
 
 fn category(id: &str, parent: Option<&str>) -> Category {

@@ -79,7 +79,7 @@ fn received_return(engine: &Engine<MemoryStore>) -> (String, String) {
     let ret = engine.request_return(&order.id, &[item], "ada").unwrap();
     engine.approve_return(&ret.id, "ann").unwrap();
     engine.receive_return(&ret.id, &[true], "ann").unwrap();
-    (order.id, ret.id)
+    (order.id.clone(), ret.id)
 }
 
 fn stock(engine: &Engine<MemoryStore>, sku: &str) -> (i64, i64) {

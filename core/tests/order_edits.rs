@@ -83,9 +83,10 @@ fn placed(
     key: &str,
 ) -> Order {
     let cart = ready_cart(engine, qty, coupon).unwrap();
-    engine
+    let order = engine
         .complete_checkout(&cart, key, gateway, &CheckoutOptions::default())
-        .unwrap()
+        .unwrap();
+    Order::clone(&order)
 }
 
 #[test]

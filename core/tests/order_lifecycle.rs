@@ -44,6 +44,7 @@ fn order(engine: &Engine<MemoryStore>, customer: Option<&str>, qty: u64, key: &s
         .complete_checkout(&cart.id, key, &gateway, &CheckoutOptions::default())
         .unwrap()
         .id
+        .clone()
 }
 
 fn item(qty: u64, note: Option<&str>) -> ReturnItem {

@@ -58,19 +58,6 @@ impl<S: Store> Engine<S> {
             Body::of(&*value)
         }
     }
-
-    /// [`Engine::body_of`] for a value the caller keeps (copied only for a
-    /// store that keeps values).
-    pub(super) fn body_from<T: Serialize + Clone + std::any::Any + Send + Sync>(
-        &self,
-        value: &T,
-    ) -> Result<Body> {
-        if self.store.keeps_values() {
-            Ok(Body::typed(Arc::new(value.clone())))
-        } else {
-            Body::of(value)
-        }
-    }
 }
 
 pub(super) fn from_json<T: for<'de> Deserialize<'de>>(

@@ -96,12 +96,17 @@ impl Default for CheckoutOptions {
 /// A coupon's stored usage: (upper-case code, usage, stored version).
 type CouponRow = (String, CouponUsage, Option<u64>);
 
+/// A numbered order, its documents and its events, ready to place.
+type Placement = (Arc<Order>, Vec<DocumentWrite>, Vec<NewEvent>);
+
 use super::cart::Audience;
 use super::idempotency::{Claim, KeyHold, KeyRecord, KeyState};
 
 impl<S: Store> Engine<S> {
     /// Completes the checkout of cart `cart_id` under `idempotency_key`,
-    /// paying through `gateway`: exactly one order per cart.
+    /// paying through `gateway`: exactly one order per cart. Returns the
+    /// order shared with the store that keeps it (the in-memory store
+    /// keeps values), as cart operations return their cart.
     ///
     /// # Errors
     ///
@@ -117,7 +122,7 @@ impl<S: Store> Engine<S> {
         idempotency_key: &str,
         gateway: &dyn PaymentGateway,
         options: &CheckoutOptions,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         crate::catalog::limits::text("checkout", "idempotency_key", idempotency_key, 128)?;
         // A key claimed by someone else between our look and our
         // reservation: look again (their record decides), a few times.
@@ -151,6 +156,16 @@ impl<S: Store> Engine<S> {
             .load(ORDERS, id)?
             .ok_or_else(|| Error::UnknownOrder { id: shown(id) })?;
         Ok((doc.value.read("order")?, doc.version))
+    }
+
+    /// The order `id` as the store keeps it (shared, not copied, when the
+    /// store keeps values).
+    pub(super) fn shared_order(&self, id: &str) -> Result<Arc<Order>> {
+        let doc = self
+            .store
+            .load(ORDERS, id)?
+            .ok_or_else(|| Error::UnknownOrder { id: shown(id) })?;
+        doc.value.read_shared("order")
     }
 
     /// Calls the provider, retrying under the same key while the outcome
@@ -208,7 +223,7 @@ impl<S: Store> Engine<S> {
         hold: &mut KeyHold,
         gateway: &dyn PaymentGateway,
         options: &CheckoutOptions,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         let (cart, cart_version) = self.shared_cart(cart_id)?;
         let order_id = Order::id_for(cart_id);
         if cart.checkout == CheckoutState::Completed {
@@ -394,23 +409,33 @@ impl<S: Store> Engine<S> {
                 }
             }
         }
-        let Some(mut order) = placed else {
+        let Some(placed) = placed else {
             release(&reservations);
             void();
             return Err(Error::CheckoutInProgress { key: shown(key) });
         };
         if !options.capture_now || amount.is_zero() {
-            return Ok(order);
+            return Ok(placed);
         }
+        // The placed order stays as stored (version 1); the captured one
+        // is a new value.
+        let mut order = Order::clone(&placed);
+        drop(placed);
         let events = self.capture_payments(&mut order, gateway, options)?;
-        if !events.is_empty() {
-            order.status = order.derive_status();
-            // The capture happened; if this save loses a race the order
-            // document is re-read by whoever reads it next.
-            let _ = self
-                .store
-                .save(ORDERS, &order.id, Some(1), self.body_from(&order)?, events);
+        if events.is_empty() {
+            return Ok(Arc::new(order));
         }
+        order.status = order.derive_status();
+        let order = Arc::new(order);
+        // The capture happened; if this save loses a race the order
+        // document is re-read by whoever reads it next.
+        let _ = self.store.save(
+            ORDERS,
+            &order.id,
+            Some(1),
+            self.body_of(Arc::clone(&order))?,
+            events,
+        );
         Ok(order)
     }
 
@@ -428,7 +453,7 @@ impl<S: Store> Engine<S> {
         held: &CommittedStock,
         payments: &[OrderPayment],
         company: Option<&str>,
-    ) -> Result<Order> {
+    ) -> Result<Arc<Order>> {
         let now = self.clock.now();
         let (_, coupons) = self.coupon_state(settings)?;
         let customer = done.customer.clone().unwrap_or_default();
@@ -487,8 +512,8 @@ impl<S: Store> Engine<S> {
             events.push(event);
         }
         // The order under `n`: its document and its event join the rest.
-        let numbered = |n: u64| -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)> {
-            let mut order = order.clone();
+        let numbered = |order: Order, n: u64| -> Result<Placement> {
+            let mut order = order;
             order.number = n;
             let order = Arc::new(order);
             let body = self.body_of(Arc::clone(&order))?;
@@ -501,7 +526,7 @@ impl<S: Store> Engine<S> {
                 total: order.grand_total,
             })];
             placed.extend(events.iter().cloned());
-            Ok((all, placed))
+            Ok((order, all, placed))
         };
         let committed = |r: &Reservation, after: &StockRecord| self.stock_committed(r, after);
         // A store that numbers inside the placement takes no number for a
@@ -510,23 +535,24 @@ impl<S: Store> Engine<S> {
         let n = match number.get() {
             Some(n) => n,
             None => {
+                // (A store that numbers inside gets a copy per attempt.)
+                let copy = |n: u64| numbered(order.clone(), n).map(|(_, all, ev)| (all, ev));
                 if let Some(n) = self.store.place_numbered_order(
                     ORDERS,
-                    &numbered,
+                    &copy,
                     &held.reservations,
                     &committed,
                 )? {
                     order.number = n;
-                    return Ok(order);
+                    return Ok(Arc::new(order));
                 }
                 let n = self.store.next_number(ORDERS)?;
                 number.set(Some(n));
                 n
             }
         };
-        let (all, placed) = numbered(n)?;
+        let (order, all, placed) = numbered(order, n)?;
         self.place_committing(all, &held.reservations, placed)?;
-        order.number = n;
         Ok(order)
     }
 }

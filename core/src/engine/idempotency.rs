@@ -82,7 +82,7 @@ pub(super) enum Claim {
     /// Ours to run the checkout under.
     Owned(KeyHold),
     /// An earlier call's answer (or why this call cannot run).
-    Replay(Box<Result<Order>>),
+    Replay(Box<Result<Arc<Order>>>),
 }
 
 /// The shortest retention of a finished idempotency key: within it, the
@@ -118,7 +118,7 @@ impl<S: Store> Engine<S> {
             }
             let take_over = match &record.state {
                 KeyState::Done { order } => {
-                    return Ok(Claim::Replay(Box::new(self.order(order).map(|(o, _)| o))))
+                    return Ok(Claim::Replay(Box::new(self.shared_order(order))))
                 }
                 KeyState::InProgress => {
                     now.0.saturating_sub(record.at.0) >= options.in_progress_lease_ms
@@ -155,8 +155,8 @@ impl<S: Store> Engine<S> {
         cart_id: &str,
         key: &str,
         expected: Option<u64>,
-    ) -> Result<Order> {
-        let (order, _) = self.order(order_id)?;
+    ) -> Result<Arc<Order>> {
+        let order = self.shared_order(order_id)?;
         let record = KeyRecord {
             cart: cart_id.to_owned(),
             at: self.clock.now(),

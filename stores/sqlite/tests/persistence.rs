@@ -62,7 +62,7 @@ fn everything_survives_reopening() {
         (order, cursor, held.id)
     };
     let e = engine(&path, "b");
-    assert_eq!(e.order(&order.id).unwrap().0, order);
+    assert_eq!(e.order(&order.id).unwrap().0, *order);
     let level = e.stock(&key).unwrap().unwrap().level;
     assert_eq!((level.on_hand, level.committed, level.reserved), (10, 2, 3));
     assert_eq!(e.categories().unwrap()[0].name, "Apparel");

@@ -48,7 +48,7 @@ pub fn order_edits_move_stock_with_the_order<S: Store>(store: S) -> Outcome {
     let (stored, _) = run(engine.order(&order.id), "order")?;
     let l = tees(&engine)?;
     ensure(
-        stored == order && l.committed == 2 && l.reserved == 0,
+        stored == *order && l.committed == 2 && l.reserved == 0,
         || {
             format!(
                 "a refused edit left the order at {} and stock {l:?}",
@@ -97,7 +97,7 @@ pub fn concurrent_edits_never_oversell<S: Store + 'static>(store: S) -> Outcome 
             engine.complete_checkout(&cart, &format!("k{i}"), gateway.as_ref(), &options),
             "checkout",
         )?;
-        orders.push(order.id);
+        orders.push(order.id.clone());
     }
     let start = Arc::new(Barrier::new(THREADS));
     let handles: Vec<_> = orders

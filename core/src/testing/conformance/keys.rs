@@ -45,7 +45,7 @@ pub fn one_new_key_raced_gives_one_order<S: Store + 'static>(store: S) -> Outcom
                             gateway.as_ref(),
                             &CheckoutOptions::default(),
                         )
-                        .map(|order| order.id)
+                        .map(|order| order.id.clone())
                         .map_err(|e| e.code().to_owned())
                 })
             })
