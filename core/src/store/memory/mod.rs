@@ -12,6 +12,7 @@
 //! single SQLite writer does too.
 
 mod catalog;
+mod collection;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, RwLock};
@@ -32,10 +33,8 @@ struct State {
     reservations: FxHashMap<String, Reservation>,
     /// (expires_at, id) of open reservations, for sweeping in order.
     expiry: BTreeMap<(Timestamp, String), ()>,
-    /// Ordered, so a collection can be scanned by id.
-    /// Collection -> id -> document (ids in order, for scans; looked up
-    /// by `&str` without building a key).
-    documents: FxHashMap<String, BTreeMap<String, Versioned>>,
+    /// Collection -> its documents (hashed by id, scanned in id order).
+    documents: FxHashMap<String, collection::Collection>,
     /// The outbox; `events[0]` has cursor `discarded + 1`.
     events: std::collections::VecDeque<Event>,
     discarded: u64,
@@ -126,16 +125,11 @@ impl State {
         &'s self,
         collection: &str,
         after: Option<&'s str>,
-    ) -> impl Iterator<Item = (&'s String, &'s Versioned)> + 's {
-        use std::ops::Bound;
-        let start = match after {
-            Some(id) => Bound::Excluded(id),
-            None => Bound::Unbounded,
-        };
+    ) -> impl Iterator<Item = (&'s str, &'s Versioned)> + 's {
         self.documents
             .get(collection)
             .into_iter()
-            .flat_map(move |docs| docs.range::<str, _>((start, Bound::Unbounded)))
+            .flat_map(move |docs| docs.after(after))
     }
 
     fn write_all(&mut self, writes: Vec<DocumentWrite>, versions: &[u64]) {
@@ -144,7 +138,7 @@ impl State {
             self.documents
                 .entry(w.collection)
                 .or_default()
-                .insert(w.id, Versioned { value, version });
+                .put(&w.id, Versioned { value, version });
         }
     }
 
@@ -390,11 +384,14 @@ impl DocumentStore for MemoryStore {
             });
         }
         let version = current.unwrap_or(0) + 1;
-        state
-            .documents
-            .entry(collection.to_owned())
-            .or_default()
-            .insert(id.to_owned(), Versioned { value, version });
+        match state.documents.get_mut(collection) {
+            Some(docs) => docs.put(id, Versioned { value, version }),
+            None => {
+                let mut docs = collection::Collection::default();
+                docs.put(id, Versioned { value, version });
+                state.documents.insert(collection.to_owned(), docs);
+            }
+        }
         state.append(events);
         Ok(version)
     }
@@ -409,7 +406,7 @@ impl DocumentStore for MemoryStore {
             .lock()
             .page(collection, after)
             .take(limit)
-            .map(|(id, doc)| (id.clone(), doc.clone()))
+            .map(|(id, doc)| (id.to_owned(), doc.clone()))
             .collect())
     }
 
