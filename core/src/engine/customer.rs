@@ -68,11 +68,8 @@ impl<S: Store> Engine<S> {
     ///
     /// `unknown_customer`.
     pub fn customer(&self, id: &str) -> Result<(Customer, u64)> {
-        let doc = self
-            .store
-            .load(CUSTOMERS, id)?
-            .ok_or_else(|| Error::UnknownCustomer { id: shown(id) })?;
-        Ok((from_json("customer", doc.value)?, doc.version))
+        self.stored_customer(id)?
+            .ok_or_else(|| Error::UnknownCustomer { id: shown(id) })
     }
 
     /// The customer holding `email` (letter case ignored), if any.
@@ -95,10 +92,9 @@ impl<S: Store> Engine<S> {
     ///
     /// Storage failures.
     pub(super) fn stored_customer(&self, id: &str) -> Result<Option<(Customer, u64)>> {
-        match self.customer(id) {
-            Ok(found) => Ok(Some(found)),
-            Err(Error::UnknownCustomer { .. }) => Ok(None),
-            Err(e) => Err(e),
+        match self.store.load(CUSTOMERS, id)? {
+            Some(doc) => Ok(Some((from_json("customer", doc.value)?, doc.version))),
+            None => Ok(None),
         }
     }
 

@@ -79,7 +79,9 @@ pub(crate) fn apply_promotions(
     let index = TargetIndex::new(lines, promotions);
 
     let mut out = PromotionOutcome {
-        records: Vec::with_capacity(lines.len() * promotions.len().min(8)),
+        // At most one record per line and merchandise promotion: reserved
+        // up front (up to 16,384) so the vector is never copied to grow.
+        records: Vec::with_capacity((lines.len() * promotions.len()).min(1 << 14)),
         applied: Vec::with_capacity(promotions.len()),
         not_applied: Vec::with_capacity(promotions.len()),
         shipping: None,
