@@ -403,3 +403,36 @@ fn settings_read_back_as_saved_while_promotions_apply_by_priority_then_id() {
         ids(&promotions)
     );
 }
+
+#[test]
+fn repricing_follows_catalog_changes_and_carts_with_the_same_lines_price_alike() {
+    let engine = shop();
+    let cart_of = |qty: u64| {
+        let (cart, v) = engine.create_cart(Currency::EUR, None).unwrap();
+        let (_, v) = engine
+            .add_to_cart(&cart.id, v, "TEE-M", qty, SortedMap::new())
+            .unwrap();
+        engine
+            .add_to_cart(&cart.id, v, "MUG", 1, SortedMap::new())
+            .unwrap();
+        cart.id.clone()
+    };
+    let (a, b) = (cart_of(2), cart_of(2));
+    let first = engine.price_cart(&a).unwrap();
+    // Priced again, and another cart with the same lines: the same answer.
+    assert_eq!(engine.price_cart(&a).unwrap(), first);
+    assert_eq!(engine.price_cart(&b).unwrap(), first);
+    // The tee's price changes: both carts see it at once.
+    let (tee, version) = engine.product("tee").unwrap();
+    let mut tee = kassa::catalog::Product::clone(&tee);
+    tee.variants[0].prices = vec![eur("30.00")];
+    engine.update_product(tee, version).unwrap();
+    for cart in [&a, &b] {
+        let b = engine.price_cart(cart).unwrap();
+        assert_eq!(b.lines[0].unit_price, Some(eur("30.00")));
+        assert_eq!(b.subtotal, eur("70.00"));
+    }
+    // A cart whose lines differ only in quantity is priced on its own lines.
+    let c = cart_of(1);
+    assert_eq!(engine.price_cart(&c).unwrap().subtotal, eur("40.00"));
+}

@@ -9,6 +9,7 @@ const MAX_KEPT_CARTS: usize = 10_000;
 
 use serde::{Deserialize, Serialize};
 
+use super::built_book::BuiltBook;
 use super::price_entries::Wanted;
 use super::Engine;
 use crate::cart::{revalidate, Address, Cart, CartWarning, CurrentVariant, LineSnapshot};
@@ -423,7 +424,6 @@ impl<S: Store> Engine<S> {
         audience: Audience,
         catalog: Option<PricingRead>,
     ) -> Result<PriceBreakdown> {
-        let mut book = PriceBook::with_capacity(cart.lines.len());
         let (found, categories) = match catalog {
             Some(read) => read,
             None => {
@@ -431,6 +431,78 @@ impl<S: Store> Engine<S> {
                 self.store.pricing_catalog(&skus)?
             }
         };
+        // The last book built from the catalog alone serves again when the
+        // lines and what the catalog returned for them are the same.
+        let any_pinned = cart.lines.iter().any(|l| pinned(&l.sku).is_some());
+        let skus = || cart.lines.iter().map(|l| l.sku.as_str());
+        let kept = match self.last_book.get() {
+            Some(b) if !any_pinned && b.fits(skus(), &found, &categories) => b,
+            _ => {
+                let built = Arc::new(self.build_book(cart, found, categories, pinned)?);
+                if !any_pinned {
+                    self.last_book.keep(Arc::clone(&built));
+                }
+                built
+            }
+        };
+        let book = kept.book();
+        let lines = kept
+            .skus()
+            .iter()
+            .zip(&cart.lines)
+            .map(|(sku, l)| pricing::CartLine::new(Arc::clone(sku), l.qty))
+            .collect();
+        let priced = pricing::Cart {
+            currency: cart.currency,
+            lines,
+        };
+        let audience = match (audience, &cart.customer) {
+            (Audience::Known(known), _) => known,
+            (Audience::Lookup, Some(id)) => self.pricing_audience(id, cart.currency)?,
+            (Audience::Lookup, None) => None,
+        };
+        let (customer_groups, segments, first_order) = audience.unwrap_or_default();
+        let context = PricingContext {
+            now: Some(at),
+            customer_groups,
+            segments,
+            first_order,
+            channel: cart.channel.clone(),
+            coupon_codes: cart.coupons.clone(),
+            customer_id: cart.customer.clone(),
+            tax_location: cart.shipping_address.as_ref().map(|a| TaxLocation {
+                country: a.country.clone(),
+                region: (!a.region.is_empty()).then(|| a.region.clone()),
+            }),
+        };
+        let shipping = super::shipping::shipping_for(cart, settings)?;
+        pricing::price(&PricingInput {
+            prices: book,
+            cart: &priced,
+            promotions: if promotions {
+                &settings.promotions
+            } else {
+                &[]
+            },
+            tax: settings.tax.as_ref(),
+            rounding_mode: settings.rounding_mode,
+            context: &context,
+            shipping,
+        })
+    }
+
+    /// The price book for `cart`'s lines from the catalog read
+    /// `(found, categories)`: catalog prices from the shared entries, and a
+    /// SKU that `pinned` gives a unit price at that price (derived for this
+    /// call only).
+    fn build_book(
+        &self,
+        cart: &Cart,
+        found: Vec<Option<crate::store::VariantOf>>,
+        categories: CategoryTree,
+        pinned: &dyn Fn(&str) -> Option<crate::Money>,
+    ) -> Result<BuiltBook> {
+        let mut book = PriceBook::with_capacity(cart.lines.len());
         let derive = |product: &Product, i: usize| {
             let variant = product.variants.get(i)?;
             let mut entry =
@@ -478,51 +550,15 @@ impl<S: Store> Engine<S> {
                 book.insert_shared(shared)?;
             }
         }
-        let lines = cart
+        let skus = cart
             .lines
             .iter()
             .map(|l| {
-                let sku = book.shared_sku(&l.sku);
-                pricing::CartLine::new(sku.unwrap_or_else(|| Arc::from(l.sku.as_str())), l.qty)
+                book.shared_sku(&l.sku)
+                    .unwrap_or_else(|| Arc::from(l.sku.as_str()))
             })
             .collect();
-        let priced = pricing::Cart {
-            currency: cart.currency,
-            lines,
-        };
-        let audience = match (audience, &cart.customer) {
-            (Audience::Known(known), _) => known,
-            (Audience::Lookup, Some(id)) => self.pricing_audience(id, cart.currency)?,
-            (Audience::Lookup, None) => None,
-        };
-        let (customer_groups, segments, first_order) = audience.unwrap_or_default();
-        let context = PricingContext {
-            now: Some(at),
-            customer_groups,
-            segments,
-            first_order,
-            channel: cart.channel.clone(),
-            coupon_codes: cart.coupons.clone(),
-            customer_id: cart.customer.clone(),
-            tax_location: cart.shipping_address.as_ref().map(|a| TaxLocation {
-                country: a.country.clone(),
-                region: (!a.region.is_empty()).then(|| a.region.clone()),
-            }),
-        };
-        let shipping = super::shipping::shipping_for(cart, settings)?;
-        pricing::price(&PricingInput {
-            prices: &book,
-            cart: &priced,
-            promotions: if promotions {
-                &settings.promotions
-            } else {
-                &[]
-            },
-            tax: settings.tax.as_ref(),
-            rounding_mode: settings.rounding_mode,
-            context: &context,
-            shipping,
-        })
+        Ok(BuiltBook::new(skus, found, categories, book))
     }
 
     /// Expires carts idle for `idle_ms` or more (not yet completed,

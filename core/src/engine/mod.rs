@@ -4,6 +4,7 @@
 
 mod audience;
 mod behaviour;
+mod built_book;
 mod cart;
 mod cart_behaviour;
 mod catalog;
@@ -83,6 +84,8 @@ pub struct Engine<S> {
     >,
     /// Price book entries derived from the catalog (see `price_entries.rs`).
     price_entries: price_entries::PriceEntries,
+    /// The last price book built (see `built_book.rs`).
+    last_book: built_book::LastBook,
 }
 
 /// A page of documents: `(id, document)` in id order.
@@ -101,6 +104,7 @@ impl<S: Store> Engine<S> {
             pricing: std::sync::Mutex::default(),
             carts: std::sync::Mutex::default(),
             price_entries: price_entries::PriceEntries::default(),
+            last_book: built_book::LastBook::default(),
         }
     }
 
