@@ -297,7 +297,8 @@ impl InventoryStore for MemoryStore {
             scratch.insert(&r.key, after);
             steps.push((before, after));
         }
-        let mut new_events = Vec::new();
+        // A reservation's event, and a low-stock one now and then.
+        let mut new_events = Vec::with_capacity(reservations.len() * 2);
         for (r, (before, after)) in reservations.iter().zip(&steps) {
             new_events.extend(events(r, before, after));
             state.put_stock(&r.key, *after, 0);
@@ -484,6 +485,7 @@ impl OrderStore for MemoryStore {
         }
         state.write_all(writes, &versions);
         let mut all = events;
+        all.reserve(commit.len());
         for (id, after) in commit.iter().zip(afters) {
             // Checked above, and the lock has been held since.
             let Some(r) = state.reservations.remove(id) else {
