@@ -64,26 +64,32 @@ fn changed_units<'a>(was: &'a Cart, now: &'a Cart) -> Vec<(&'a str, bool)> {
     if was.lines.len() != now.lines.len() {
         return changes(&units(was), &units(now));
     }
-    let mut touched: Vec<&str> = Vec::new();
-    for (a, b) in was.lines.iter().zip(&now.lines) {
-        if !crate::cart::Shared::ptr_eq(a, b) {
-            touched.extend([a.sku.as_str(), b.sku.as_str()]);
-        }
-    }
-    if touched.is_empty() {
+    // Shared lines count alike on both sides, so the lines that differ
+    // decide each SKU's change.
+    let differ: Vec<_> = (was.lines.iter().zip(&now.lines))
+        .filter(|(a, b)| !crate::cart::Shared::ptr_eq(a, b))
+        .collect();
+    if differ.is_empty() {
         return Vec::new();
     }
+    let mut touched: Vec<&str> = differ
+        .iter()
+        .flat_map(|(a, b)| [a.sku.as_str(), b.sku.as_str()])
+        .collect();
     touched.sort_unstable();
     touched.dedup();
-    let total = |cart: &Cart, sku: &str| -> u64 {
-        (cart.lines.iter())
-            .filter(|l| l.sku == sku)
-            .fold(0u64, |sum, l| sum.saturating_add(l.qty))
-    };
     touched
         .into_iter()
         .filter_map(|sku| {
-            let (had, has) = (total(was, sku), total(now, sku));
+            let (mut had, mut has) = (0u64, 0u64);
+            for (a, b) in &differ {
+                if a.sku == sku {
+                    had = had.saturating_add(a.qty);
+                }
+                if b.sku == sku {
+                    has = has.saturating_add(b.qty);
+                }
+            }
             (had != has).then_some((sku, has > had))
         })
         .collect()

@@ -210,11 +210,17 @@ fn validate_and_price<'a>(input: &PricingInput<'a>) -> Result<Vec<Line<'a>>> {
 
 /// The breakdown reports promotions by id, so ids must be unique.
 fn check_unique_ids(promotions: &[Promotion]) -> Result<()> {
-    let mut ids: Vec<&str> = promotions.iter().map(|p| &*p.id).collect();
-    ids.sort_unstable();
-    match ids.windows(2).find(|w| w[0] == w[1]) {
-        Some(w) => Err(Error::InvalidPromotion {
-            id: shown(w[0]),
+    let mut seen: rustc_hash::FxHashSet<&str> =
+        rustc_hash::FxHashSet::with_capacity_and_hasher(promotions.len(), Default::default());
+    // The smallest id used twice, so the error does not depend on the order.
+    let twice = promotions
+        .iter()
+        .filter(|p| !seen.insert(&p.id))
+        .map(|p| &*p.id)
+        .min();
+    match twice {
+        Some(id) => Err(Error::InvalidPromotion {
+            id: shown(id),
             field: "id",
             reason: "is used by more than one promotion".to_owned(),
         }),
