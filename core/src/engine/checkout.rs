@@ -502,11 +502,14 @@ impl<S: Store> Engine<S> {
             Some(key_version),
             self.body_of(Arc::new(record))?,
         ));
-        let mut events: Vec<NewEvent> = vec![self.event(EventKind::CartUpdated {
-            cart: done.id.clone(),
-            version: cart_version + 1,
-            checkout: done.checkout,
-        })];
+        let mut events: Vec<NewEvent> = vec![self.event_at(
+            EventKind::CartUpdated {
+                cart: done.id.clone(),
+                version: cart_version + 1,
+                checkout: done.checkout,
+            },
+            now,
+        )];
         if let Some((write, event)) = credit {
             writes.push(write);
             events.push(event);
@@ -519,16 +522,19 @@ impl<S: Store> Engine<S> {
             let body = self.body_of(Arc::clone(&order))?;
             let mut all = vec![DocumentWrite::new(ORDERS, &order.id, None, body)];
             all.extend(writes.iter().cloned());
-            let mut placed = vec![self.event(EventKind::OrderPlaced {
-                order: order.id.clone(),
-                number: n,
-                cart: done.id.clone(),
-                total: order.grand_total,
-            })];
+            let mut placed = vec![self.event_at(
+                EventKind::OrderPlaced {
+                    order: order.id.clone(),
+                    number: n,
+                    cart: done.id.clone(),
+                    total: order.grand_total,
+                },
+                now,
+            )];
             placed.extend(events.iter().cloned());
             Ok((order, all, placed))
         };
-        let committed = |r: &Reservation, after: &StockRecord| self.stock_committed(r, after);
+        let committed = |r: &Reservation, after: &StockRecord| self.stock_committed(r, after, now);
         // A store that numbers inside the placement takes no number for a
         // placement that fails; otherwise the number is taken first, once
         // (a retry keeps it; a failed checkout leaves a gap).

@@ -44,9 +44,10 @@ impl<S: Store> Engine<S> {
         kind: EventKind,
         before: &StockRecord,
         after: &StockRecord,
+        at: Timestamp,
     ) -> Vec<NewEvent> {
-        let mut events = vec![self.event(kind)];
-        events.extend(low_stock(key, before, after).map(|k| self.event(k)));
+        let mut events = vec![self.event_at(kind, at)];
+        events.extend(low_stock(key, before, after).map(|k| self.event_at(k, at)));
         events
     }
 
@@ -109,7 +110,7 @@ impl<S: Store> Engine<S> {
                     reason: reason.to_owned(),
                     level: after.level,
                 };
-                self.with_low_stock(key, kind, before, after)
+                self.with_low_stock(key, kind, before, after, self.clock.now())
             })
     }
 
@@ -130,7 +131,7 @@ impl<S: Store> Engine<S> {
                     reason: reason.to_owned(),
                     level: after.level,
                 };
-                self.with_low_stock(key, kind, before, after)
+                self.with_low_stock(key, kind, before, after, self.clock.now())
             })
     }
 
@@ -154,7 +155,7 @@ impl<S: Store> Engine<S> {
                 qty,
                 level: after.level,
             };
-            self.with_low_stock(key, kind, before, after)
+            self.with_low_stock(key, kind, before, after, self.clock.now())
         })?;
         Ok(reservation)
     }
@@ -320,8 +321,9 @@ impl<S: Store> Engine<S> {
         commit: &[String],
         events: Vec<crate::store::NewEvent>,
     ) -> Result<Vec<u64>> {
+        let now = self.clock.now();
         self.store.place_order(writes, commit, events, &|r, after| {
-            self.stock_committed(r, after)
+            self.stock_committed(r, after, now)
         })
     }
 
@@ -331,13 +333,17 @@ impl<S: Store> Engine<S> {
         &self,
         r: &Reservation,
         after: &StockRecord,
+        at: Timestamp,
     ) -> crate::store::NewEvent {
-        self.event(EventKind::StockCommitted {
-            reservation: r.id.clone(),
-            key: r.key.clone(),
-            qty: r.qty,
-            level: after.level,
-        })
+        self.event_at(
+            EventKind::StockCommitted {
+                reservation: r.id.clone(),
+                key: r.key.clone(),
+                qty: r.qty,
+                level: after.level,
+            },
+            at,
+        )
     }
 
     /// [`Engine::reserve_lines`] with each item's kit components already
@@ -381,7 +387,8 @@ impl<S: Store> Engine<S> {
             }
             parts.push(components);
         }
-        let expires_at = Timestamp(self.clock.now().0.saturating_add(ttl_ms));
+        let now = self.clock.now();
+        let expires_at = Timestamp(now.0.saturating_add(ttl_ms));
         let reservations: Vec<Reservation> = demand
             .into_iter()
             .map(|(sku, qty)| Reservation {
@@ -398,7 +405,7 @@ impl<S: Store> Engine<S> {
                 qty: r.qty,
                 level: after.level,
             };
-            self.with_low_stock(&r.key, kind, before, after)
+            self.with_low_stock(&r.key, kind, before, after, now)
         };
         let (_, versions) = self
             .store

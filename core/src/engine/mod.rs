@@ -206,9 +206,15 @@ impl<S: Store> Engine<S> {
 
     /// A new event happening now.
     pub(crate) fn event(&self, kind: EventKind) -> NewEvent {
+        self.event_at(kind, self.clock.now())
+    }
+
+    /// A new event happening at `at` (an operation recording several
+    /// events reads the clock once).
+    pub(crate) fn event_at(&self, kind: EventKind, at: crate::pricing::Timestamp) -> NewEvent {
         NewEvent {
             id: self.ids.next_id("evt"),
-            at: self.clock.now(),
+            at,
             kind,
         }
     }
