@@ -151,21 +151,21 @@ impl<S: Store> Engine<S> {
     ///
     /// `unknown_order`.
     pub fn order(&self, id: &str) -> Result<(Order, u64)> {
-        let doc = self
-            .store
-            .load(ORDERS, id)?
-            .ok_or_else(|| Error::UnknownOrder { id: shown(id) })?;
+        let doc = self.order_doc(id)?;
         Ok((doc.value.read("order")?, doc.version))
     }
 
     /// The order `id` as the store keeps it (shared, not copied, when the
     /// store keeps values).
     pub(super) fn shared_order(&self, id: &str) -> Result<Arc<Order>> {
-        let doc = self
-            .store
+        self.order_doc(id)?.value.read_shared("order")
+    }
+
+    /// The stored document of order `id`.
+    fn order_doc(&self, id: &str) -> Result<crate::store::Versioned> {
+        self.store
             .load(ORDERS, id)?
-            .ok_or_else(|| Error::UnknownOrder { id: shown(id) })?;
-        doc.value.read_shared("order")
+            .ok_or_else(|| Error::UnknownOrder { id: shown(id) })
     }
 
     /// Calls the provider, retrying under the same key while the outcome
@@ -418,9 +418,8 @@ impl<S: Store> Engine<S> {
             return Ok(placed);
         }
         // The placed order stays as stored (version 1); the captured one
-        // is a new value.
-        let mut order = Order::clone(&placed);
-        drop(placed);
+        // is a new value (copied only when the store keeps the placed one).
+        let mut order = Arc::unwrap_or_clone(placed);
         let events = self.capture_payments(&mut order, gateway, options)?;
         if events.is_empty() {
             return Ok(Arc::new(order));

@@ -73,12 +73,13 @@ impl AllocScratch {
 /// The units the floors left over, one each to the parts with the largest
 /// keys (`keys` holds one per part with a non-zero remainder; the leftover
 /// is smaller than their number).
-fn give_leftover<K: Ord + Copy + Default>(
+fn give_leftover<K: Ord + Copy + Default + Into<u128>>(
     keys: &mut [K],
     leftover: usize,
     parts: &mut [i64],
-    index_of: impl Fn(K) -> usize,
 ) {
+    // A key's low 32 bits are `u32::MAX - index`.
+    let index_of = |key: K| (u32::MAX - key.into() as u32) as usize;
     if leftover == 0 {
         return;
     }
@@ -186,13 +187,9 @@ pub(crate) fn allocate_minor(
     // than the number of parts with a non-zero remainder.
     let leftover = (magnitude - assigned) as usize;
     if short_keys {
-        give_leftover(&mut scratch.short, leftover, parts, |k| {
-            (u32::MAX - k as u32) as usize
-        });
+        give_leftover(&mut scratch.short, leftover, parts);
     } else {
-        give_leftover(&mut scratch.long, leftover, parts, |k| {
-            (u32::MAX - k as u32) as usize
-        });
+        give_leftover(&mut scratch.long, leftover, parts);
     }
     if negative {
         // |part| <= |total|: wrapping negation maps 2^63 onto i64::MIN exactly.

@@ -132,13 +132,22 @@ impl State {
             .flat_map(move |docs| docs.after(after))
     }
 
+    /// Saves `doc` as `id` in `collection` (created on its first document).
+    fn put_document(&mut self, collection: &str, id: &str, doc: Versioned) {
+        match self.documents.get_mut(collection) {
+            Some(docs) => docs.put(id, doc),
+            None => {
+                let mut docs = collection::Collection::default();
+                docs.put(id, doc);
+                self.documents.insert(collection.to_owned(), docs);
+            }
+        }
+    }
+
     fn write_all(&mut self, writes: Vec<DocumentWrite>, versions: &[u64]) {
         for (w, &version) in writes.into_iter().zip(versions) {
             let value = w.value;
-            self.documents
-                .entry(w.collection)
-                .or_default()
-                .put(&w.id, Versioned { value, version });
+            self.put_document(&w.collection, &w.id, Versioned { value, version });
         }
     }
 
@@ -385,14 +394,7 @@ impl DocumentStore for MemoryStore {
             });
         }
         let version = current.unwrap_or(0) + 1;
-        match state.documents.get_mut(collection) {
-            Some(docs) => docs.put(id, Versioned { value, version }),
-            None => {
-                let mut docs = collection::Collection::default();
-                docs.put(id, Versioned { value, version });
-                state.documents.insert(collection.to_owned(), docs);
-            }
-        }
+        state.put_document(collection, id, Versioned { value, version });
         state.append(events);
         Ok(version)
     }
