@@ -3,6 +3,12 @@
 
 use std::collections::BTreeMap;
 
+/// With the `mimalloc` feature, every bench and example of this package
+/// allocates through mimalloc instead of the system allocator.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod catalog_fixture;
 pub mod checkout_fixture;
 pub mod store_fixture;

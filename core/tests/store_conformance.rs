@@ -81,8 +81,8 @@ impl InventoryStore for RacyStore {
 
     fn reserve(&self, reservation: &Reservation, _events: EventsFor<'_>) -> Result<StockRecord> {
         let before = self.stock(&reservation.key)?.ok_or(Error::UnknownStock {
-            sku: reservation.key.sku.clone(),
-            location: reservation.key.location.clone(),
+            sku: reservation.key.sku.to_string(),
+            location: reservation.key.location.to_string(),
         })?;
         let mut after = before;
         after.level = before.level.reserve(reservation.qty, before.policy)?;
@@ -175,7 +175,7 @@ impl OrderStore for RacyStore {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
-        commit: &[String],
+        commit: &[std::sync::Arc<str>],
         events: Vec<NewEvent>,
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>> {

@@ -332,11 +332,21 @@ impl<S: Store> Engine<S> {
         // One authorization per attempt and tender: a losing attempt voids
         // its own, never the winner's. Nothing to pay (a 100 % promotion)
         // asks no provider.
-        let attempt = format!("{cart_id}:{cart_version}:{key}:{key_version}");
-        let void_base = format!("void:{attempt}");
+        let (mut cart_digits, mut key_digits) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let attempt = [
+            cart_id,
+            ":",
+            cart_digits.format(cart_version),
+            ":",
+            key,
+            ":",
+            key_digits.format(key_version),
+        ]
+        .concat();
+        let void_base = ["void:", &attempt].concat();
         if let Err(e) = self.authorize_payments(
             &mut payments,
-            &format!("auth:{attempt}"),
+            &["auth:", &attempt].concat(),
             &void_base,
             gateway,
             options,

@@ -1,6 +1,7 @@
 //! Time and ids, injected so tests and replays are deterministic.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::pricing::Timestamp;
 
@@ -67,6 +68,14 @@ impl Clock for ManualClock {
 pub trait IdSource: Send + Sync + std::fmt::Debug {
     /// A new id, unique for this source, starting with `prefix`.
     fn next_id(&self, prefix: &str) -> String;
+
+    /// [`IdSource::next_id`] as shared text, for ids copied into several
+    /// records (a reservation's id names it in the store, its expiry entry
+    /// and its events). The default converts `next_id`; the sources here
+    /// write it straight into the shared allocation.
+    fn next_shared_id(&self, prefix: &str) -> Arc<str> {
+        self.next_id(prefix).into()
+    }
 }
 
 /// Sequential ids (`res_1`, `evt_2`, ...): deterministic, unique within one
@@ -78,6 +87,7 @@ pub trait IdSource: Send + Sync + std::fmt::Debug {
 /// let ids = SequentialIds::default();
 /// assert_eq!(ids.next_id("res"), "res_1");
 /// assert_eq!(ids.next_id("evt"), "evt_2");
+/// assert_eq!(&*ids.next_shared_id("res"), "res_3");
 /// ```
 #[derive(Debug, Default)]
 pub struct SequentialIds {
@@ -88,6 +98,11 @@ impl IdSource for SequentialIds {
     fn next_id(&self, prefix: &str) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         joined(&[prefix], n)
+    }
+
+    fn next_shared_id(&self, prefix: &str) -> Arc<str> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        joined_shared(&[prefix], n)
     }
 }
 
@@ -106,6 +121,32 @@ fn joined(parts: &[&str], n: u64) -> String {
     id
 }
 
+/// [`joined`] as shared text: written on the stack when it is short (ids
+/// are), then copied once into the shared allocation.
+fn joined_shared(parts: &[&str], n: u64) -> Arc<str> {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n);
+    let mut buffer = [0u8; 64];
+    let mut len = 0;
+    for piece in parts.iter().flat_map(|p| [p.as_bytes(), b"_"]) {
+        let Some(slot) = buffer.get_mut(len..len + piece.len()) else {
+            return Arc::from(joined(parts, n));
+        };
+        slot.copy_from_slice(piece);
+        len += piece.len();
+    }
+    let Some(slot) = buffer.get_mut(len..len + digits.len()) else {
+        return Arc::from(joined(parts, n));
+    };
+    slot.copy_from_slice(digits.as_bytes());
+    len += digits.len();
+    // Whole UTF-8 pieces and ASCII separators and digits.
+    match std::str::from_utf8(&buffer[..len]) {
+        Ok(text) => Arc::from(text),
+        Err(_) => Arc::from(joined(parts, n)),
+    }
+}
+
 /// Sequential ids scoped by a node name (`res_web-1_17`): unique across
 /// processes sharing one database as long as each process has its own
 /// node name (a host name with a process start time, a pod name...).
@@ -117,6 +158,7 @@ fn joined(parts: &[&str], n: u64) -> String {
 /// let b = NodeIds::new("web-2");
 /// assert_eq!(a.next_id("res"), "res_web-1_1");
 /// assert_ne!(a.next_id("res"), b.next_id("res"));
+/// assert_eq!(&*a.next_shared_id("evt"), "evt_web-1_3");
 /// ```
 #[derive(Debug)]
 pub struct NodeIds {
@@ -138,5 +180,40 @@ impl IdSource for NodeIds {
     fn next_id(&self, prefix: &str) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         joined(&[prefix, &self.node], n)
+    }
+
+    fn next_shared_id(&self, prefix: &str) -> Arc<str> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        joined_shared(&[prefix, &self.node], n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_ids_read_as_the_plain_ones_at_any_length() {
+        let cases = [
+            ("res", ""),
+            ("evt", "web-1"),
+            (
+                "res",
+                "node-with-a-name-well-over-the-sixty-four-bytes-of-the-stack-buffer",
+            ),
+            ("r\u{e9}s", "n\u{153}ud-\u{1F600}"),
+        ];
+        for (prefix, node) in cases {
+            let (plain, shared) = if node.is_empty() {
+                let ids = SequentialIds::default();
+                (ids.next_id(prefix), ids.next_shared_id(prefix))
+            } else {
+                let ids = NodeIds::new(node);
+                (ids.next_id(prefix), ids.next_shared_id(prefix))
+            };
+            // The second id has the next number; otherwise the same text.
+            let expected = format!("{}2", plain.strip_suffix('1').unwrap_or(&plain));
+            assert_eq!(&*shared, expected, "prefix {prefix:?}, node {node:?}");
+        }
     }
 }

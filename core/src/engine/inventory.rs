@@ -143,7 +143,7 @@ impl<S: Store> Engine<S> {
     /// `insufficient_stock`, `unknown_stock`, `invalid_stock_operation`.
     pub fn reserve(&self, key: &StockKey, qty: u64, ttl_ms: i64) -> Result<Reservation> {
         let reservation = Reservation {
-            id: self.ids.next_id("res"),
+            id: self.ids.next_shared_id("res"),
             key: key.clone(),
             qty,
             expires_at: Timestamp(self.clock.now().0.saturating_add(ttl_ms)),
@@ -276,7 +276,7 @@ impl<S: Store> Engine<S> {
     ///
     /// // 2 kits + 1 loose cup = 5 cups: fits. One more cup would not.
     /// let held = engine.reserve_items("main", &[("KIT", 2), ("CUP", 1)], 60_000)?;
-    /// assert_eq!(held.iter().map(|r| (r.key.sku.as_str(), r.qty)).collect::<Vec<_>>(), [("CUP", 5), ("TEA", 2)]);
+    /// assert_eq!(held.iter().map(|r| (&*r.key.sku, r.qty)).collect::<Vec<_>>(), [("CUP", 5), ("TEA", 2)]);
     /// let err = engine.reserve_items("main", &[("CUP", 1)], 60_000).unwrap_err();
     /// assert_eq!(err.code(), "insufficient_stock");
     /// # Ok::<(), kassa::Error>(())
@@ -318,7 +318,7 @@ impl<S: Store> Engine<S> {
     pub(super) fn place_committing(
         &self,
         writes: Vec<crate::store::DocumentWrite>,
-        commit: &[String],
+        commit: &[std::sync::Arc<str>],
         events: Vec<crate::store::NewEvent>,
     ) -> Result<Vec<u64>> {
         let now = self.clock.now();
@@ -358,13 +358,13 @@ impl<S: Store> Engine<S> {
         writes: Vec<crate::store::DocumentWrite>,
     ) -> Result<HeldKits> {
         let mut parts = Vec::with_capacity(items.len());
-        let mut demand: Vec<(String, u64)> = Vec::new();
+        let mut demand: Vec<(std::sync::Arc<str>, u64)> = Vec::with_capacity(items.len());
         let mut add = |sku: &str, qty: u64| -> Result<()> {
-            match demand.iter_mut().find(|(s, _)| s == sku) {
+            match demand.iter_mut().find(|(s, _)| &**s == sku) {
                 Some((_, total)) => {
                     *total = total.checked_add(qty).ok_or_else(|| overflow(qty))?;
                 }
-                None => demand.push((sku.to_owned(), qty)),
+                None => demand.push((sku.into(), qty)),
             }
             Ok(())
         };
@@ -389,11 +389,13 @@ impl<S: Store> Engine<S> {
         }
         let now = self.clock.now();
         let expires_at = Timestamp(now.0.saturating_add(ttl_ms));
+        // One shared location text for every key.
+        let location: std::sync::Arc<str> = location.into();
         let reservations: Vec<Reservation> = demand
             .into_iter()
             .map(|(sku, qty)| Reservation {
-                id: self.ids.next_id("res"),
-                key: StockKey::new(sku, location),
+                id: self.ids.next_shared_id("res"),
+                key: StockKey::new(sku, std::sync::Arc::clone(&location)),
                 qty,
                 expires_at,
             })

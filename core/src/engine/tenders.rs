@@ -200,7 +200,7 @@ impl<S: Store> Engine<S> {
         gateway: &dyn PaymentGateway,
         options: &CheckoutOptions,
     ) -> Result<Vec<NewEvent>> {
-        let base = format!("capture:{}", order.id);
+        let base = ["capture:", &order.id].concat();
         let order_id = order.id.clone();
         let mut events = Vec::new();
         let count = order.payments().count();

@@ -1,22 +1,26 @@
 //! Where stock lives and who holds it.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::{StockLevel, StockPolicy};
 use crate::pricing::Timestamp;
 
-/// A variant (by SKU) at a location.
+/// A variant (by SKU) at a location. Its text is shared (`Arc<str>`): a
+/// key is copied into every reservation, event and stock map entry that
+/// names it, and a copy is two reference counts, not two strings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct StockKey {
     /// The variant's SKU.
-    pub sku: String,
+    pub sku: Arc<str>,
     /// The location (warehouse, store) id.
-    pub location: String,
+    pub location: Arc<str>,
 }
 
 impl StockKey {
     /// The key of `sku` at `location`.
-    pub fn new(sku: impl Into<String>, location: impl Into<String>) -> Self {
+    pub fn new(sku: impl Into<Arc<str>>, location: impl Into<Arc<str>>) -> Self {
         StockKey {
             sku: sku.into(),
             location: location.into(),
@@ -41,8 +45,9 @@ pub struct StockRecord {
 /// Units held for a checkout until `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reservation {
-    /// Its id (from the engine's id source).
-    pub id: String,
+    /// Its id (from the engine's id source), shared with the events and
+    /// store entries that name it.
+    pub id: Arc<str>,
     /// What is held.
     pub key: StockKey,
     /// How many units.

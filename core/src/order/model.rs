@@ -1,5 +1,7 @@
 //! The order record.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::audit::AuditEntry;
@@ -116,7 +118,7 @@ pub struct Order {
     /// The shipping method.
     pub shipping_method: Option<String>,
     /// The stock reservations it committed.
-    pub reservations: Vec<String>,
+    pub reservations: Vec<Arc<str>>,
     /// The payment (with split tender, the first part).
     pub payment: OrderPayment,
     /// The other payments, in the order they were made: the further parts
@@ -161,7 +163,7 @@ pub struct Order {
 impl Order {
     /// The id of the order of `cart`.
     pub fn id_for(cart: &str) -> String {
-        format!("ord_{cart}")
+        ["ord_", cart].concat()
     }
 
     /// The order of `cart` priced as `priced`, paid by `payment`, its
@@ -230,7 +232,7 @@ impl Order {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommittedStock {
     /// The reservations committed.
-    pub reservations: Vec<String>,
+    pub reservations: Vec<Arc<str>>,
     /// Where.
     pub location: String,
     /// Per line, in cart order: kit components (empty: the SKU itself).

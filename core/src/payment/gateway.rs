@@ -6,6 +6,8 @@
 //! provider call never runs inside a store transaction.
 
 use std::collections::{BTreeMap, VecDeque};
+
+use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
@@ -109,8 +111,9 @@ pub enum Script {
 #[derive(Debug, Default)]
 struct TestState {
     scripts: BTreeMap<&'static str, VecDeque<Script>>,
-    /// key -> (request, the outcome the provider settled on)
-    seen: BTreeMap<String, (GatewayRequest, GatewayOutcome)>,
+    /// key -> (request, the outcome the provider settled on); hashed, as
+    /// it grows by a key per call for the provider's whole life.
+    seen: FxHashMap<String, (GatewayRequest, GatewayOutcome)>,
     /// Operations the provider carried out, in order.
     acted: Vec<(GatewayRequest, String)>,
     next: u64,
@@ -180,7 +183,7 @@ impl PaymentGateway for TestGateway {
         let reference = match request {
             GatewayRequest::Authorize { .. } => {
                 state.next += 1;
-                format!("pay_{}", state.next)
+                ["pay_", itoa::Buffer::new().format(state.next)].concat()
             }
             GatewayRequest::Capture { reference, .. }
             | GatewayRequest::Void { reference }

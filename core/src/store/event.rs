@@ -1,6 +1,8 @@
 //! Domain events: every state change records one in the same atomic write,
 //! in an outbox hosts read by cursor.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ProductStatus;
@@ -51,7 +53,7 @@ pub enum EventKind {
     /// Units were reserved.
     StockReserved {
         /// The reservation.
-        reservation: String,
+        reservation: Arc<str>,
         /// The key.
         key: StockKey,
         /// Units.
@@ -62,7 +64,7 @@ pub enum EventKind {
     /// A reservation was released (by the host or by expiry).
     StockReleased {
         /// The reservation.
-        reservation: String,
+        reservation: Arc<str>,
         /// The key.
         key: StockKey,
         /// Units.
@@ -75,7 +77,7 @@ pub enum EventKind {
     /// A reservation became committed stock (an order).
     StockCommitted {
         /// The reservation.
-        reservation: String,
+        reservation: Arc<str>,
         /// The key.
         key: StockKey,
         /// Units.

@@ -25,6 +25,8 @@ pub use catalog::{CatalogChange, CatalogItem, CatalogStore, VariantOf};
 pub use event::{Event, EventKind, NewEvent};
 pub use memory::MemoryStore;
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
 use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
 use crate::pricing::Timestamp;
@@ -382,7 +384,7 @@ pub trait OrderStore: Send + Sync {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
-        commit: &[String],
+        commit: &[Arc<str>],
         events: Vec<NewEvent>,
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>>;
@@ -405,7 +407,7 @@ pub trait OrderStore: Send + Sync {
         &self,
         sequence: &str,
         build: &dyn Fn(u64) -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)>,
-        commit: &[String],
+        commit: &[Arc<str>],
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Option<u64>> {
         let _ = (sequence, build, commit, committed);

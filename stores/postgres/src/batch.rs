@@ -177,7 +177,7 @@ pub(crate) fn write_stock(
 /// a repeated id is unknown the second time).
 pub(crate) fn take_and_lock(
     tx: &mut Tx<'_>,
-    ids: &[String],
+    ids: &[std::sync::Arc<str>],
 ) -> Result<(Vec<Reservation>, BTreeMap<StockKey, StockRecord>)> {
     let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
     let rows = tx.query(
@@ -196,7 +196,7 @@ pub(crate) fn take_and_lock(
         let id = text(row.get(7))?;
         let key = StockKey::new(text(row.get(8))?, text(row.get(9))?);
         let r = Reservation {
-            id: id.clone(),
+            id: id.as_str().into(),
             key: key.clone(),
             qty: count(row.get(10)),
             expires_at: Timestamp(row.get(11)),
@@ -218,7 +218,7 @@ pub(crate) fn take_and_lock(
         .iter()
         .map(|id| {
             found
-                .remove(id)
+                .remove(&**id)
                 .ok_or_else(|| Error::UnknownReservation { id: shown(id) })
         })
         .collect::<Result<Vec<_>>>()?;

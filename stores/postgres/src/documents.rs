@@ -314,7 +314,7 @@ impl OrderStore for PostgresStore {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
-        commit: &[String],
+        commit: &[std::sync::Arc<str>],
         events: Vec<NewEvent>,
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>> {

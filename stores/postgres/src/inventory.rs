@@ -152,7 +152,7 @@ pub(crate) fn put_stock(
 
 fn reservation(id: &str, row: &Row) -> Result<Reservation> {
     Ok(Reservation {
-        id: id.to_owned(),
+        id: id.into(),
         key: StockKey::new(text(row.get(0))?, text(row.get(1))?),
         qty: count(row.get(2)),
         expires_at: Timestamp(row.get(3)),

@@ -157,7 +157,7 @@ pub(crate) fn read_reservation(conn: &Connection, id: &str) -> Result<Option<Res
         .map_err(sql)?
         .query_row([id], |r| {
             Ok(Reservation {
-                id: id.to_owned(),
+                id: id.into(),
                 key: StockKey::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
                 qty: count(r.get(2)?),
                 expires_at: Timestamp(r.get(3)?),

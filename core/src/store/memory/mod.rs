@@ -15,7 +15,7 @@ mod catalog;
 mod collection;
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use super::{
     apply_change, Body, DocumentStore, DocumentWrite, Event, EventLog, EventsFor, InventoryStore,
@@ -30,9 +30,9 @@ use rustc_hash::FxHashMap;
 #[derive(Debug, Default)]
 struct State {
     stock: FxHashMap<StockKey, StockRecord>,
-    reservations: FxHashMap<String, Reservation>,
+    reservations: FxHashMap<Arc<str>, Reservation>,
     /// (expires_at, id) of open reservations, for sweeping in order.
-    expiry: BTreeMap<(Timestamp, String), ()>,
+    expiry: BTreeMap<(Timestamp, Arc<str>), ()>,
     /// Collection -> its documents (hashed by id, scanned in id order).
     documents: FxHashMap<String, collection::Collection>,
     /// The outbox; `events[0]` has cursor `discarded + 1`.
@@ -40,7 +40,7 @@ struct State {
     discarded: u64,
     /// Per SKU, over every location: what the catalog's availability
     /// filter and best-selling sort read.
-    by_sku: FxHashMap<String, SkuTotals>,
+    by_sku: FxHashMap<Arc<str>, SkuTotals>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -458,7 +458,7 @@ impl OrderStore for MemoryStore {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
-        commit: &[String],
+        commit: &[Arc<str>],
         events: Vec<NewEvent>,
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>> {

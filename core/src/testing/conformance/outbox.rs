@@ -86,7 +86,7 @@ pub fn readers_never_skip_events_of_concurrent_writers<S: Store + 'static>(store
         let levels: Vec<i64> = seen
             .iter()
             .filter_map(|e| match &e.kind {
-                EventKind::StockAdjusted { key, level, .. } if key.sku == sku => {
+                EventKind::StockAdjusted { key, level, .. } if *key.sku == *sku => {
                     Some(level.on_hand)
                 }
                 _ => None,
