@@ -9,15 +9,20 @@ use rustc_hash::FxHashMap;
 
 use crate::store::Versioned;
 
-/// The documents of one collection. Loads and saves of an existing
-/// document (most of them: a cart is saved on every change) cost one hash
-/// lookup; only a new or deleted id touches the ordered set of ids that
-/// scans walk. An ordered map alone compared id strings at every level of
-/// its tree on each lookup.
+/// The documents of one collection. Loads and saves cost one hash lookup.
+/// Scans walk an ordered set of ids, which a new id joins only when the
+/// next scan comes: until then it waits, unsorted, in `pending` (a
+/// checkout creates a cart, an order and a key record, and walking the
+/// ordered set for each of them, comparing id strings at every level of a
+/// tree of a million ids, cost more than the rest of the save).
 #[derive(Debug, Default)]
 pub(super) struct Collection {
     docs: FxHashMap<Arc<str>, Versioned>,
+    /// The ids of `docs` as of the last scan, in order (removed ids leave
+    /// at once).
     ids: BTreeSet<Arc<str>>,
+    /// Ids added since the last scan; some may have been removed since.
+    pending: Vec<Arc<str>>,
 }
 
 impl Collection {
@@ -33,19 +38,42 @@ impl Collection {
             return;
         }
         let id: Arc<str> = Arc::from(id);
-        self.ids.insert(Arc::clone(&id));
+        self.pending.push(Arc::clone(&id));
         self.docs.insert(id, doc);
+        // Many ids created and removed with no scan between: order them
+        // now rather than keep a growing list of mostly removed ids.
+        if self.pending.len() > 1024 && self.pending.len() > 2 * self.docs.len() {
+            self.settle();
+        }
     }
 
     /// Removes the document `id` (nothing when absent).
     pub(super) fn remove(&mut self, id: &str) {
         if self.docs.remove(id).is_some() {
+            // A pending id is dropped when the pending ids are settled.
             self.ids.remove(id);
         }
     }
 
+    /// Moves the pending ids that still name a document into the ordered
+    /// set.
+    pub(super) fn settle(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable();
+        pending.dedup();
+        for id in pending {
+            if self.docs.contains_key(&id) {
+                self.ids.insert(id);
+            }
+        }
+    }
+
     /// The documents with ids after `after` (none: from the start), in id
-    /// order.
+    /// order, as of the last [`Collection::settle`] (the store settles
+    /// before every scan).
     pub(super) fn after<'s>(
         &'s self,
         after: Option<&'s str>,
@@ -73,8 +101,14 @@ mod tests {
     fn lookups_replacements_and_scans_agree_with_an_ordered_map() {
         let mut c = Collection::default();
         let mut model = std::collections::BTreeMap::new();
-        // Inserts, replacements and removals in a scrambled order.
-        for step in 0u64..300 {
+        let versions = |it: &mut dyn Iterator<Item = (&str, &Versioned)>| {
+            it.map(|(id, d)| (id.to_owned(), d.version))
+                .collect::<Vec<_>>()
+        };
+        // Inserts, replacements, removals and re-inserts in a scrambled
+        // order, scanned now and then (ids created and removed between
+        // two scans must not show).
+        for step in 0u64..3000 {
             let id = format!("doc_{}", (step * 37) % 101);
             if step % 7 == 3 {
                 c.remove(&id);
@@ -83,11 +117,13 @@ mod tests {
                 c.put(&id, doc(step));
                 model.insert(id, step);
             }
+            if step % 13 == 0 || step % 97 == 0 {
+                c.settle();
+                let all: Vec<(String, u64)> = model.iter().map(|(k, &v)| (k.clone(), v)).collect();
+                assert_eq!(versions(&mut c.after(None)), all, "after step {step}");
+            }
         }
-        let versions = |it: &mut dyn Iterator<Item = (&str, &Versioned)>| {
-            it.map(|(id, d)| (id.to_owned(), d.version))
-                .collect::<Vec<_>>()
-        };
+        c.settle();
         let all: Vec<(String, u64)> = model.iter().map(|(k, &v)| (k.clone(), v)).collect();
         assert_eq!(versions(&mut c.after(None)), all);
         let tail: Vec<(String, u64)> = all
@@ -101,5 +137,21 @@ mod tests {
         }
         assert!(c.get("doc_missing").is_none());
         assert_eq!(c.docs.len(), c.ids.len());
+        assert!(c.pending.is_empty());
+    }
+
+    #[test]
+    fn churn_without_scans_keeps_the_pending_list_bounded() {
+        let mut c = Collection::default();
+        for step in 0u64..10_000 {
+            let id = format!("tmp_{step}");
+            c.put(&id, doc(step));
+            c.remove(&id);
+        }
+        c.put("kept", doc(1));
+        assert!(c.pending.len() <= 1025, "{} pending", c.pending.len());
+        c.settle();
+        let ids: Vec<&str> = c.after(None).map(|(id, _)| id).collect();
+        assert_eq!(ids, ["kept"]);
     }
 }

@@ -122,10 +122,13 @@ impl State {
     /// The documents of `collection` with ids after `after` (none: from
     /// the start), in id order.
     fn page<'s>(
-        &'s self,
+        &'s mut self,
         collection: &str,
         after: Option<&'s str>,
     ) -> impl Iterator<Item = (&'s str, &'s Versioned)> + 's {
+        if let Some(docs) = self.documents.get_mut(collection) {
+            docs.settle();
+        }
         self.documents
             .get(collection)
             .into_iter()
@@ -436,7 +439,7 @@ impl DocumentStore for MemoryStore {
         limit: usize,
         visit: &mut dyn FnMut(&str, u64),
     ) -> Result<usize> {
-        let state = self.lock();
+        let mut state = self.lock();
         let mut visited = 0;
         for (id, doc) in state.page(collection, after).take(limit) {
             visit(id, doc.version);
