@@ -29,8 +29,66 @@ fn allocation_input() -> impl Strategy<Value = (i64, Vec<u64>, Currency)> {
         })
 }
 
+/// Order-discount-sized splits: totals up to 10^9 minor units over 1-200
+/// weights up to 10^6, where the product of total and weight fits in 64
+/// bits (the allocation's narrow path, with its multiply-and-shift
+/// division from 16 parts on).
+fn narrow_allocation_input() -> impl Strategy<Value = (i64, Vec<u64>)> {
+    let weight = prop_oneof![
+        1 => Just(0u64),
+        2 => 1u64..100,
+        3 => 1u64..1_000_000,
+        1 => Just(999_983u64),
+    ];
+    (
+        -1_000_000_000i64..=1_000_000_000,
+        prop::collection::vec(weight, 1..=200),
+    )
+        .prop_filter("some weight must be non-zero", |(_, w)| {
+            w.iter().any(|&x| x > 0)
+        })
+}
+
+/// The largest-remainder split computed the plain way, in 128-bit
+/// arithmetic: floor shares, then one more unit to each of the `leftover`
+/// largest remainders, ties to the earlier part.
+fn largest_remainder_oracle(total: i64, weights: &[u64]) -> Vec<i64> {
+    let magnitude = i128::from(total).abs();
+    let w_sum: i128 = weights.iter().map(|&w| i128::from(w)).sum();
+    let mut parts: Vec<i128> = weights
+        .iter()
+        .map(|&w| magnitude * i128::from(w) / w_sum)
+        .collect();
+    let leftover = magnitude - parts.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (
+            magnitude * i128::from(weights[a]) % w_sum,
+            magnitude * i128::from(weights[b]) % w_sum,
+        );
+        rb.cmp(&ra).then(a.cmp(&b))
+    });
+    for &i in order.iter().take(usize::try_from(leftover).unwrap()) {
+        parts[i] += 1;
+    }
+    parts
+        .into_iter()
+        .map(|p| i64::try_from(if total < 0 { -p } else { p }).unwrap())
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn narrow_allocations_equal_the_plain_largest_remainder_split(
+        (total, weights) in narrow_allocation_input(),
+        cur in currency(),
+    ) {
+        let parts = allocate(Money::from_minor_units(total, cur), &weights).unwrap();
+        let minor: Vec<i64> = parts.iter().map(|p| p.minor_units()).collect();
+        prop_assert_eq!(minor, largest_remainder_oracle(total, &weights));
+    }
 
     #[test]
     fn allocation_parts_sum_to_the_total((total, weights, cur) in allocation_input()) {

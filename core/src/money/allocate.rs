@@ -3,8 +3,14 @@
 //! Order discounts, invoice-level tax and partial refunds are all split with
 //! [`allocate`], so their parts always add up to the whole.
 
+use strength_reduce::StrengthReducedU64;
+
 use super::Money;
 use crate::error::{Error, Result};
+
+/// From this many parts on, the narrow path divides with a
+/// [`StrengthReducedU64`] (its set-up costs a few plain divisions).
+const REDUCED_DIVISION_FROM: usize = 16;
 
 /// Splits `total` into parts proportional to `weights`, in whole minor units.
 ///
@@ -158,12 +164,22 @@ pub(crate) fn allocate_minor(
     // index; the larger key wins and keys are unique. With W < 2^32 the key
     // fits in 64 bits, which halves the cost of ranking.
     let short_keys = weight_sum <= u128::from(u32::MAX);
+    // Every part divides by the same sum: with enough parts to repay its
+    // set-up (one 128-bit division), a multiply-and-shift divisor.
+    let reduced = (narrow && weights.len() >= REDUCED_DIVISION_FROM)
+        .then(|| StrengthReducedU64::new(weight_sum as u64));
     let mut assigned: u128 = 0;
     for (index, &weight) in (0..count).zip(weights) {
         let (share, remainder) = if narrow {
             let scaled = magnitude as u64 * weight;
-            let sum = weight_sum as u64;
-            (u128::from(scaled / sum), u128::from(scaled % sum))
+            let (share, remainder) = match reduced {
+                Some(sum) => StrengthReducedU64::div_rem(scaled, sum),
+                None => {
+                    let sum = weight_sum as u64;
+                    (scaled / sum, scaled % sum)
+                }
+            };
+            (u128::from(share), u128::from(remainder))
         } else {
             let scaled = magnitude * u128::from(weight);
             (scaled / weight_sum, scaled % weight_sum)
