@@ -106,18 +106,21 @@ impl IdSource for SequentialIds {
     }
 }
 
+/// The pieces of an id: each of `parts` followed by `_`, then `digits`.
+fn pieces<'a>(parts: &'a [&'a str], digits: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    parts
+        .iter()
+        .flat_map(|part| [*part, "_"])
+        .chain(std::iter::once(digits))
+}
+
 /// `parts` and `n` joined by `_`, written into one string of the right
 /// size.
 fn joined(parts: &[&str], n: u64) -> String {
     let mut digits = itoa::Buffer::new();
     let digits = digits.format(n);
-    let len = parts.iter().map(|p| p.len() + 1).sum::<usize>() + digits.len();
-    let mut id = String::with_capacity(len);
-    for part in parts {
-        id.push_str(part);
-        id.push('_');
-    }
-    id.push_str(digits);
+    let mut id = String::with_capacity(pieces(parts, digits).map(str::len).sum());
+    pieces(parts, digits).for_each(|piece| id.push_str(piece));
     id
 }
 
@@ -128,23 +131,15 @@ fn joined_shared(parts: &[&str], n: u64) -> Arc<str> {
     let digits = digits.format(n);
     let mut buffer = [0u8; 64];
     let mut len = 0;
-    for piece in parts.iter().flat_map(|p| [p.as_bytes(), b"_"]) {
+    for piece in pieces(parts, digits) {
         let Some(slot) = buffer.get_mut(len..len + piece.len()) else {
             return Arc::from(joined(parts, n));
         };
-        slot.copy_from_slice(piece);
+        slot.copy_from_slice(piece.as_bytes());
         len += piece.len();
     }
-    let Some(slot) = buffer.get_mut(len..len + digits.len()) else {
-        return Arc::from(joined(parts, n));
-    };
-    slot.copy_from_slice(digits.as_bytes());
-    len += digits.len();
-    // Whole UTF-8 pieces and ASCII separators and digits.
-    match std::str::from_utf8(&buffer[..len]) {
-        Ok(text) => Arc::from(text),
-        Err(_) => Arc::from(joined(parts, n)),
-    }
+    // Whole `str` pieces, so always UTF-8.
+    std::str::from_utf8(&buffer[..len]).map_or_else(|_| Arc::from(joined(parts, n)), Arc::from)
 }
 
 /// Sequential ids scoped by a node name (`res_web-1_17`): unique across

@@ -1,5 +1,7 @@
 //! The engine's inventory operations.
 
+use std::sync::Arc;
+
 use super::Engine;
 use crate::catalog::limits;
 use crate::catalog::{Component, SkuFacts};
@@ -142,11 +144,12 @@ impl<S: Store> Engine<S> {
     ///
     /// `insufficient_stock`, `unknown_stock`, `invalid_stock_operation`.
     pub fn reserve(&self, key: &StockKey, qty: u64, ttl_ms: i64) -> Result<Reservation> {
+        let now = self.clock.now();
         let reservation = Reservation {
             id: self.ids.next_shared_id("res"),
             key: key.clone(),
             qty,
-            expires_at: Timestamp(self.clock.now().0.saturating_add(ttl_ms)),
+            expires_at: Timestamp(now.0.saturating_add(ttl_ms)),
         };
         self.store.reserve(&reservation, &|before, after| {
             let kind = EventKind::StockReserved {
@@ -155,7 +158,7 @@ impl<S: Store> Engine<S> {
                 qty,
                 level: after.level,
             };
-            self.with_low_stock(key, kind, before, after, self.clock.now())
+            self.with_low_stock(key, kind, before, after, now)
         })?;
         Ok(reservation)
     }
@@ -318,7 +321,7 @@ impl<S: Store> Engine<S> {
     pub(super) fn place_committing(
         &self,
         writes: Vec<crate::store::DocumentWrite>,
-        commit: &[std::sync::Arc<str>],
+        commit: &[Arc<str>],
         events: Vec<crate::store::NewEvent>,
     ) -> Result<Vec<u64>> {
         let now = self.clock.now();
@@ -358,7 +361,7 @@ impl<S: Store> Engine<S> {
         writes: Vec<crate::store::DocumentWrite>,
     ) -> Result<HeldKits> {
         let mut parts = Vec::with_capacity(items.len());
-        let mut demand: Vec<(std::sync::Arc<str>, u64)> = Vec::with_capacity(items.len());
+        let mut demand: Vec<(Arc<str>, u64)> = Vec::with_capacity(items.len());
         let mut add = |sku: &str, qty: u64| -> Result<()> {
             match demand.iter_mut().find(|(s, _)| &**s == sku) {
                 Some((_, total)) => {
@@ -390,12 +393,12 @@ impl<S: Store> Engine<S> {
         let now = self.clock.now();
         let expires_at = Timestamp(now.0.saturating_add(ttl_ms));
         // One shared location text for every key.
-        let location: std::sync::Arc<str> = location.into();
+        let location: Arc<str> = location.into();
         let reservations: Vec<Reservation> = demand
             .into_iter()
             .map(|(sku, qty)| Reservation {
                 id: self.ids.next_shared_id("res"),
-                key: StockKey::new(sku, std::sync::Arc::clone(&location)),
+                key: StockKey::new(sku, Arc::clone(&location)),
                 qty,
                 expires_at,
             })

@@ -6,10 +6,9 @@
 //! provider call never runs inside a store transaction.
 
 use std::collections::{BTreeMap, VecDeque};
-
-use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;

@@ -7,6 +7,7 @@
 //! statements pass the rows as arrays (`unnest`) instead.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
 
 use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::pricing::Timestamp;
@@ -177,7 +178,7 @@ pub(crate) fn write_stock(
 /// a repeated id is unknown the second time).
 pub(crate) fn take_and_lock(
     tx: &mut Tx<'_>,
-    ids: &[std::sync::Arc<str>],
+    ids: &[Arc<str>],
 ) -> Result<(Vec<Reservation>, BTreeMap<StockKey, StockRecord>)> {
     let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
     let rows = tx.query(
@@ -190,13 +191,13 @@ pub(crate) fn take_and_lock(
          ORDER BY t.sku, t.location FOR UPDATE OF s",
         &[&wanted],
     )?;
-    let mut found: BTreeMap<String, Reservation> = BTreeMap::new();
+    let mut found: BTreeMap<Arc<str>, Reservation> = BTreeMap::new();
     let mut locked = BTreeMap::new();
     for row in &rows {
-        let id = text(row.get(7))?;
+        let id: Arc<str> = text(row.get(7))?.into();
         let key = StockKey::new(text(row.get(8))?, text(row.get(9))?);
         let r = Reservation {
-            id: id.as_str().into(),
+            id: Arc::clone(&id),
             key: key.clone(),
             qty: count(row.get(10)),
             expires_at: Timestamp(row.get(11)),
