@@ -20,11 +20,13 @@ use crate::pricing::{
     self, PriceBook, PriceBreakdown, PricingContext, PricingInput, ProductPrice, Promotion,
     ShippingMethod, TaxConfig, TaxLocation,
 };
-use crate::store::{Body, EventKind, NewEvent, Store};
+use crate::store::{Body, EventKind, NewEvent, Store, Versioned};
 
 pub(super) const CARTS: &str = "carts";
 const SETTINGS: &str = "settings";
 const PRICING: &str = "pricing";
+/// The key of the pricing settings' document, to read it ahead.
+pub(super) const PRICING_DOC: (&str, &str) = (SETTINGS, PRICING);
 
 /// The store's pricing configuration: promotions, tax, rounding, shipping
 /// methods. Kept as one versioned document.
@@ -112,7 +114,13 @@ impl<S: Store> Engine<S> {
     /// it need not sort them on every call. The version is checked on
     /// every call, so settings saved by another engine are seen at once.
     pub(super) fn shared_pricing(&self) -> Result<(Arc<PricingSettings>, u64)> {
-        let Some(doc) = self.store.load(SETTINGS, PRICING)? else {
+        self.pricing_of(self.store.load(SETTINGS, PRICING)?)
+    }
+
+    /// [`Engine::shared_pricing`] from the settings' stored document
+    /// `doc`, read by the caller (perhaps ahead, with others).
+    pub(super) fn pricing_of(&self, doc: Option<Versioned>) -> Result<(Arc<PricingSettings>, u64)> {
+        let Some(doc) = doc else {
             return Ok((Arc::new(PricingSettings::default()), 0));
         };
         let mut held = self
@@ -180,10 +188,17 @@ impl<S: Store> Engine<S> {
     ///
     /// `unknown_cart`.
     pub(super) fn shared_cart(&self, id: &str) -> Result<(Arc<Cart>, u64)> {
-        let doc = self
-            .store
-            .load(CARTS, id)?
-            .ok_or_else(|| Error::UnknownCart { id: shown(id) })?;
+        self.cart_of(id, self.store.load(CARTS, id)?)
+    }
+
+    /// [`Engine::shared_cart`] from the cart's stored document `doc`,
+    /// read by the caller (perhaps ahead, with others).
+    ///
+    /// # Errors
+    ///
+    /// `unknown_cart` when `doc` is none.
+    pub(super) fn cart_of(&self, id: &str, doc: Option<Versioned>) -> Result<(Arc<Cart>, u64)> {
+        let doc = doc.ok_or_else(|| Error::UnknownCart { id: shown(id) })?;
         // A store that keeps values holds the cart itself.
         if let Some(cart) = doc.value.shared::<Cart>() {
             return Ok((cart, doc.version));
@@ -199,6 +214,14 @@ impl<S: Store> Engine<S> {
         let cart: Arc<Cart> = Arc::new(from_json("cart", &doc.value)?);
         self.remember_cart(id, doc.value, Arc::clone(&cart));
         Ok((cart, doc.version))
+    }
+
+    /// The customer of cart `id` as this engine last read or wrote it
+    /// (none when it keeps no copy): a guess to read the profile ahead
+    /// with the cart; the stored cart decides.
+    pub(super) fn kept_cart_customer(&self, id: &str) -> Option<String> {
+        let carts = self.carts.lock().unwrap_or_else(PoisonError::into_inner);
+        carts.get(id).and_then(|(_, cart)| cart.customer.clone())
     }
 
     /// Keeps `cart`, stored as `body`, for [`Engine::shared_cart`].

@@ -99,8 +99,10 @@ type CouponRow = (String, CouponUsage, Option<u64>);
 /// A numbered order, its documents and its events, ready to place.
 type Placement = (Arc<Order>, Vec<DocumentWrite>, Vec<NewEvent>);
 
-use super::cart::Audience;
+use super::cart::{Audience, PRICING_DOC};
+use super::customer::CUSTOMERS;
 use super::idempotency::{Claim, KeyHold, KeyRecord, KeyState};
+use super::read_ahead::ReadAhead;
 
 impl<S: Store> Engine<S> {
     /// Completes the checkout of cart `cart_id` under `idempotency_key`,
@@ -124,14 +126,28 @@ impl<S: Store> Engine<S> {
         options: &CheckoutOptions,
     ) -> Result<Arc<Order>> {
         crate::catalog::limits::text("checkout", "idempotency_key", idempotency_key, 128)?;
+        // The key, the cart, the pricing settings and (when this engine
+        // knows the cart) its customer, read together: one round trip on
+        // a server database. A second attempt reads again.
+        let customer = self.kept_cart_customer(cart_id);
+        let mut keys = vec![(KEYS, idempotency_key), (CARTS, cart_id), PRICING_DOC];
+        keys.extend(customer.as_deref().map(|id| (CUSTOMERS, id)));
+        let mut ahead = ReadAhead::load(&self.store, &keys)?;
         // A key claimed by someone else between our look and our
         // reservation: look again (their record decides), a few times.
         for _ in 0..4 {
-            let mut hold = match self.claim(cart_id, idempotency_key, options)? {
+            let mut hold = match self.claim(cart_id, idempotency_key, options, &mut ahead)? {
                 Claim::Owned(hold) => hold,
                 Claim::Replay(result) => return *result,
             };
-            let result = self.run_checkout(cart_id, idempotency_key, &mut hold, gateway, options);
+            let result = self.run_checkout(
+                cart_id,
+                idempotency_key,
+                &mut hold,
+                gateway,
+                options,
+                &mut ahead,
+            );
             if let Err(e) = &result {
                 if hold.lost_to_another(e) {
                     continue;
@@ -223,8 +239,10 @@ impl<S: Store> Engine<S> {
         hold: &mut KeyHold,
         gateway: &dyn PaymentGateway,
         options: &CheckoutOptions,
+        ahead: &mut ReadAhead<'_>,
     ) -> Result<Arc<Order>> {
-        let (cart, cart_version) = self.shared_cart(cart_id)?;
+        let (cart, cart_version) =
+            self.cart_of(cart_id, ahead.take(&self.store, CARTS, cart_id)?)?;
         let order_id = Order::id_for(cart_id);
         if cart.checkout == CheckoutState::Completed {
             return self.finish_with(&order_id, cart_id, key, hold.version());
@@ -250,11 +268,14 @@ impl<S: Store> Engine<S> {
         done.step(CheckoutCommand::Complete, now)?;
         let done = Arc::new(done);
 
-        let (settings, _) = self.shared_pricing()?;
+        let (settings, _) =
+            self.pricing_of(ahead.take(&self.store, PRICING_DOC.0, PRICING_DOC.1)?)?;
         let (priced_settings, _) = self.coupon_state(&settings)?;
         // The customer is read once, for pricing and for the company.
         let profile = match &cart.customer {
-            Some(id) => self.stored_customer(id)?.map(|(profile, _)| profile),
+            Some(id) => self
+                .customer_of(ahead.take(&self.store, CUSTOMERS, id)?)?
+                .map(|(profile, _)| profile),
             None => None,
         };
         let audience = profile

@@ -15,7 +15,7 @@ use super::cart::{from_json, to_json};
 use super::Engine;
 use crate::customer::{Customer, Email};
 use crate::error::{shown, Error, Result};
-use crate::store::{DocumentWrite, EventKind, Store};
+use crate::store::{DocumentWrite, EventKind, Store, Versioned};
 
 pub(super) const CUSTOMERS: &str = "customers";
 pub(super) const EMAILS: &str = "customer_emails";
@@ -92,7 +92,17 @@ impl<S: Store> Engine<S> {
     ///
     /// Storage failures.
     pub(super) fn stored_customer(&self, id: &str) -> Result<Option<(Customer, u64)>> {
-        match self.store.load(CUSTOMERS, id)? {
+        self.customer_of(self.store.load(CUSTOMERS, id)?)
+    }
+
+    /// [`Engine::stored_customer`] from the profile's stored document
+    /// `doc`, read by the caller (perhaps ahead, with others).
+    ///
+    /// # Errors
+    ///
+    /// A malformed stored profile.
+    pub(super) fn customer_of(&self, doc: Option<Versioned>) -> Result<Option<(Customer, u64)>> {
+        match doc {
             Some(doc) => Ok(Some((from_json("customer", doc.value)?, doc.version))),
             None => Ok(None),
         }

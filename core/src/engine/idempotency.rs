@@ -18,6 +18,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::checkout::{CheckoutOptions, KEYS};
+use super::read_ahead::ReadAhead;
 use super::Engine;
 use crate::error::{shown, Error, Result};
 use crate::order::Order;
@@ -94,16 +95,18 @@ impl<S: Store> Engine<S> {
     /// is written with the reservation); a done key replays its order; a
     /// key of another cart is `idempotency_key_reused`; one in progress
     /// within its lease is `checkout_in_progress`; a failed or stale one is
-    /// taken over.
+    /// taken over. The key's record is taken from `ahead` when it was
+    /// read ahead.
     pub(super) fn claim(
         &self,
         cart_id: &str,
         key: &str,
         options: &CheckoutOptions,
+        ahead: &mut ReadAhead<'_>,
     ) -> Result<Claim> {
         let now = self.clock.now();
         for _ in 0..4 {
-            let Some(doc) = self.store.load(KEYS, key)? else {
+            let Some(doc) = ahead.take(&self.store, KEYS, key)? else {
                 let fresh = self.body_of(Arc::new(KeyRecord {
                     cart: cart_id.to_owned(),
                     at: now,

@@ -25,6 +25,7 @@ mod parsed_customers;
 mod price_entries;
 mod privacy;
 mod quotes;
+mod read_ahead;
 mod recommendations;
 mod refund;
 mod returns;

@@ -196,6 +196,32 @@ pub trait DocumentStore: Send + Sync {
     /// Storage failures.
     fn load(&self, collection: &str, id: &str) -> Result<Option<Versioned>>;
 
+    /// The documents named by `keys` (`(collection, id)` pairs), in their
+    /// order: what [`DocumentStore::load`] gives for each. A server
+    /// database reads them in one round trip; the default loads them one
+    /// by one. Each is as stored at some moment during the call; callers
+    /// that write back check versions, as after single loads.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::store::{Body, DocumentStore, MemoryStore};
+    ///
+    /// let store = MemoryStore::new();
+    /// store.save("carts", "c1", None, Body::from_text("{}"), Vec::new())?;
+    /// let found = store.load_many(&[("carts", "c1"), ("carts", "c2")])?;
+    /// assert_eq!(found[0].as_ref().map(|d| d.version), Some(1));
+    /// assert!(found[1].is_none());
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    fn load_many(&self, keys: &[(&str, &str)]) -> Result<Vec<Option<Versioned>>> {
+        keys.iter().map(|(c, id)| self.load(c, id)).collect()
+    }
+
     /// Saves `value` if the stored version is `expected` (`None`: the
     /// document must not exist yet), and records `events`, atomically.
     /// Returns the new version.

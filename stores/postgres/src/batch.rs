@@ -13,47 +13,67 @@ use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::pricing::Timestamp;
 use kassa::store::{DocumentWrite, NewEvent};
 use kassa::{Error, Result};
+use postgres::Row;
 
+use crate::columns::{
+    distinct_documents, documents_ctes, new_versions, order_carts_cte, reservations_insert_cte,
+    stock_update_cte, DocumentColumns, ReservationColumns, StockColumns, StockWrite,
+};
 use crate::conn::Tx;
 use crate::events::{append_events_cte, EventRows};
-use crate::inventory::{count, policy_text, record, signed, unlimited};
+use crate::inventory::{count, record};
 use crate::{shown, text};
 
-/// Locks the stock rows of `keys`, all in one statement in (sku,
-/// location) byte order, so two transactions locking overlapping sets
-/// cannot deadlock; returns them as read under the lock (missing rows are
-/// absent).
-pub(crate) fn lock_rows<'k>(
+/// The stock rows of `keys` (missing rows are absent), in one statement;
+/// with `lock`, locked in (sku, location) byte order, so two transactions
+/// locking overlapping sets cannot deadlock.
+pub(crate) fn stock_rows<'k>(
     tx: &mut Tx<'_>,
     keys: impl IntoIterator<Item = &'k StockKey>,
+    lock: bool,
 ) -> Result<BTreeMap<&'k StockKey, StockRecord>> {
+    macro_rules! select {
+        ($tail:literal) => {
+            concat!(
+                "SELECT s.on_hand, s.reserved, s.committed, s.unavailable, s.policy, \
+                 s.low_stock_threshold, s.version, s.sku, s.location \
+                 FROM stock s JOIN unnest($1::BYTEA[], $2::BYTEA[]) AS k (sku, location) \
+                 ON s.sku = k.sku AND s.location = k.location",
+                $tail
+            )
+        };
+    }
     let sorted: BTreeSet<&StockKey> = keys.into_iter().collect();
     let skus: Vec<&[u8]> = sorted.iter().map(|k| k.sku.as_bytes()).collect();
     let locations: Vec<&[u8]> = sorted.iter().map(|k| k.location.as_bytes()).collect();
-    let rows = tx.query(
-        "SELECT s.on_hand, s.reserved, s.committed, s.unavailable, s.policy, \
-         s.low_stock_threshold, s.version, s.sku, s.location \
-         FROM stock s JOIN unnest($1::BYTEA[], $2::BYTEA[]) AS k (sku, location) \
-         ON s.sku = k.sku AND s.location = k.location \
-         ORDER BY s.sku, s.location FOR UPDATE OF s",
-        &[&skus, &locations],
-    )?;
-    let mut locked = BTreeMap::new();
+    let rows = if lock {
+        tx.query(
+            select!(" ORDER BY s.sku, s.location FOR UPDATE OF s"),
+            &[&skus, &locations],
+        )?
+    } else {
+        tx.query(select!(""), &[&skus, &locations])?
+    };
+    let mut found = BTreeMap::new();
     for row in &rows {
         let (sku, location): (&[u8], &[u8]) = (row.get(7), row.get(8));
         if let Some(key) = sorted
             .iter()
             .find(|k| k.sku.as_bytes() == sku && k.location.as_bytes() == location)
         {
-            locked.insert(*key, record(row)?);
+            found.insert(*key, record(row)?);
         }
     }
-    Ok(locked)
+    Ok(found)
 }
 
-/// A stock row to write: `(key, before, after, sold)`, `before` as read
-/// under the row lock; `sold` units were committed by this write.
-pub(crate) type StockWrite<'k> = (&'k StockKey, StockRecord, StockRecord, u64);
+/// Locks the stock rows of `keys` ([`stock_rows`] under lock).
+pub(crate) fn lock_rows<'k>(
+    tx: &mut Tx<'_>,
+    keys: impl IntoIterator<Item = &'k StockKey>,
+) -> Result<BTreeMap<&'k StockKey, StockRecord>> {
+    stock_rows(tx, keys, true)
+}
 
 /// Writes each stock row over its locked row, inserts `reservations` (if
 /// any) and appends `events`, all in one statement: the last round trip
@@ -69,77 +89,24 @@ pub(crate) fn write_stock(
     reservations: &[Reservation],
     events: &[NewEvent],
 ) -> Result<()> {
-    let mut skus: Vec<&[u8]> = Vec::new();
-    let mut locations: Vec<&[u8]> = Vec::new();
-    let (mut on_hand, mut reserved, mut committed, mut unavailable) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut policies, mut thresholds, mut versions) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut unlimiteds, mut solds, mut olds) = (Vec::new(), Vec::new(), Vec::new());
-    for (key, before, after, sold) in rows {
-        skus.push(key.sku.as_bytes());
-        locations.push(key.location.as_bytes());
-        on_hand.push(after.level.on_hand);
-        reserved.push(after.level.reserved);
-        committed.push(after.level.committed);
-        unavailable.push(after.level.unavailable);
-        policies.push(policy_text(after)?);
-        thresholds.push(after.low_stock_threshold);
-        versions.push(signed(after.version));
-        unlimiteds.push(unlimited(after));
-        solds.push(signed(*sold));
-        olds.push(signed(before.version));
-    }
-    let ids: Vec<&[u8]> = reservations.iter().map(|r| r.id.as_bytes()).collect();
-    let r_skus: Vec<&[u8]> = reservations.iter().map(|r| r.key.sku.as_bytes()).collect();
-    let r_locations: Vec<&[u8]> = reservations
-        .iter()
-        .map(|r| r.key.location.as_bytes())
-        .collect();
-    let qtys: Vec<i64> = reservations.iter().map(|r| signed(r.qty)).collect();
-    let expiries: Vec<i64> = reservations.iter().map(|r| r.expires_at.0).collect();
+    let stock = StockColumns::of(rows)?;
+    let held = ReservationColumns::of(reservations);
     let events = EventRows::of(events)?;
+    let mut params = Vec::with_capacity(20);
+    params.extend(stock.params());
+    params.extend(held.params());
+    params.extend(events.params());
     let row = tx.query_one(
         concat!(
-            "WITH s AS (UPDATE stock AS s SET on_hand = u.on_hand, reserved = u.reserved, \
-             committed = u.committed, unavailable = u.unavailable, policy = u.policy, \
-             low_stock_threshold = u.threshold, version = u.version, unlimited = u.unlimited, \
-             sold = s.sold + u.sold \
-             FROM unnest($1::BYTEA[], $2::BYTEA[], $3::BIGINT[], $4::BIGINT[], $5::BIGINT[], \
-                 $6::BIGINT[], $7::TEXT[], $8::BIGINT[], $9::BIGINT[], $10::BIGINT[], \
-                 $11::BIGINT[], $12::BIGINT[]) \
-             AS u (sku, location, on_hand, reserved, committed, unavailable, policy, threshold, \
-                 version, unlimited, sold, old) \
-             WHERE s.sku = u.sku AND s.location = u.location AND s.version = u.old \
-             RETURNING 1), \
-             r AS (INSERT INTO reservations (id, sku, location, qty, expires_at) \
-             SELECT * FROM unnest($13::BYTEA[], $14::BYTEA[], $15::BYTEA[], $16::BIGINT[], \
-                 $17::BIGINT[]) \
-             ON CONFLICT DO NOTHING RETURNING id), ",
+            "WITH ",
+            stock_update_cte!(),
+            ", ",
+            reservations_insert_cte!(),
+            ", ",
             append_events_cte!("$18", "$19", "$20", "TRUE"),
             " SELECT (SELECT count(*) FROM s), ARRAY(SELECT id FROM r)"
         ),
-        &[
-            &skus,
-            &locations,
-            &on_hand,
-            &reserved,
-            &committed,
-            &unavailable,
-            &policies,
-            &thresholds,
-            &versions,
-            &unlimiteds,
-            &solds,
-            &olds,
-            &ids,
-            &r_skus,
-            &r_locations,
-            &qtys,
-            &expiries,
-            &events.ids,
-            &events.ats,
-            &events.kinds,
-        ],
+        &params,
     )?;
     let written: i64 = row.get(0);
     let inserted: Vec<Vec<u8>> = row.get(1);
@@ -167,6 +134,22 @@ pub(crate) fn write_stock(
     Ok(())
 }
 
+/// Reservations in the order asked for, and their stock rows.
+pub(crate) type Held = (Vec<Reservation>, BTreeMap<StockKey, StockRecord>);
+
+/// A row of the reservation readers: the stock row (columns 0-6, as
+/// [`record`] reads them), then the reservation's id, sku, location,
+/// quantity and expiry (7-11).
+fn reservation_and_stock(row: &Row) -> Result<(Reservation, StockRecord)> {
+    let reservation = Reservation {
+        id: text(row.get(7))?.into(),
+        key: StockKey::new(text(row.get(8))?, text(row.get(9))?),
+        qty: count(row.get(10)),
+        expires_at: Timestamp(row.get(11)),
+    };
+    Ok((reservation, record(row)?))
+}
+
 /// Removes the reservations `ids` and locks their stock rows, in one
 /// statement (rows locked in (sku, location) byte order, as
 /// [`lock_rows`] does); returns the reservations in the order of `ids`
@@ -176,10 +159,7 @@ pub(crate) fn write_stock(
 ///
 /// `unknown_reservation` for the first id not open (each id is taken once:
 /// a repeated id is unknown the second time).
-pub(crate) fn take_and_lock(
-    tx: &mut Tx<'_>,
-    ids: &[Arc<str>],
-) -> Result<(Vec<Reservation>, BTreeMap<StockKey, StockRecord>)> {
+pub(crate) fn take_and_lock(tx: &mut Tx<'_>, ids: &[Arc<str>]) -> Result<Held> {
     let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
     let rows = tx.query(
         "WITH t AS (DELETE FROM reservations WHERE id = ANY($1) \
@@ -194,16 +174,9 @@ pub(crate) fn take_and_lock(
     let mut found: BTreeMap<Arc<str>, Reservation> = BTreeMap::new();
     let mut locked = BTreeMap::new();
     for row in &rows {
-        let id: Arc<str> = text(row.get(7))?.into();
-        let key = StockKey::new(text(row.get(8))?, text(row.get(9))?);
-        let r = Reservation {
-            id: Arc::clone(&id),
-            key: key.clone(),
-            qty: count(row.get(10)),
-            expires_at: Timestamp(row.get(11)),
-        };
-        locked.insert(key, record(row)?);
-        found.insert(id, r);
+        let (r, stock) = reservation_and_stock(row)?;
+        locked.insert(r.key.clone(), stock);
+        found.insert(Arc::clone(&r.id), r);
     }
     let taken: Vec<Vec<u8>> = rows.first().map(|row| row.get(12)).unwrap_or_default();
     if taken.len() != found.len() {
@@ -226,6 +199,39 @@ pub(crate) fn take_and_lock(
     Ok((reservations, locked))
 }
 
+/// The open reservations `ids`, in their order, and their stock rows, as
+/// one statement reads them (nothing locked or removed); none when one of
+/// them is not open or an id repeats.
+pub(crate) fn open_reservations(tx: &mut Tx<'_>, ids: &[Arc<str>]) -> Result<Option<Held>> {
+    let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
+    let rows = tx.query(
+        "SELECT s.on_hand, s.reserved, s.committed, s.unavailable, s.policy, \
+             s.low_stock_threshold, s.version, r.id, r.sku, r.location, r.qty, r.expires_at \
+         FROM reservations r JOIN stock s ON s.sku = r.sku AND s.location = r.location \
+         WHERE r.id = ANY($1)",
+        &[&wanted],
+    )?;
+    in_order(ids, &rows)
+}
+
+/// The reservations `ids` in their order, and their stock rows, from
+/// `rows` of the reservation readers; none when one is missing or an id
+/// repeats.
+pub(crate) fn in_order<'r>(
+    ids: &[Arc<str>],
+    rows: impl IntoIterator<Item = &'r Row>,
+) -> Result<Option<Held>> {
+    let mut found: BTreeMap<Arc<str>, Reservation> = BTreeMap::new();
+    let mut stock = BTreeMap::new();
+    for row in rows {
+        let (r, record) = reservation_and_stock(row)?;
+        stock.insert(r.key.clone(), record);
+        found.insert(Arc::clone(&r.id), r);
+    }
+    let in_order: Option<Vec<Reservation>> = ids.iter().map(|id| found.remove(&**id)).collect();
+    Ok(in_order.map(|reservations| (reservations, stock)))
+}
+
 /// Saves `writes` (each if its stored version is the expected one) and
 /// records each `(cart, order)` of `orders` as the cart's only order, in
 /// one statement; returns the new versions in order, or
@@ -238,67 +244,26 @@ pub(crate) fn put_documents(
     writes: &[DocumentWrite],
     orders: &[(String, &str)],
 ) -> Result<Option<Vec<u64>>> {
-    let mut names = HashSet::new();
-    if !writes
-        .iter()
-        .all(|w| names.insert((w.collection.as_str(), w.id.as_str())))
-    {
+    if !distinct_documents(writes) {
         return Ok(None);
     }
-    let (new, old): (Vec<&DocumentWrite>, Vec<&DocumentWrite>) =
-        writes.iter().partition(|w| w.expected.is_none());
-    fn columns<'w>(set: &[&'w DocumentWrite]) -> (Vec<&'w [u8]>, Vec<&'w [u8]>, Vec<i64>) {
-        let collections = set.iter().map(|w| w.collection.as_bytes()).collect();
-        let ids = set.iter().map(|w| w.id.as_bytes()).collect();
-        let versions = set
-            .iter()
-            .map(|w| signed(w.expected.unwrap_or(0) + 1))
-            .collect();
-        (collections, ids, versions)
-    }
-    let (new_collections, new_ids, new_versions) = columns(&new);
-    let new_bodies = new
-        .iter()
-        .map(|w| w.value.text())
-        .collect::<Result<Vec<&str>>>()?;
-    let (old_collections, old_ids, old_versions) = columns(&old);
-    let old_bodies = old
-        .iter()
-        .map(|w| w.value.text())
-        .collect::<Result<Vec<&str>>>()?;
-    let expected: Vec<i64> = old
-        .iter()
-        .map(|w| signed(w.expected.unwrap_or(0)))
-        .collect();
+    let docs = DocumentColumns::of(writes)?;
     let carts: Vec<&[u8]> = orders.iter().map(|(cart, _)| cart.as_bytes()).collect();
     let order_ids: Vec<&[u8]> = orders.iter().map(|(_, order)| order.as_bytes()).collect();
+    let mut params = Vec::with_capacity(11);
+    params.extend(docs.params());
+    params.push(&carts);
+    params.push(&order_ids);
     let rows = tx.query(
-        "WITH n AS (INSERT INTO documents (collection, id, version, body) \
-             SELECT * FROM unnest($1::BYTEA[], $2::BYTEA[], $3::BIGINT[], $4::TEXT[]) \
-             ON CONFLICT DO NOTHING RETURNING collection, id), \
-         o AS (UPDATE documents AS d SET version = u.v, body = u.b \
-             FROM unnest($5::BYTEA[], $6::BYTEA[], $7::BIGINT[], $8::TEXT[], $9::BIGINT[]) \
-                 AS u (c, i, v, b, o) \
-             WHERE d.collection = u.c AND d.id = u.i AND d.version = u.o \
-             RETURNING d.collection, d.id), \
-         k AS (INSERT INTO order_carts (cart, order_id) \
-             SELECT * FROM unnest($10::BYTEA[], $11::BYTEA[]) \
-             ON CONFLICT DO NOTHING RETURNING cart) \
-         SELECT collection, id FROM n UNION ALL SELECT collection, id FROM o \
-         UNION ALL SELECT NULL, cart FROM k",
-        &[
-            &new_collections,
-            &new_ids,
-            &new_versions,
-            &new_bodies,
-            &old_collections,
-            &old_ids,
-            &old_versions,
-            &old_bodies,
-            &expected,
-            &carts,
-            &order_ids,
-        ],
+        concat!(
+            "WITH ",
+            documents_ctes!("$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9"),
+            ", ",
+            order_carts_cte!("$10", "$11"),
+            " SELECT collection, id FROM n UNION ALL SELECT collection, id FROM o \
+             UNION ALL SELECT NULL, cart FROM k"
+        ),
+        &params,
     )?;
     let mut written: HashSet<(Vec<u8>, Vec<u8>)> = HashSet::new();
     let mut recorded: HashSet<Vec<u8>> = HashSet::new();
@@ -332,7 +297,5 @@ pub(crate) fn put_documents(
             current: Some(1),
         });
     }
-    Ok(Some(
-        writes.iter().map(|w| w.expected.unwrap_or(0) + 1).collect(),
-    ))
+    Ok(Some(new_versions(writes)))
 }

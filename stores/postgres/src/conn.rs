@@ -33,6 +33,10 @@ fn retryable(err: &postgres::Error) -> bool {
     )
 }
 
+/// The SQLSTATE `kassa_require` raises: a guarded statement found a row
+/// changed since it was read (see `optimistic.rs`).
+const ROW_CHANGED: &str = "KA001";
+
 /// A pooled connection and its prepared statements.
 pub(crate) struct Conn {
     client: Client,
@@ -163,6 +167,29 @@ impl Tx<'_> {
             Inner::Direct(client) => client.query_one(&s, params),
         };
         done.map_err(|e| self.fail(e))
+    }
+
+    /// Runs a guarded statement outside a transaction (one ending in
+    /// `kassa_require`, see `optimistic.rs`): `false` when it was rolled
+    /// back whole because a row had changed since it was read, or because
+    /// it lost a deadlock; the caller then decides again under row locks.
+    pub(crate) fn execute_guarded(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<bool> {
+        let s = self.statement(sql)?;
+        let done = match &mut self.inner {
+            Inner::Tx(tx) => tx.execute(&s, params),
+            Inner::Direct(client) => client.execute(&s, params),
+        };
+        match done {
+            Ok(_) => Ok(true),
+            Err(e) if e.code().is_some_and(|c| c.code() == ROW_CHANGED) || retryable(&e) => {
+                Ok(false)
+            }
+            Err(e) => Err(self.fail(e)),
+        }
     }
 
     pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {

@@ -16,11 +16,12 @@ use kassa::store::{
 };
 use kassa::{Error, Result};
 
-use crate::batch::{lock_rows, put_documents, take_and_lock, write_stock};
-use crate::conn::Tx;
+use crate::batch::{lock_rows, open_reservations, put_documents, take_and_lock, write_stock};
+use crate::columns::StockWrite;
+use crate::conn::{Db, Tx};
 use crate::events::{append, append_events_cte, EventRows};
 use crate::inventory::{put_stock, read_stock};
-use crate::{shown, text, PostgresStore};
+use crate::{optimistic, shown, text, PostgresStore};
 
 pub(crate) fn version_of(tx: &mut Tx<'_>, collection: &str, id: &str) -> Result<Option<u64>> {
     Ok(tx
@@ -133,21 +134,29 @@ fn decode(body: &str) -> Body {
     Body::from_text(body)
 }
 
+/// The statement taking the next number of the sequence named by `$2`
+/// (its document in collection `$1`): one upsert, returning it as
+/// `number`. The row lock makes concurrent callers queue for the
+/// statement only.
+macro_rules! take_number {
+    () => {
+        "INSERT INTO documents (collection, id, version, body) \
+         VALUES ($1, $2, 1, '{\"next\":2}') \
+         ON CONFLICT (collection, id) DO UPDATE SET \
+             version = documents.version + 1, \
+             body = json_build_object('next', \
+                 GREATEST(COALESCE((documents.body::json->>'next')::BIGINT, 1), 1) + 1)::TEXT \
+         RETURNING (body::json->>'next')::BIGINT - 1 AS number"
+    };
+}
+pub(crate) use take_number;
+
 impl DocumentStore for PostgresStore {
     /// One upsert: the row lock makes concurrent callers queue (for the
     /// statement only) instead of retrying.
     fn next_number(&self, name: &str) -> Result<u64> {
         self.db.write_one(|tx| {
-            let row = tx.query_one(
-                "INSERT INTO documents (collection, id, version, body) \
-                 VALUES ($1, $2, 1, '{\"next\":2}') \
-                 ON CONFLICT (collection, id) DO UPDATE SET \
-                     version = documents.version + 1, \
-                     body = json_build_object('next', \
-                         GREATEST(COALESCE((documents.body::json->>'next')::BIGINT, 1), 1) + 1)::TEXT \
-                 RETURNING (body::json->>'next')::BIGINT - 1",
-                &[&SEQUENCES.as_bytes(), &name.as_bytes()],
-            )?;
+            let row = tx.query_one(take_number!(), &[&SEQUENCES.as_bytes(), &name.as_bytes()])?;
             Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
         })
     }
@@ -165,6 +174,32 @@ impl DocumentStore for PostgresStore {
                 })
             })
             .transpose()
+        })
+    }
+
+    /// One statement: the keys as arrays, matched to their rows by
+    /// primary key, each row placed by its key's position.
+    fn load_many(&self, keys: &[(&str, &str)]) -> Result<Vec<Option<Versioned>>> {
+        let collections: Vec<&[u8]> = keys.iter().map(|(c, _)| c.as_bytes()).collect();
+        let ids: Vec<&[u8]> = keys.iter().map(|(_, id)| id.as_bytes()).collect();
+        self.db.read_one(|tx| {
+            let rows = tx.query(
+                "SELECT k.ord, d.version, d.body \
+                 FROM unnest($1::BYTEA[], $2::BYTEA[]) WITH ORDINALITY AS k (c, i, ord) \
+                 JOIN documents d ON d.collection = k.c AND d.id = k.i",
+                &[&collections, &ids],
+            )?;
+            let mut found: Vec<Option<Versioned>> = keys.iter().map(|_| None).collect();
+            for r in &rows {
+                let at = usize::try_from(r.get::<_, i64>(0) - 1).ok();
+                if let Some(slot) = at.and_then(|i| found.get_mut(i)) {
+                    *slot = Some(Versioned {
+                        value: decode(r.get(2)),
+                        version: u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+                    });
+                }
+            }
+            Ok(found)
         })
     }
 
@@ -310,44 +345,125 @@ fn one_order_per_cart(tx: &mut Tx<'_>, orders: &[(String, &str)]) -> Result<()> 
     Ok(())
 }
 
+/// The event recorded for each reservation a placement commits, from the
+/// record after it.
+pub(crate) type CommittedEvent<'a> = &'a (dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync);
+
+/// An order placement's parts.
+pub(crate) struct Placement<'a> {
+    /// The documents to write.
+    pub(crate) writes: &'a [DocumentWrite],
+    /// `(cart, order)` of each new order among them.
+    pub(crate) orders: &'a [(String, &'a str)],
+    /// The reservations to commit.
+    pub(crate) commit: &'a [std::sync::Arc<str>],
+    /// The placement's own events.
+    pub(crate) events: &'a [NewEvent],
+}
+
+/// What committing the `taken` reservations does to their `stored` rows
+/// (pure): the rows to write (in key order), and `events` followed by
+/// each reservation's `committed` event. Applied in order on copies, so
+/// two reservations of one key add up; one write per row.
+///
+/// # Errors
+///
+/// `unknown_stock` for a reservation without its row; the commit
+/// transition's error.
+pub(crate) fn plan_commit<'k>(
+    taken: &'k [Reservation],
+    stored: &BTreeMap<StockKey, StockRecord>,
+    events: &[NewEvent],
+    committed: CommittedEvent<'_>,
+) -> Result<(Vec<StockWrite<'k>>, Vec<NewEvent>)> {
+    let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord, u64)> = BTreeMap::new();
+    let mut all = events.to_vec();
+    for r in taken {
+        let entry = match current.get_mut(&r.key) {
+            Some(entry) => entry,
+            None => {
+                let record = *stored.get(&r.key).ok_or_else(|| Error::UnknownStock {
+                    sku: shown(&r.key.sku),
+                    location: shown(&r.key.location),
+                })?;
+                current.entry(&r.key).or_insert((record, record, 0))
+            }
+        };
+        entry.1.level = entry.1.level.commit(r.qty)?;
+        entry.1.version += 1;
+        entry.2 = entry.2.saturating_add(r.qty);
+        all.push(committed(r, &entry.1));
+    }
+    let rows = current
+        .into_iter()
+        .map(|(key, (stored, now, sold))| (key, stored, now, sold))
+        .collect();
+    Ok((rows, all))
+}
+
+/// Places `p` in one transaction under row locks: the documents first,
+/// then the reservations taken and their stock rows locked in key order.
+fn place_locked(db: &Db, p: &Placement<'_>, committed: CommittedEvent<'_>) -> Result<Vec<u64>> {
+    db.write(|tx| {
+        let versions = put_all(tx, p.writes, p.orders)?;
+        let (taken, locked) = take_and_lock(tx, p.commit)?;
+        let (rows, all) = plan_commit(&taken, &locked, p.events, committed)?;
+        write_stock(tx, &rows, &[], &all)?;
+        Ok(versions)
+    })
+}
+
 impl OrderStore for PostgresStore {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
         commit: &[std::sync::Arc<str>],
         events: Vec<NewEvent>,
-        committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
+        committed: CommittedEvent<'_>,
     ) -> Result<Vec<u64>> {
-        self.db.write(|tx| {
-            let versions = put_all(tx, &writes, &new_orders(&writes))?;
-            let (taken, locked) = take_and_lock(tx, commit)?;
-            // Committed in order on copies, so two reservations of one key
-            // add up; one write per row.
-            let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord, u64)> = BTreeMap::new();
-            let mut all = events.clone();
-            for r in &taken {
-                let entry = match current.get_mut(&r.key) {
-                    Some(entry) => entry,
-                    None => {
-                        let stored = *locked.get(&r.key).ok_or_else(|| Error::UnknownStock {
-                            sku: shown(&r.key.sku),
-                            location: shown(&r.key.location),
-                        })?;
-                        current.entry(&r.key).or_insert((stored, stored, 0))
-                    }
-                };
-                entry.1.level = entry.1.level.commit(r.qty)?;
-                entry.1.version += 1;
-                entry.2 = entry.2.saturating_add(r.qty);
-                all.push(committed(r, &entry.1));
-            }
-            let rows: Vec<_> = current
-                .iter()
-                .map(|(key, (stored, now, sold))| (*key, *stored, *now, *sold))
-                .collect();
-            write_stock(tx, &rows, &[], &all)?;
-            Ok(versions)
-        })
+        let orders = new_orders(&writes);
+        // Decided on rows read without locks and written in one guarded
+        // statement; when a row moved meanwhile (or a reservation is not
+        // open), decided again under row locks.
+        let placement = Placement {
+            writes: &writes,
+            orders: &orders,
+            commit,
+            events: &events,
+        };
+        let stored = self.db.read_one(|tx| open_reservations(tx, commit))?;
+        if let Some(versions) = optimistic::place(&self.db, &placement, stored, committed)? {
+            return Ok(versions);
+        }
+        place_locked(&self.db, &placement, committed)
+    }
+
+    /// The number is taken in the statement that reads the reservations
+    /// (its own transaction: the counter's row lock is not held through
+    /// the placement), so a placement that fails leaves a gap, as a
+    /// number taken first would.
+    fn place_numbered_order(
+        &self,
+        sequence: &str,
+        build: &dyn Fn(u64) -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)>,
+        commit: &[std::sync::Arc<str>],
+        committed: CommittedEvent<'_>,
+    ) -> Result<Option<u64>> {
+        let (number, stored) = self
+            .db
+            .write_one(|tx| optimistic::number_and_open_reservations(tx, sequence, commit))?;
+        let (writes, events) = build(number)?;
+        let orders = new_orders(&writes);
+        let placement = Placement {
+            writes: &writes,
+            orders: &orders,
+            commit,
+            events: &events,
+        };
+        if optimistic::place(&self.db, &placement, stored, committed)?.is_none() {
+            place_locked(&self.db, &placement, committed)?;
+        }
+        Ok(Some(number))
     }
 
     fn change_order(

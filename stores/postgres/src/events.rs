@@ -45,6 +45,11 @@ impl<'e> EventRows<'e> {
         }
         Ok(rows)
     }
+
+    /// The three parameters of [`append_events_cte`], in its order.
+    pub(crate) fn params(&self) -> [&(dyn postgres::types::ToSql + Sync); 3] {
+        [&self.ids, &self.ats, &self.kinds]
+    }
 }
 
 /// The outbox insert as a `WITH` entry named `e`, reading the event rows

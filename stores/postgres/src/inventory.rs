@@ -16,12 +16,13 @@ use kassa::{Error, Result};
 use postgres::Row;
 
 use crate::batch::{lock_rows, write_stock};
+use crate::columns::StockWrite;
 use crate::conn::Tx;
 use crate::documents::put_all;
 use crate::events::append;
-use crate::{shown, text, PostgresStore};
+use crate::{optimistic, shown, text, PostgresStore};
 
-type SettleEvents<'a> =
+pub(crate) type SettleEvents<'a> =
     &'a (dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync);
 
 pub(crate) fn count(v: i64) -> u64 {
@@ -235,6 +236,70 @@ fn insert_reservation(tx: &mut Tx<'_>, r: &Reservation) -> Result<()> {
     Ok(())
 }
 
+/// What holding `reservations` does to the `stored` rows (pure): the rows
+/// to write, each reservation's record after it, and their events. They
+/// are applied in order on copies, so two lines on one key add up.
+///
+/// # Errors
+///
+/// `insufficient_stock` naming the total demand on the key that lacks it,
+/// `unknown_stock`, `invalid_stock_operation` for a repeated id.
+pub(crate) fn plan_reserve<'k>(
+    reservations: &'k [Reservation],
+    stored: &BTreeMap<&StockKey, StockRecord>,
+    events: SettleEvents<'_>,
+) -> Result<(Vec<StockWrite<'k>>, Vec<StockRecord>, Vec<NewEvent>)> {
+    let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord)> = BTreeMap::new();
+    let mut steps = Vec::with_capacity(reservations.len());
+    for (i, r) in reservations.iter().enumerate() {
+        if reservations[..i].iter().any(|o| o.id == r.id) {
+            return Err(Error::InvalidStockOperation {
+                operation: "reserve",
+                reason: format!("reservation id {:?} is already in use", shown(&r.id)),
+            });
+        }
+        let before = match current.get(&r.key) {
+            Some((_, now)) => *now,
+            None => {
+                let record = *stored.get(&r.key).ok_or_else(|| unknown_stock(&r.key))?;
+                current.insert(&r.key, (record, record));
+                record
+            }
+        };
+        let mut after = before;
+        after.level = before
+            .level
+            .reserve(r.qty, before.policy)
+            .map_err(|e| match e {
+                Error::InsufficientStock { .. } => Error::InsufficientStock {
+                    requested: reservations
+                        .iter()
+                        .filter(|o| o.key == r.key)
+                        .fold(0u64, |sum, o| sum.saturating_add(o.qty)),
+                    available: current
+                        .get(&r.key)
+                        .map_or(0, |(stored, _)| stored.level.available()),
+                },
+                other => other,
+            })?;
+        after.version += 1;
+        if let Some(entry) = current.get_mut(&r.key) {
+            entry.1 = after;
+        }
+        steps.push((before, after));
+    }
+    let rows = current
+        .into_iter()
+        .map(|(key, (stored, now))| (key, stored, now, 0))
+        .collect();
+    let mut new_events = Vec::new();
+    for (r, (before, after)) in reservations.iter().zip(&steps) {
+        new_events.extend(events(r, before, after));
+    }
+    let afters = steps.into_iter().map(|(_, after)| after).collect();
+    Ok((rows, afters, new_events))
+}
+
 impl InventoryStore for PostgresStore {
     fn stock(&self, key: &StockKey) -> Result<Option<StockRecord>> {
         self.db.read_one(|tx| read_stock(tx, key, false))
@@ -277,6 +342,12 @@ impl InventoryStore for PostgresStore {
         events: SettleEvents<'_>,
         writes: Vec<DocumentWrite>,
     ) -> Result<(Vec<StockRecord>, Vec<u64>)> {
+        // Decided on rows read without locks and written in one guarded
+        // statement; when a row moved meanwhile (or the decision is a
+        // refusal, to be confirmed), decided again under row locks.
+        if let Some(done) = optimistic::reserve(&self.db, reservations, events, &writes)? {
+            return Ok(done);
+        }
         self.db.write(|tx| {
             // The documents first: a claim someone else holds fails before
             // any stock row is locked.
@@ -286,58 +357,10 @@ impl InventoryStore for PostgresStore {
                 put_all(tx, &writes, &[])?
             };
             let stored = lock_rows(tx, reservations.iter().map(|r| &r.key))?;
-            // Applied in order on copies, so two lines on one key add up.
-            let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord)> = BTreeMap::new();
-            let mut steps = Vec::with_capacity(reservations.len());
-            for (i, r) in reservations.iter().enumerate() {
-                if reservations[..i].iter().any(|o| o.id == r.id) {
-                    return Err(Error::InvalidStockOperation {
-                        operation: "reserve",
-                        reason: format!("reservation id {:?} is already in use", shown(&r.id)),
-                    });
-                }
-                let before = match current.get(&r.key) {
-                    Some((_, now)) => *now,
-                    None => {
-                        let record = *stored.get(&r.key).ok_or_else(|| unknown_stock(&r.key))?;
-                        current.insert(&r.key, (record, record));
-                        record
-                    }
-                };
-                let mut after = before;
-                after.level = before
-                    .level
-                    .reserve(r.qty, before.policy)
-                    .map_err(|e| match e {
-                        Error::InsufficientStock { .. } => Error::InsufficientStock {
-                            requested: reservations
-                                .iter()
-                                .filter(|o| o.key == r.key)
-                                .fold(0u64, |sum, o| sum.saturating_add(o.qty)),
-                            available: current
-                                .get(&r.key)
-                                .map_or(0, |(stored, _)| stored.level.available()),
-                        },
-                        other => other,
-                    })?;
-                after.version += 1;
-                if let Some(entry) = current.get_mut(&r.key) {
-                    entry.1 = after;
-                }
-                steps.push((before, after));
-            }
-            let rows: Vec<_> = current
-                .iter()
-                .map(|(key, (stored, now))| (*key, *stored, *now, 0))
-                .collect();
-            let mut new_events = Vec::new();
-            for (r, (before, after)) in reservations.iter().zip(&steps) {
-                new_events.extend(events(r, before, after));
-            }
+            let (rows, afters, new_events) = plan_reserve(reservations, &stored, events)?;
             // Reservations, stock rows and events in one statement: one
             // round trip under the row locks before the commit.
             write_stock(tx, &rows, reservations, &new_events)?;
-            let afters = steps.into_iter().map(|(_, after)| after).collect();
             Ok((afters, versions))
         })
     }

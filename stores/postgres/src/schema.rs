@@ -93,6 +93,21 @@ const MIGRATIONS: &[&str] = &[
         kind TEXT NOT NULL
     );
     ",
+    // 3: the guard of optimistic writes (see optimistic.rs): a statement
+    // that finds a row moved since it was read fails whole with SQLSTATE
+    // KA001, and the operation runs again under row locks.
+    "
+    CREATE FUNCTION kassa_require(ok BOOLEAN) RETURNS BOOLEAN
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF ok IS NOT TRUE THEN
+            RAISE EXCEPTION 'kassa: a row changed since it was read'
+                USING ERRCODE = 'KA001';
+        END IF;
+        RETURN TRUE;
+    END
+    $$;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -11,6 +11,7 @@ mod edits;
 mod keys;
 mod orders;
 mod outbox;
+mod reads;
 mod sequences;
 
 pub use catalog::{
@@ -31,6 +32,7 @@ pub use orders::{
     order_lifecycle_moves_stock,
 };
 pub use outbox::readers_never_skip_events_of_concurrent_writers;
+pub use reads::load_many_reads_like_load;
 pub use sequences::numbers_are_never_handed_out_twice;
 
 use std::sync::{Arc, Barrier};
@@ -87,6 +89,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     versioned_saves_lose_no_update(make())?;
     documents_save_together(make())?;
     documents_delete_at_their_version(make())?;
+    load_many_reads_like_load(make())?;
     numbers_are_never_handed_out_twice(make())?;
     customer_emails_stay_unique(make())?;
     reserve_all_adds_up_demand(make())?;

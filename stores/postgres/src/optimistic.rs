@@ -1,0 +1,197 @@
+//! Optimistic writes: a checkout's reservation and its order placement in
+//! two round trips each, without a transaction of their own.
+//!
+//! Under row locks a reservation costs five round trips (`BEGIN`, the
+//! key's claim, the rows locked, the write, `COMMIT`) and so does a
+//! placement; with the server's two cores shared by eight clients, round
+//! trips are what a completion costs. Here the rows are read without
+//! locks (one statement), the core's pure transition decides on them in
+//! Rust, and everything is written by one guarded statement: each stock
+//! row only if its version is still the one read, each document only from
+//! its expected version, each reservation taken only if still open, and
+//! the statement ends in `kassa_require`, which fails it whole (SQLSTATE
+//! `KA001`) unless every row was written. One statement is one
+//! transaction, so a guarded write lands entirely or not at all.
+//!
+//! When the guard fails (a concurrent checkout moved a row), or the
+//! decision on the unlocked rows is a refusal (which a row moved since
+//! might reverse), the caller decides again under row locks
+//! (`SELECT ... FOR UPDATE` in key order), exactly as before: the locking
+//! path gives every error its precise answer, and under heavy contention
+//! on one SKU it is the path that makes progress.
+
+use std::sync::Arc;
+
+use kassa::inventory::{Reservation, StockRecord};
+use kassa::store::{DocumentWrite, NewEvent};
+use kassa::Result;
+
+use kassa::store::SEQUENCES;
+
+use crate::batch::{in_order, stock_rows, Held};
+use crate::columns::{
+    distinct_documents, documents_ctes, new_versions, order_carts_cte, reservations_insert_cte,
+    stock_update_cte, DocumentColumns, ReservationColumns, StockColumns, StockWrite,
+};
+use crate::conn::{Db, Tx};
+use crate::documents::{plan_commit, take_number, CommittedEvent, Placement};
+use crate::events::{append_events_cte, EventRows};
+use crate::inventory::{plan_reserve, SettleEvents};
+
+/// One guarded write: stock rows from their read versions, reservations
+/// inserted and taken, documents, one-order-per-cart rows and events.
+struct Guarded<'a> {
+    stock: &'a [StockWrite<'a>],
+    insert: &'a [Reservation],
+    take: &'a [Arc<str>],
+    writes: &'a [DocumentWrite],
+    orders: &'a [(String, &'a str)],
+    events: &'a [NewEvent],
+}
+
+/// Writes `g` in one statement: `true` when all of it landed, `false`
+/// when nothing did because a row was not as read (see the module
+/// documentation).
+fn write_guarded(tx: &mut Tx<'_>, g: &Guarded<'_>) -> Result<bool> {
+    let stock = StockColumns::of(g.stock)?;
+    let held = ReservationColumns::of(g.insert);
+    let events = EventRows::of(g.events)?;
+    let docs = DocumentColumns::of(g.writes)?;
+    let carts: Vec<&[u8]> = g.orders.iter().map(|(cart, _)| cart.as_bytes()).collect();
+    let order_ids: Vec<&[u8]> = g.orders.iter().map(|(_, id)| id.as_bytes()).collect();
+    let take: Vec<&[u8]> = g.take.iter().map(|id| id.as_bytes()).collect();
+    let wanted: [i64; 5] = [
+        g.stock.len(),
+        g.insert.len(),
+        g.writes.len(),
+        g.orders.len(),
+        g.take.len(),
+    ]
+    .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    let mut params = Vec::with_capacity(37);
+    params.extend(stock.params());
+    params.extend(held.params());
+    params.extend(events.params());
+    params.extend(docs.params());
+    params.push(&carts);
+    params.push(&order_ids);
+    params.push(&take);
+    params.extend(
+        wanted
+            .iter()
+            .map(|n| n as &(dyn postgres::types::ToSql + Sync)),
+    );
+    tx.execute_guarded(
+        concat!(
+            "WITH ",
+            stock_update_cte!(),
+            ", ",
+            reservations_insert_cte!(),
+            ", ",
+            append_events_cte!("$18", "$19", "$20", "TRUE"),
+            ", ",
+            documents_ctes!("$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28", "$29"),
+            ", ",
+            order_carts_cte!("$30", "$31"),
+            ", t AS (DELETE FROM reservations WHERE id = ANY($32::BYTEA[]) RETURNING 1) \
+             SELECT kassa_require((SELECT count(*) FROM s) = $33 \
+                 AND (SELECT count(*) FROM r) = $34 \
+                 AND (SELECT count(*) FROM n) + (SELECT count(*) FROM o) = $35 \
+                 AND (SELECT count(*) FROM k) = $36 \
+                 AND (SELECT count(*) FROM t) = $37)"
+        ),
+        &params,
+    )
+}
+
+/// [`kassa::store::InventoryStore::reserve_all_and_write`] optimistically:
+/// the records after and the documents' new versions, or none when the
+/// caller must decide under row locks (nothing was written).
+pub(crate) fn reserve(
+    db: &Db,
+    reservations: &[Reservation],
+    events: SettleEvents<'_>,
+    writes: &[DocumentWrite],
+) -> Result<Option<(Vec<StockRecord>, Vec<u64>)>> {
+    if !distinct_documents(writes) {
+        return Ok(None);
+    }
+    let stored = db.read_one(|tx| stock_rows(tx, reservations.iter().map(|r| &r.key), false))?;
+    let Ok((rows, afters, new_events)) = plan_reserve(reservations, &stored, events) else {
+        return Ok(None);
+    };
+    let guarded = Guarded {
+        stock: &rows,
+        insert: reservations,
+        take: &[],
+        writes,
+        orders: &[],
+        events: &new_events,
+    };
+    let landed = db.write_one(|tx| write_guarded(tx, &guarded))?;
+    Ok(landed.then(|| (afters, new_versions(writes))))
+}
+
+/// [`kassa::store::OrderStore::place_order`] optimistically: the
+/// documents' new versions, or none when the caller must decide under row
+/// locks (nothing was written).
+/// `stored` is what [`crate::batch::open_reservations`] read (none: one is not open).
+pub(crate) fn place(
+    db: &Db,
+    p: &Placement<'_>,
+    stored: Option<Held>,
+    committed: CommittedEvent<'_>,
+) -> Result<Option<Vec<u64>>> {
+    let Some((taken, stored)) = stored else {
+        return Ok(None);
+    };
+    if !distinct_documents(p.writes) {
+        return Ok(None);
+    }
+    let Ok((rows, all)) = plan_commit(&taken, &stored, p.events, committed) else {
+        return Ok(None);
+    };
+    let guarded = Guarded {
+        stock: &rows,
+        insert: &[],
+        take: p.commit,
+        writes: p.writes,
+        orders: p.orders,
+        events: &all,
+    };
+    let landed = db.write_one(|tx| write_guarded(tx, &guarded))?;
+    Ok(landed.then(|| new_versions(p.writes)))
+}
+
+/// Takes the next number of `sequence` and reads the open reservations
+/// `ids` with their stock rows, in one statement (its own transaction:
+/// the number is taken whatever comes next); the reservations as
+/// [`crate::batch::open_reservations`] gives them.
+pub(crate) fn number_and_open_reservations(
+    tx: &mut Tx<'_>,
+    sequence: &str,
+    ids: &[Arc<str>],
+) -> Result<(u64, Option<Held>)> {
+    let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
+    let rows = tx.query(
+        concat!(
+            "WITH num AS (",
+            take_number!(),
+            ") SELECT s.on_hand, s.reserved, s.committed, s.unavailable, s.policy, \
+                 s.low_stock_threshold, s.version, r.id, r.sku, r.location, r.qty, \
+                 r.expires_at, num.number \
+             FROM num LEFT JOIN (reservations r JOIN stock s \
+                 ON s.sku = r.sku AND s.location = r.location) ON r.id = ANY($3)"
+        ),
+        &[&SEQUENCES.as_bytes(), &sequence.as_bytes(), &wanted],
+    )?;
+    let number = rows
+        .first()
+        .map(|row| u64::try_from(row.get::<_, i64>(12)).unwrap_or(0))
+        .unwrap_or(0);
+    // Without open reservations the one row has the number only.
+    let found = rows
+        .iter()
+        .filter(|row| row.get::<_, Option<&[u8]>>(7).is_some());
+    Ok((number, in_order(ids, found)?))
+}
