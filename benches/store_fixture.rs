@@ -114,10 +114,27 @@ pub fn throughput<S: Store + 'static>(
     Ok((per * threads) as f64 / start.elapsed().as_secs_f64())
 }
 
+/// Busy CPU time of the whole machine so far, in clock ticks (1/100 s):
+/// user, nice, system, irq and softirq of `/proc/stat` (none off Linux).
+fn busy_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq ...
+    Some(fields.first()? + fields.get(1)? + fields.get(2)? + fields.get(5)? + fields.get(6)?)
+}
+
 /// Carts of 5 lines with address and shipping chosen (the shopper's part,
 /// not timed), then `threads` threads completing them all (`complete_checkout`:
 /// claim, price, reserve, pay, place, capture); returns completions per
-/// second. Cart `c` buys `SKU-(5c)` to `SKU-(5c+4)` modulo `skus`: with 5
+/// second, and the machine's busy CPU time per completion in microseconds
+/// (every process: clients and a local server; none off Linux), which
+/// drifts less than the rate on a shared VM. Cart `c` buys `SKU-(5c)` to `SKU-(5c+4)` modulo `skus`: with 5
 /// SKUs every checkout locks the same stock rows, with more they spread.
 ///
 /// # Errors
@@ -128,7 +145,7 @@ pub fn completions<S: Store + 'static>(
     n: usize,
     threads: usize,
     skus: usize,
-) -> Res<f64> {
+) -> Res<(f64, Option<f64>)> {
     let per = n / threads;
     let mut carts = Vec::with_capacity(per * threads);
     for c in 0..per * threads {
@@ -175,10 +192,16 @@ pub fn completions<S: Store + 'static>(
         .collect();
     barrier.wait();
     let start = Instant::now();
+    let busy = busy_ticks();
     for h in handles {
         h.join().map_err(|_| "a completing thread panicked")??;
     }
-    Ok((per * threads) as f64 / start.elapsed().as_secs_f64())
+    let done = (per * threads) as f64;
+    let rate = done / start.elapsed().as_secs_f64();
+    let cpu = busy_ticks()
+        .zip(busy)
+        .map(|(after, before)| after.saturating_sub(before) as f64 * 10_000.0 / done);
+    Ok((rate, cpu))
 }
 
 /// 200 checkouts on 8 threads racing for 50 units of `SKU-0`: prints the

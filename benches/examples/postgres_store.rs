@@ -7,7 +7,11 @@
 //! client counts. Completions run on two catalogs (`KASSA_BENCH_SKUS`,
 //! default `5,2000`): with 5 SKUs every checkout locks the same 5 stock
 //! rows; with 2,000 cart `c` buys SKU-5c to SKU-5c+4, so checkouts spread
-//! over the catalog as in a real shop.
+//! over the catalog as in a real shop. `KASSA_BENCH_SYNC=off` (or `on`)
+//! runs one `synchronous_commit` setting only. Each completion figure also
+//! gives the machine's busy CPU time per completion (clients and server
+//! together, from `/proc/stat`), which drifts less than the rate on a
+//! shared VM.
 //!
 //! ```text
 //! scripts/with-postgres cargo run --release -p kassa-benches --example postgres_store -- 4000
@@ -59,8 +63,10 @@ fn main() -> Res<()> {
             Ok(list) => list.split(',').filter_map(|c| c.parse().ok()).collect(),
             Err(_) => vec![5, 2_000],
         };
+        // `KASSA_BENCH_SYNC=off` (or `on`) runs one `synchronous_commit` only.
+        let sync_only = std::env::var("KASSA_BENCH_SYNC").ok().map(|v| v == "on");
         for (whole, sync) in [(true, true), (true, false), (false, true), (false, false)] {
-            if whole && only_completions {
+            if (whole && only_completions) || sync_only.is_some_and(|only| only != sync) {
                 continue;
             }
             // Whole checkouts buy SKU-0..SKU-4; completions run once per
@@ -81,9 +87,12 @@ fn main() -> Res<()> {
                             "whole checkouts (synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s"
                         );
                     } else {
-                        let rate = completions(engine, n, threads, skus)?;
+                        let (rate, cpu) = completions(engine, n, threads, skus)?;
+                        let cpu = cpu.map_or(String::new(), |us| {
+                            format!(", {us:.0} us of CPU (all processes) each")
+                        });
                         println!(
-                            "complete_checkout only ({skus} SKUs, synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s"
+                            "complete_checkout only ({skus} SKUs, synchronous_commit={sync}, {threads} client(s)): {n} at {rate:.0}/s{cpu}"
                         );
                     }
                 }

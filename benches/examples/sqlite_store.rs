@@ -107,8 +107,9 @@ fn completion_run(dir: &std::path::Path, n: usize, threads: usize, sync: Synchro
     let path = dir.join(format!("completions-{threads}-{sync:?}.db"));
     let engine = Arc::new(open(&path, sync)?);
     stock_shop(&*engine, 1_000_000_000)?;
-    let rate = completions(engine, n, threads, 5)?;
-    println!("complete_checkout only ({sync:?}, {threads} thread(s)): {n} at {rate:.0}/s");
+    let (rate, cpu) = completions(engine, n, threads, 5)?;
+    let cpu = cpu.map_or(String::new(), |us| format!(", {us:.0} us of CPU each"));
+    println!("complete_checkout only ({sync:?}, {threads} thread(s)): {n} at {rate:.0}/s{cpu}");
     Ok(())
 }
 
