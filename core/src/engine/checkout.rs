@@ -129,10 +129,19 @@ impl<S: Store> Engine<S> {
         // The key, the cart, the pricing settings and (when this engine
         // knows the cart) its customer, read together: one round trip on
         // a server database. A second attempt reads again.
-        let customer = self.kept_cart_customer(cart_id);
-        let mut keys = vec![(KEYS, idempotency_key), (CARTS, cart_id), PRICING_DOC];
-        keys.extend(customer.as_deref().map(|id| (CUSTOMERS, id)));
-        let mut ahead = ReadAhead::load(&self.store, &keys)?;
+        let customer = self
+            .store
+            .batches_reads()
+            .then(|| self.kept_cart_customer(cart_id))
+            .flatten();
+        let keys = [
+            (KEYS, idempotency_key),
+            (CARTS, cart_id),
+            PRICING_DOC,
+            (CUSTOMERS, customer.as_deref().unwrap_or_default()),
+        ];
+        let known = if customer.is_some() { 4 } else { 3 };
+        let mut ahead = ReadAhead::load(&self.store, &keys[..known])?;
         // A key claimed by someone else between our look and our
         // reservation: look again (their record decides), a few times.
         for _ in 0..4 {

@@ -17,12 +17,17 @@ pub(super) struct ReadAhead<'a> {
 }
 
 impl<'a> ReadAhead<'a> {
-    /// Reads `keys` from `store` in one call.
+    /// Reads `keys` from `store` in one call, if the store reads in
+    /// batches ([`DocumentStore::batches_reads`]); otherwise reads nothing
+    /// now, and each document is loaded when it is taken.
     ///
     /// # Errors
     ///
     /// Storage failures.
     pub(super) fn load(store: &dyn DocumentStore, keys: &[(&'a str, &'a str)]) -> Result<Self> {
+        if !store.batches_reads() {
+            return Ok(ReadAhead::default());
+        }
         let found = store.load_many(keys)?;
         Ok(ReadAhead {
             docs: keys.iter().copied().zip(found).collect(),
@@ -57,9 +62,63 @@ mod tests {
     use super::ReadAhead;
     use crate::store::{Body, DocumentStore, MemoryStore};
 
+    /// A memory store that says it reads in batches.
+    struct Batching(MemoryStore);
+
+    impl DocumentStore for Batching {
+        fn load(&self, c: &str, id: &str) -> crate::Result<Option<crate::store::Versioned>> {
+            self.0.load(c, id)
+        }
+        fn batches_reads(&self) -> bool {
+            true
+        }
+        fn save(
+            &self,
+            c: &str,
+            id: &str,
+            expected: Option<u64>,
+            value: Body,
+            events: Vec<crate::store::NewEvent>,
+        ) -> crate::Result<u64> {
+            self.0.save(c, id, expected, value, events)
+        }
+        fn scan(
+            &self,
+            c: &str,
+            after: Option<&str>,
+            limit: usize,
+        ) -> crate::Result<Vec<(String, crate::store::Versioned)>> {
+            self.0.scan(c, after, limit)
+        }
+        fn delete(&self, c: &str, id: &str, expected: u64) -> crate::Result<()> {
+            self.0.delete(c, id, expected)
+        }
+        fn save_all(
+            &self,
+            writes: Vec<crate::store::DocumentWrite>,
+            events: Vec<crate::store::NewEvent>,
+        ) -> crate::Result<Vec<u64>> {
+            self.0.save_all(writes, events)
+        }
+        fn next_number(&self, name: &str) -> crate::Result<u64> {
+            self.0.next_number(name)
+        }
+    }
+
+    #[test]
+    fn a_store_that_does_not_batch_is_read_when_taken() {
+        let store = MemoryStore::new();
+        let mut ahead = ReadAhead::load(&store, &[("c", "a")]).unwrap();
+        store
+            .save("c", "a", None, Body::from_text("{}"), Vec::new())
+            .unwrap();
+        let taken = ahead.take(&store, "c", "a").unwrap().map(|d| d.version);
+        assert_eq!(taken, Some(1));
+    }
+
     #[test]
     fn a_document_read_ahead_is_used_once_then_read_again() {
-        let store = MemoryStore::new();
+        let store = Batching(MemoryStore::new());
         store
             .save("c", "a", None, Body::from_text("{}"), Vec::new())
             .unwrap();

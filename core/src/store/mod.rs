@@ -222,6 +222,14 @@ pub trait DocumentStore: Send + Sync {
         keys.iter().map(|(c, id)| self.load(c, id)).collect()
     }
 
+    /// Whether [`DocumentStore::load_many`] costs less than loading one by
+    /// one (a server database: one round trip). Callers read ahead only
+    /// then; a store in this process (the default, `false`) is asked for
+    /// each document when it is needed.
+    fn batches_reads(&self) -> bool {
+        false
+    }
+
     /// Saves `value` if the stored version is `expected` (`None`: the
     /// document must not exist yet), and records `events`, atomically.
     /// Returns the new version.

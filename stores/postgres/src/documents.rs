@@ -184,6 +184,10 @@ impl DocumentStore for PostgresStore {
         })
     }
 
+    fn batches_reads(&self) -> bool {
+        true
+    }
+
     /// One statement: the keys as arrays, matched to their rows by
     /// primary key, each row placed by its key's position.
     fn load_many(&self, keys: &[(&str, &str)]) -> Result<Vec<Option<Versioned>>> {
