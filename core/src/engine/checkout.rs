@@ -574,13 +574,13 @@ impl<S: Store> Engine<S> {
             Ok((order, all, placed))
         };
         let committed = |r: &Reservation, after: &StockRecord| self.stock_committed(r, after, now);
-        // A store that numbers inside the placement takes no number for a
-        // placement that fails; otherwise the number is taken first, once
-        // (a retry keeps it; a failed checkout leaves a gap).
+        // A store that numbers placements takes the number itself (SQLite
+        // none for a placement that fails); otherwise the number is taken
+        // first, once (a retry keeps it; a failed checkout leaves a gap).
         let n = match number.get() {
             Some(n) => n,
             None => {
-                // (A store that numbers inside gets a copy per attempt.)
+                // (A store that numbers placements gets a copy per attempt.)
                 let copy = |n: u64| numbered(order.clone(), n).map(|(_, all, ev)| (all, ev));
                 if let Some(n) = self.store.place_numbered_order(
                     ORDERS,

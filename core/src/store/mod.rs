@@ -424,15 +424,18 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<Vec<u64>>;
 
     /// [`OrderStore::place_order`] with the order's number taken from the
-    /// sequence `sequence` in the same atomic step: `build(number)` gives
-    /// the writes and events to place. Returns the number, or none when
-    /// the store does not number inside a placement (the default): the
-    /// caller then takes one first with
-    /// [`DocumentStore::next_number`]. A store whose writers queue anyway
-    /// (SQLite) saves a transaction per order this way, and a placement
-    /// that fails takes no number; a server database keeps the shared
-    /// counter out of the placement's transaction (its lock would be held
-    /// until the commit).
+    /// sequence `sequence` by the store: `build(number)` gives the writes
+    /// and events to place. Returns the number, or none when the store
+    /// does not number placements (the default): the caller then takes
+    /// one first with [`DocumentStore::next_number`]. A store whose
+    /// writers queue anyway (SQLite) takes it in the placement's atomic
+    /// step, saving a transaction per order, and a placement that fails
+    /// takes no number. A server database keeps the shared counter out of
+    /// the placement's transaction (its lock would be held until the
+    /// commit) and takes it in a statement of its own that also does other
+    /// work of the placement (PostgreSQL: reading the reservations), so a
+    /// placement that fails there leaves a gap, as a number taken first
+    /// would.
     ///
     /// # Errors
     ///

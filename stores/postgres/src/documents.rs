@@ -412,9 +412,19 @@ pub(crate) fn plan_commit<'k>(
     Ok((rows, all))
 }
 
-/// Places `p` in one transaction under row locks: the documents first,
-/// then the reservations taken and their stock rows locked in key order.
-fn place_locked(db: &Db, p: &Placement<'_>, committed: CommittedEvent<'_>) -> Result<Vec<u64>> {
+/// Places `p`: optimistically on `stored` (the reservations and their
+/// rows as [`open_reservations`] read them), else in one transaction under
+/// row locks, the documents first, then the reservations taken and their
+/// stock rows locked in key order. Returns the documents' new versions.
+fn place(
+    db: &Db,
+    p: &Placement<'_>,
+    stored: Option<crate::batch::Held>,
+    committed: CommittedEvent<'_>,
+) -> Result<Vec<u64>> {
+    if let Some(versions) = optimistic::place(db, p, stored, committed)? {
+        return Ok(versions);
+    }
     db.write(|tx| {
         let versions = put_all(tx, p.writes, p.orders)?;
         let (taken, locked) = take_and_lock(tx, p.commit)?;
@@ -443,10 +453,7 @@ impl OrderStore for PostgresStore {
             events: &events,
         };
         let stored = self.db.read_one(|tx| open_reservations(tx, commit))?;
-        if let Some(versions) = optimistic::place(&self.db, &placement, stored, committed)? {
-            return Ok(versions);
-        }
-        place_locked(&self.db, &placement, committed)
+        place(&self.db, &placement, stored, committed)
     }
 
     /// The number is taken in the statement that reads the reservations
@@ -471,9 +478,7 @@ impl OrderStore for PostgresStore {
             commit,
             events: &events,
         };
-        if optimistic::place(&self.db, &placement, stored, committed)?.is_none() {
-            place_locked(&self.db, &placement, committed)?;
-        }
+        place(&self.db, &placement, stored, committed)?;
         Ok(Some(number))
     }
 

@@ -1,8 +1,9 @@
 //! Stock rows and reservations.
 //!
-//! Every operation locks the stock rows it decides on (`SELECT ... FOR
-//! UPDATE`, several rows always in key order, so two multi-line
-//! reservations cannot deadlock), applies the core's pure transition, and
+//! A checkout's reservation (`reserve_all_and_write`) is tried first
+//! without locks (`optimistic.rs`); every operation otherwise locks the
+//! stock rows it decides on (`SELECT ... FOR UPDATE`, several rows always
+//! in key order, so two multi-line reservations cannot deadlock), applies the core's pure transition, and
 //! writes back with `UPDATE ... WHERE version = ?`. A reservation is
 //! claimed by deleting it (`DELETE ... RETURNING`), so two settles of one
 //! reservation cannot both win.

@@ -9,9 +9,13 @@
 //!   uses the blocking `postgres` crate (no async runtime leaks into the
 //!   host) with an `r2d2` pool; each pooled connection caches its prepared
 //!   statements. No SQL is built from values.
-//! * **One transaction per operation.** Stock is decided under row locks
-//!   (`SELECT ... FOR UPDATE`, several rows always in key order) and
-//!   written with version-conditional `UPDATE`s; documents with `UPDATE
+//! * **One transaction per operation.** A checkout's reservation and its
+//!   order placement are first tried optimistically: rows read without
+//!   locks, one guarded statement that writes everything or nothing
+//!   (`optimistic.rs`). Otherwise, and when that guard finds a row moved,
+//!   stock is decided under row locks (`SELECT ... FOR UPDATE`, several
+//!   rows always in key order) and written with version-conditional
+//!   `UPDATE`s; documents with `UPDATE
 //!   ... WHERE version = ?`; the events of a change go into the outbox in
 //!   the same transaction, with cursors in commit order. A deadlock or
 //!   serialization failure retries the whole operation (bounded). A unique
