@@ -293,7 +293,10 @@ impl<S: Store> Engine<S> {
             .transpose()?;
         // The catalog is read once, for pricing and for the kits to reserve.
         let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
-        let catalog = self.store.pricing_catalog(&skus)?;
+        // As new as the read ahead saw it: no second look on a server.
+        let catalog = self
+            .store
+            .pricing_catalog_as_of(&skus, ahead.catalog_mark())?;
         let kits = super::inventory::kits_of(&catalog.0);
         let priced = self.price_for(
             &cart,

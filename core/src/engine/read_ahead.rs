@@ -6,14 +6,17 @@
 //! ([`crate::store::DocumentStore::load_many`]: one round trip there) and
 //! handed out as the operation reaches them. Each document read ahead is
 //! used once: a second look (a retry after a lost race) reads it again.
+//! The same round trip tells how far the database's catalog had got
+//! ([`CatalogMark`]), so pricing later in the operation need not ask.
 
-use crate::store::{DocumentStore, Versioned};
+use crate::store::{CatalogMark, DocumentStore, Versioned};
 use crate::Result;
 
 /// Documents read ahead, by `(collection, id)`, each taken once.
 #[derive(Debug, Default)]
 pub(super) struct ReadAhead<'a> {
     docs: Vec<((&'a str, &'a str), Option<Versioned>)>,
+    mark: Option<CatalogMark>,
 }
 
 impl<'a> ReadAhead<'a> {
@@ -28,10 +31,19 @@ impl<'a> ReadAhead<'a> {
         if !store.batches_reads() {
             return Ok(ReadAhead::default());
         }
-        let found = store.load_many(keys)?;
+        let (found, mark) = store.load_many_marked(keys)?;
         Ok(ReadAhead {
             docs: keys.iter().copied().zip(found).collect(),
+            mark,
         })
+    }
+
+    /// How far the database's catalog had got when the documents were
+    /// read (none when nothing was read ahead, or the store gives no
+    /// mark): for [`crate::store::CatalogStore::pricing_catalog_as_of`]
+    /// in this operation only.
+    pub(super) fn catalog_mark(&self) -> Option<CatalogMark> {
+        self.mark
     }
 
     /// The document `id` of `collection`: the one read ahead the first
@@ -60,7 +72,7 @@ impl<'a> ReadAhead<'a> {
 #[cfg(test)]
 mod tests {
     use super::ReadAhead;
-    use crate::store::{Body, DocumentStore, MemoryStore};
+    use crate::store::{Body, CatalogMark, DocumentStore, MemoryStore};
 
     /// A memory store that says it reads in batches.
     struct Batching(MemoryStore);
@@ -71,6 +83,12 @@ mod tests {
         }
         fn batches_reads(&self) -> bool {
             true
+        }
+        fn load_many_marked(
+            &self,
+            keys: &[(&str, &str)],
+        ) -> crate::Result<(Vec<Option<crate::store::Versioned>>, Option<CatalogMark>)> {
+            Ok((self.0.load_many(keys)?, Some(CatalogMark(7))))
         }
         fn save(
             &self,
@@ -114,6 +132,14 @@ mod tests {
             .unwrap();
         let taken = ahead.take(&store, "c", "a").unwrap().map(|d| d.version);
         assert_eq!(taken, Some(1));
+        assert_eq!(ahead.catalog_mark(), None);
+    }
+
+    #[test]
+    fn the_catalog_mark_of_the_read_ahead_is_kept_for_the_operation() {
+        let store = Batching(MemoryStore::new());
+        let ahead = ReadAhead::load(&store, &[("c", "a")]).unwrap();
+        assert_eq!(ahead.catalog_mark(), Some(CatalogMark(7)));
     }
 
     #[test]

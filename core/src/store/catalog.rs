@@ -155,6 +155,17 @@ impl CatalogChange {
 /// A variant found by SKU: its product and the variant's index in it.
 pub type VariantOf = (Arc<Product>, usize);
 
+/// How far a shared database's catalog had got when a read saw it: taken
+/// by [`super::DocumentStore::load_many_marked`] in the same round trip as
+/// the documents, and handed to [`CatalogStore::pricing_catalog_as_of`]
+/// later in the same operation, so a store that checks its catalog cache
+/// against the database need not ask again.
+///
+/// Opaque: only the store that gave it reads it (a PostgreSQL store: its
+/// catalog sequence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CatalogMark(pub u64);
+
 /// Catalog persistence. A SQL store implements [`CatalogStore::save_product`]
 /// as one transaction: check the version (`UPDATE ... WHERE version = ?`),
 /// the SKUs (a unique index on `variants.sku`), the categories and
@@ -203,6 +214,29 @@ pub trait CatalogStore: Send + Sync {
             self.products_by_skus(skus)?,
             CategoryTree::from_stored(self.categories()?),
         ))
+    }
+
+    /// [`CatalogStore::pricing_catalog`], at least as new as `mark` (what
+    /// a read earlier in the same operation saw of the database's catalog,
+    /// [`super::DocumentStore::load_many_marked`]): every catalog write
+    /// committed before that read is in it. A store that checks its cache
+    /// against the database uses the mark instead of asking again (one
+    /// round trip fewer); the default, and `None`, is
+    /// [`CatalogStore::pricing_catalog`].
+    ///
+    /// A mark says nothing of writes after it: it is for the operation
+    /// whose read took it, never kept for later ones.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    fn pricing_catalog_as_of(
+        &self,
+        skus: &[&str],
+        mark: Option<CatalogMark>,
+    ) -> Result<(Vec<Option<VariantOf>>, CategoryTree)> {
+        let _ = mark;
+        self.pricing_catalog(skus)
     }
 
     /// Saves `product` if its stored version is `expected` (none: new),

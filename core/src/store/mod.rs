@@ -21,7 +21,7 @@ mod event;
 mod memory;
 
 pub use body::Body;
-pub use catalog::{CatalogChange, CatalogItem, CatalogStore, VariantOf};
+pub use catalog::{CatalogChange, CatalogItem, CatalogMark, CatalogStore, VariantOf};
 pub use event::{Event, EventKind, NewEvent};
 pub use memory::MemoryStore;
 
@@ -220,6 +220,24 @@ pub trait DocumentStore: Send + Sync {
     /// ```
     fn load_many(&self, keys: &[(&str, &str)]) -> Result<Vec<Option<Versioned>>> {
         keys.iter().map(|(c, id)| self.load(c, id)).collect()
+    }
+
+    /// [`DocumentStore::load_many`], and how far the database's catalog
+    /// had got at the same moment ([`CatalogMark`]), in one round trip: an
+    /// operation that prices a cart after reading ahead hands the mark to
+    /// [`CatalogStore::pricing_catalog_as_of`] instead of the store asking
+    /// the database again. The default, for stores whose catalog is not
+    /// checked against anything (in this process, or one file), gives no
+    /// mark.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    fn load_many_marked(
+        &self,
+        keys: &[(&str, &str)],
+    ) -> Result<(Vec<Option<Versioned>>, Option<CatalogMark>)> {
+        Ok((self.load_many(keys)?, None))
     }
 
     /// Whether [`DocumentStore::load_many`] costs less than loading one by

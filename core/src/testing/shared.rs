@@ -8,11 +8,13 @@ use std::thread;
 
 use super::conformance::{ensure, run, Outcome};
 use crate::catalog::{CatalogQuery, Product, ProductStatus, Variant};
-use crate::engine::{Engine, ManualClock, NodeIds};
+use crate::engine::{CheckoutOptions, Engine, ManualClock, NodeIds};
 use crate::inventory::StockKey;
 use crate::money::{Currency, Money};
+use crate::payment::TestGateway;
 use crate::pricing::Timestamp;
 use crate::store::Store;
+use crate::testing::fixtures::{ready_cart, tee_shop};
 
 fn engine<S: Store>(store: S, node: &str) -> Engine<S> {
     Engine::new(
@@ -84,6 +86,40 @@ pub fn both_see_the_catalog<S: Store>(first: S, second: S) -> Outcome {
     let other = run(a.product_by_sku("SKU-2B"), "SKU-2B")?.0.id.clone();
     ensure(owner == "p4" && other == "p2", || {
         format!("SKU-2 belongs to {owner}, SKU-2B to {other}")
+    })
+}
+
+/// A checkout through one store charges the price set through the other
+/// a moment before, though the first priced the cart (and read its
+/// catalog) at the old price: a store that reads its catalog's mark with
+/// the checkout's documents must still see every write committed before
+/// that read.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn checkout_prices_the_latest_catalog<S: Store>(first: S, second: S) -> Outcome {
+    let (a, b) = (engine(first, "a"), engine(second, "b"));
+    tee_shop(&a, 10, None)?;
+    let cart = ready_cart(&a, 2, false)?;
+    let (tee, version) = run(b.product("tee"), "b reads the tee")?;
+    let mut dearer = (*tee).clone();
+    dearer.variants[0].prices = vec![Money::from_minor_units(2500, Currency::EUR)];
+    run(b.update_product(dearer, version), "b raises the price")?;
+    let order = run(
+        a.complete_checkout(
+            &cart,
+            "k1",
+            &TestGateway::default(),
+            &CheckoutOptions::default(),
+        ),
+        "a completes the checkout",
+    )?;
+    ensure(order.grand_total.to_string() == "50.00", || {
+        format!(
+            "two tees at 25.00 set through b, a charged {}",
+            order.grand_total
+        )
     })
 }
 

@@ -16,7 +16,7 @@ use kassa::catalog::{
     Collection, Product, Saved, SkuFacts,
 };
 use kassa::pricing::Timestamp;
-use kassa::store::{CatalogChange, CatalogItem, CatalogStore, NewEvent};
+use kassa::store::{CatalogChange, CatalogItem, CatalogMark, CatalogStore, NewEvent};
 use kassa::{Error, Result};
 
 use crate::conn::Tx;
@@ -149,6 +149,12 @@ impl PostgresStore {
     /// The index, brought up to the database's catalog sequence first.
     fn fresh_catalog(&self) -> Result<RwLockReadGuard<'_, CachedCatalog>> {
         let seq = self.db.read_one(catalog_seq)?;
+        self.catalog_at_least(seq)
+    }
+
+    /// The index, brought up to the database's catalog sequence if it is
+    /// behind `seq` (a sequence the database had reached).
+    fn catalog_at_least(&self, seq: i64) -> Result<RwLockReadGuard<'_, CachedCatalog>> {
         {
             let cache = self.read_cache();
             if cache.seq >= seq {
@@ -250,7 +256,22 @@ impl CatalogStore for PostgresStore {
         &self,
         skus: &[&str],
     ) -> Result<(Vec<Option<kassa::store::VariantOf>>, CategoryTree)> {
-        let cache = self.fresh_catalog()?;
+        self.pricing_catalog_as_of(skus, None)
+    }
+
+    /// With a mark, the cache is compared with the sequence the mark's
+    /// read saw (no round trip unless the cache is behind it).
+    fn pricing_catalog_as_of(
+        &self,
+        skus: &[&str],
+        mark: Option<CatalogMark>,
+    ) -> Result<(Vec<Option<kassa::store::VariantOf>>, CategoryTree)> {
+        let cache = match mark {
+            Some(CatalogMark(seq)) => {
+                self.catalog_at_least(i64::try_from(seq).unwrap_or(i64::MAX))?
+            }
+            None => self.fresh_catalog()?,
+        };
         let found = skus.iter().map(|sku| cache.index.by_sku(sku)).collect();
         Ok((found, cache.index.categories().clone()))
     }

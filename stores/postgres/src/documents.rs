@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::store::{
-    apply_change, Body, DocumentStore, DocumentWrite, NewEvent, OrderStore, StockChange,
-    StockEvents, Versioned, SEQUENCES,
+    apply_change, Body, CatalogMark, DocumentStore, DocumentWrite, NewEvent, OrderStore,
+    StockChange, StockEvents, Versioned, SEQUENCES,
 };
 use kassa::{Error, Result};
 
@@ -158,6 +158,55 @@ macro_rules! take_number {
 }
 pub(crate) use take_number;
 
+/// The documents `keys` in one statement (see
+/// [`DocumentStore::load_many`]); with `marked`, also the catalog sequence
+/// as the same snapshot has it (a row of position 0).
+fn read_many(
+    tx: &mut Tx<'_>,
+    keys: &[(&str, &str)],
+    marked: bool,
+) -> Result<(Vec<Option<Versioned>>, Option<CatalogMark>)> {
+    let collections: Vec<&[u8]> = keys.iter().map(|(c, _)| c.as_bytes()).collect();
+    let ids: Vec<&[u8]> = keys.iter().map(|(_, id)| id.as_bytes()).collect();
+    macro_rules! documents {
+        () => {
+            "SELECT k.ord, d.version, d.body \
+             FROM unnest($1::BYTEA[], $2::BYTEA[]) WITH ORDINALITY AS k (c, i, ord) \
+             JOIN documents d ON d.collection = k.c AND d.id = k.i"
+        };
+    }
+    let sql = if marked {
+        concat!(
+            documents!(),
+            " UNION ALL SELECT 0, value, NULL FROM counters WHERE name = 'catalog_seq'"
+        )
+    } else {
+        documents!()
+    };
+    let rows = tx.query(sql, &[&collections, &ids])?;
+    let mut found: Vec<Option<Versioned>> = keys.iter().map(|_| None).collect();
+    let mut mark = None;
+    for r in &rows {
+        let (at, version) = (r.get::<_, i64>(0), r.get::<_, i64>(1));
+        let version = u64::try_from(version).unwrap_or(0);
+        if at == 0 {
+            mark = Some(CatalogMark(version));
+            continue;
+        }
+        let at = usize::try_from(at - 1).ok();
+        if let (Some(slot), Some(body)) = (
+            at.and_then(|i| found.get_mut(i)),
+            r.get::<_, Option<&str>>(2),
+        ) {
+            *slot = Some(Versioned {
+                value: decode(body),
+                version,
+            });
+        }
+    }
+    Ok((found, mark))
+}
+
 impl DocumentStore for PostgresStore {
     /// One upsert: the row lock makes concurrent callers queue (for the
     /// statement only) instead of retrying.
@@ -191,27 +240,16 @@ impl DocumentStore for PostgresStore {
     /// One statement: the keys as arrays, matched to their rows by
     /// primary key, each row placed by its key's position.
     fn load_many(&self, keys: &[(&str, &str)]) -> Result<Vec<Option<Versioned>>> {
-        let collections: Vec<&[u8]> = keys.iter().map(|(c, _)| c.as_bytes()).collect();
-        let ids: Vec<&[u8]> = keys.iter().map(|(_, id)| id.as_bytes()).collect();
-        self.db.read_one(|tx| {
-            let rows = tx.query(
-                "SELECT k.ord, d.version, d.body \
-                 FROM unnest($1::BYTEA[], $2::BYTEA[]) WITH ORDINALITY AS k (c, i, ord) \
-                 JOIN documents d ON d.collection = k.c AND d.id = k.i",
-                &[&collections, &ids],
-            )?;
-            let mut found: Vec<Option<Versioned>> = keys.iter().map(|_| None).collect();
-            for r in &rows {
-                let at = usize::try_from(r.get::<_, i64>(0) - 1).ok();
-                if let Some(slot) = at.and_then(|i| found.get_mut(i)) {
-                    *slot = Some(Versioned {
-                        value: decode(r.get(2)),
-                        version: u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
-                    });
-                }
-            }
-            Ok(found)
-        })
+        Ok(self.db.read_one(|tx| read_many(tx, keys, false))?.0)
+    }
+
+    /// The statement of [`DocumentStore::load_many`] with one row more:
+    /// the catalog sequence, read in the same snapshot.
+    fn load_many_marked(
+        &self,
+        keys: &[(&str, &str)],
+    ) -> Result<(Vec<Option<Versioned>>, Option<CatalogMark>)> {
+        self.db.read_one(|tx| read_many(tx, keys, true))
     }
 
     fn save(

@@ -22,6 +22,20 @@ fn two_servers_see_each_others_catalog_writes() {
 }
 
 #[test]
+fn a_checkout_prices_what_another_server_just_wrote() {
+    let Some(url) = common::url("postgres servers") else {
+        return;
+    };
+    let schemas = common::Schemas::new(url);
+    let schema = schemas.name();
+    shared::checkout_prices_the_latest_catalog(
+        schemas.store_in(&schema),
+        schemas.store_in(&schema),
+    )
+    .unwrap();
+}
+
+#[test]
 fn two_servers_never_oversell_together() {
     let Some(url) = common::url("postgres servers") else {
         return;

@@ -120,6 +120,14 @@ fn two_stores_on_one_file_see_each_others_catalog_writes() {
 }
 
 #[test]
+fn a_checkout_prices_what_another_store_on_the_file_just_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let open = || SqliteStore::open(&path).unwrap();
+    shared::checkout_prices_the_latest_catalog(open(), open()).unwrap();
+}
+
+#[test]
 fn two_stores_on_one_file_never_oversell_together() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.db");

@@ -10,6 +10,7 @@ use crate::store::Store;
 /// the same versions and bodies, none for a missing document (or one in
 /// another collection), the same document twice when it is asked twice,
 /// and hostile ids byte-identical; an empty request gives nothing.
+/// `load_many_marked` gives the same documents.
 ///
 /// # Errors
 ///
@@ -66,6 +67,17 @@ pub fn load_many_reads_like_load<S: Store>(store: S) -> Outcome {
         many[1].as_ref().map(|d| d.version) == Some(2) && many[2].is_none() && many[3].is_none(),
         || "load_many must give a at version 2 and nothing for the missing ones".into(),
     )?;
+    let (marked, _) = run(store.load_many_marked(&keys), "load_many_marked")?;
+    let versions = |docs: &[Option<crate::store::Versioned>]| -> Vec<Option<u64>> {
+        docs.iter().map(|d| d.as_ref().map(|d| d.version)).collect()
+    };
+    ensure(versions(&marked) == versions(&many), || {
+        format!(
+            "load_many_marked gave {:?}, load_many {:?}",
+            versions(&marked),
+            versions(&many)
+        )
+    })?;
     let none = run(store.load_many(&[]), "load_many of nothing")?;
     ensure(none.is_empty(), || {
         format!("{} results for no keys", none.len())
