@@ -123,6 +123,41 @@ pub fn checkout_prices_the_latest_catalog<S: Store>(first: S, second: S) -> Outc
     })
 }
 
+/// Checkouts through the two stores in turn buy 2 of 10 units each: five
+/// are placed, the sixth is `insufficient_stock`, and the stock adds up.
+/// Each store's last look at the stock row is stale by the time it
+/// checks out again (the other sold since): a store that plans on what it
+/// last saw must notice.
+///
+/// # Errors
+///
+/// The violated property.
+pub fn checkouts_in_turn_sell_exactly<S: Store>(first: S, second: S) -> Outcome {
+    let (a, b) = (engine(first, "a"), engine(second, "b"));
+    tee_shop(&a, 10, None)?;
+    let gateway = TestGateway::default();
+    let options = CheckoutOptions::default();
+    for turn in 0..6 {
+        let e = if turn % 2 == 0 { &a } else { &b };
+        let cart = ready_cart(e, 2, false)?;
+        let got = code(e.complete_checkout(&cart, &format!("k{turn}"), &gateway, &options));
+        let want = if turn < 5 { "ok" } else { "insufficient_stock" };
+        ensure(got == want, || {
+            format!("checkout {turn} gave {got}, not {want}")
+        })?;
+    }
+    for e in [&a, &b] {
+        let level = run(e.stock(&StockKey::new("TEE", "main")), "stock")?
+            .ok_or("the stock record vanished")?
+            .level;
+        ensure(
+            (level.committed, level.reserved, level.available()) == (10, 0, 0),
+            || format!("stock after five orders of 2 from 10: {level:?}"),
+        )?;
+    }
+    Ok(())
+}
+
 /// Eight threads, half on each store, reserve one unit at a time from 50:
 /// exactly 50 succeed.
 ///

@@ -18,7 +18,7 @@ use kassa::{Error, Result};
 
 use crate::batch::{lock_rows, open_reservations, put_documents, take_and_lock, write_stock};
 use crate::columns::StockWrite;
-use crate::conn::{Db, Tx};
+use crate::conn::Tx;
 use crate::events::{append, append_events_cte, EventRows};
 use crate::inventory::{put_stock, read_stock};
 use crate::{optimistic, shown, text, PostgresStore};
@@ -455,21 +455,27 @@ pub(crate) fn plan_commit<'k>(
 /// row locks, the documents first, then the reservations taken and their
 /// stock rows locked in key order. Returns the documents' new versions.
 fn place(
-    db: &Db,
+    store: &PostgresStore,
     p: &Placement<'_>,
     stored: Option<crate::batch::Held>,
     committed: CommittedEvent<'_>,
 ) -> Result<Vec<u64>> {
-    if let Some(versions) = optimistic::place(db, p, stored, committed)? {
+    let (db, cache) = (&store.db, &store.stock);
+    if let Some(versions) = optimistic::place(db, cache, p, stored, committed)? {
         return Ok(versions);
     }
-    db.write(|tx| {
+    let (versions, rows) = db.write(|tx| {
         let versions = put_all(tx, p.writes, p.orders)?;
         let (taken, locked) = take_and_lock(tx, p.commit)?;
         let (rows, all) = plan_commit(&taken, &locked, p.events, committed)?;
         write_stock(tx, &rows, &[], &all)?;
-        Ok(versions)
-    })
+        let rows: Vec<_> = optimistic::written(&rows)
+            .map(|(key, after)| (key.clone(), after))
+            .collect();
+        Ok((versions, rows))
+    })?;
+    cache.remember(rows.iter().map(|(key, after)| (key, *after)));
+    Ok(versions)
 }
 
 impl OrderStore for PostgresStore {
@@ -491,7 +497,7 @@ impl OrderStore for PostgresStore {
             events: &events,
         };
         let stored = self.db.read_one(|tx| open_reservations(tx, commit))?;
-        place(&self.db, &placement, stored, committed)
+        place(self, &placement, stored, committed)
     }
 
     /// The number is taken in the statement that reads the reservations
@@ -516,7 +522,7 @@ impl OrderStore for PostgresStore {
             commit,
             events: &events,
         };
-        place(&self.db, &placement, stored, committed)?;
+        place(self, &placement, stored, committed)?;
         Ok(Some(number))
     }
 
@@ -527,7 +533,7 @@ impl OrderStore for PostgresStore {
         events: Vec<NewEvent>,
         changed: StockEvents<'_>,
     ) -> Result<Vec<u64>> {
-        self.db.write(|tx| {
+        let done = self.db.write(|tx| {
             let versions = put_all(tx, &writes, &[])?;
             // Locked in key order first, so two changes of one order's
             // stock never deadlock; then applied in the caller's order,
@@ -542,6 +548,8 @@ impl OrderStore for PostgresStore {
             }
             append(tx, all)?;
             Ok(versions)
-        })
+        });
+        self.stock.forget(stock.iter().map(|(key, _)| key));
+        done
     }
 }

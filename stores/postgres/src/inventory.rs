@@ -312,18 +312,20 @@ impl InventoryStore for PostgresStore {
         change: &StockChange,
         events: EventsFor<'_>,
     ) -> Result<StockRecord> {
-        self.db.write(|tx| {
+        let done = self.db.write(|tx| {
             let before = read_stock(tx, key, true)?;
             let after = apply_change(before.as_ref(), change)?;
             let new_events = events(&before.unwrap_or_default(), &after);
             put_stock(tx, key, before.as_ref(), &after, 0)?;
             append(tx, new_events)?;
             Ok(after)
-        })
+        });
+        self.stock.written(key, done.as_ref().ok().copied());
+        done
     }
 
     fn reserve(&self, reservation: &Reservation, events: EventsFor<'_>) -> Result<StockRecord> {
-        self.db.write(|tx| {
+        let done = self.db.write(|tx| {
             let before = read_stock(tx, &reservation.key, true)?
                 .ok_or_else(|| unknown_stock(&reservation.key))?;
             reservation_in_use(tx, reservation)?;
@@ -334,7 +336,10 @@ impl InventoryStore for PostgresStore {
             put_stock(tx, &reservation.key, Some(&before), &after, 0)?;
             append(tx, events(&before, &after))?;
             Ok(after)
-        })
+        });
+        self.stock
+            .written(&reservation.key, done.as_ref().ok().copied());
+        done
     }
 
     fn reserve_all_and_write(
@@ -346,10 +351,12 @@ impl InventoryStore for PostgresStore {
         // Decided on rows read without locks and written in one guarded
         // statement; when a row moved meanwhile (or the decision is a
         // refusal, to be confirmed), decided again under row locks.
-        if let Some(done) = optimistic::reserve(&self.db, reservations, events, &writes)? {
+        if let Some(done) =
+            optimistic::reserve(&self.db, &self.stock, reservations, events, &writes)?
+        {
             return Ok(done);
         }
-        self.db.write(|tx| {
+        let (afters, versions, rows) = self.db.write(|tx| {
             // The documents first: a claim someone else holds fails before
             // any stock row is locked.
             let versions = if writes.is_empty() {
@@ -362,8 +369,11 @@ impl InventoryStore for PostgresStore {
             // Reservations, stock rows and events in one statement: one
             // round trip under the row locks before the commit.
             write_stock(tx, &rows, reservations, &new_events)?;
-            Ok((afters, versions))
-        })
+            let rows: Vec<_> = optimistic::written(&rows).collect();
+            Ok((afters, versions, rows))
+        })?;
+        self.stock.remember(rows);
+        Ok((afters, versions))
     }
 
     fn settle(
@@ -372,13 +382,17 @@ impl InventoryStore for PostgresStore {
         commit: bool,
         events: SettleEvents<'_>,
     ) -> Result<(Reservation, StockRecord)> {
-        self.db.write(|tx| {
+        let (r, after) = self.db.write(|tx| {
             let r = take_reservation(tx, id)?
                 .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
             let (before, after) = settle_taken(tx, &r, commit)?;
             append(tx, events(&r, &before, &after))?;
             Ok((r, after))
-        })
+        })?;
+        // A failure before the commit changed no row; one in the commit
+        // leaves the row unknown, and the guard catches a stale guess.
+        self.stock.written(&r.key, Some(after));
+        Ok((r, after))
     }
 
     fn expired(&self, now: Timestamp, limit: usize) -> Result<Vec<Reservation>> {

@@ -48,6 +48,7 @@ mod events;
 mod inventory;
 mod optimistic;
 mod schema;
+mod stock_cache;
 
 use std::str::FromStr;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -97,6 +98,9 @@ pub struct PostgresStore {
     db: Db,
     schema: String,
     catalog: RwLock<CachedCatalog>,
+    /// Stock rows as last read or written: a guess for optimistic
+    /// reservations (see `stock_cache.rs`).
+    stock: stock_cache::StockCache,
 }
 
 impl PostgresStore {
@@ -166,6 +170,7 @@ impl PostgresStore {
             db: Db::new(pool),
             schema: options.schema,
             catalog: RwLock::new(CachedCatalog::default()),
+            stock: stock_cache::StockCache::default(),
         };
         let schema_name = store.schema.clone();
         store.db.write(|tx| schema::migrate(tx, &schema_name))?;

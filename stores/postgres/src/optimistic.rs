@@ -20,9 +20,10 @@
 //! path gives every error its precise answer, and under heavy contention
 //! on one SKU it is the path that makes progress.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kassa::inventory::{Reservation, StockRecord};
+use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::store::{DocumentWrite, NewEvent};
 use kassa::Result;
 
@@ -37,6 +38,7 @@ use crate::conn::{Db, Tx};
 use crate::documents::{plan_commit, take_number, CommittedEvent, Placement};
 use crate::events::{append_events_cte, EventRows};
 use crate::inventory::{plan_reserve, SettleEvents};
+use crate::stock_cache::StockCache;
 
 /// One guarded write: stock rows from their read versions, reservations
 /// inserted and taken, documents, one-order-per-cart rows and events.
@@ -106,9 +108,11 @@ fn write_guarded(tx: &mut Tx<'_>, g: &Guarded<'_>) -> Result<bool> {
 
 /// [`kassa::store::InventoryStore::reserve_all_and_write`] optimistically:
 /// the records after and the documents' new versions, or none when the
-/// caller must decide under row locks (nothing was written).
+/// caller must decide under row locks (nothing was written). Tried first
+/// on the rows as `cache` remembers them (no read), then on rows read now.
 pub(crate) fn reserve(
     db: &Db,
+    cache: &StockCache,
     reservations: &[Reservation],
     events: SettleEvents<'_>,
     writes: &[DocumentWrite],
@@ -116,8 +120,28 @@ pub(crate) fn reserve(
     if !distinct_documents(writes) {
         return Ok(None);
     }
-    let stored = db.read_one(|tx| stock_rows(tx, reservations.iter().map(|r| &r.key), false))?;
-    let Ok((rows, afters, new_events)) = plan_reserve(reservations, &stored, events) else {
+    let keys = || reservations.iter().map(|r| &r.key);
+    if let Some(remembered) = cache.rows_of(keys()) {
+        let done = reserve_on(db, cache, reservations, &remembered, events, writes)?;
+        if done.is_some() {
+            return Ok(done);
+        }
+    }
+    let stored = db.read_one(|tx| stock_rows(tx, keys(), false))?;
+    cache.remember(stored.iter().map(|(key, record)| (*key, *record)));
+    reserve_on(db, cache, reservations, &stored, events, writes)
+}
+
+/// [`reserve`] decided on `stored` and written guarded.
+fn reserve_on(
+    db: &Db,
+    cache: &StockCache,
+    reservations: &[Reservation],
+    stored: &BTreeMap<&StockKey, StockRecord>,
+    events: SettleEvents<'_>,
+    writes: &[DocumentWrite],
+) -> Result<Option<(Vec<StockRecord>, Vec<u64>)>> {
+    let Ok((rows, afters, new_events)) = plan_reserve(reservations, stored, events) else {
         return Ok(None);
     };
     let guarded = Guarded {
@@ -129,7 +153,18 @@ pub(crate) fn reserve(
         events: &new_events,
     };
     let landed = db.write_one(|tx| write_guarded(tx, &guarded))?;
-    Ok(landed.then(|| (afters, new_versions(writes))))
+    if !landed {
+        return Ok(None);
+    }
+    cache.remember(written(&rows));
+    Ok(Some((afters, new_versions(writes))))
+}
+
+/// The rows `rows` as written: each key with its record after.
+pub(crate) fn written<'r, 'k: 'r>(
+    rows: &'r [StockWrite<'k>],
+) -> impl Iterator<Item = (&'k StockKey, StockRecord)> + 'r {
+    rows.iter().map(|(key, _, after, _)| (*key, *after))
 }
 
 /// [`kassa::store::OrderStore::place_order`] optimistically: the
@@ -138,6 +173,7 @@ pub(crate) fn reserve(
 /// `stored` is what [`crate::batch::open_reservations`] read (none: one is not open).
 pub(crate) fn place(
     db: &Db,
+    cache: &StockCache,
     p: &Placement<'_>,
     stored: Option<Held>,
     committed: CommittedEvent<'_>,
@@ -160,6 +196,9 @@ pub(crate) fn place(
         events: &all,
     };
     let landed = db.write_one(|tx| write_guarded(tx, &guarded))?;
+    if landed {
+        cache.remember(written(&rows));
+    }
     Ok(landed.then(|| new_versions(p.writes)))
 }
 

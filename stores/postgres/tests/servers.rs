@@ -36,6 +36,17 @@ fn a_checkout_prices_what_another_server_just_wrote() {
 }
 
 #[test]
+fn checkouts_through_two_servers_in_turn_sell_exactly() {
+    let Some(url) = common::url("postgres servers") else {
+        return;
+    };
+    let schemas = common::Schemas::new(url);
+    let schema = schemas.name();
+    shared::checkouts_in_turn_sell_exactly(schemas.store_in(&schema), schemas.store_in(&schema))
+        .unwrap();
+}
+
+#[test]
 fn two_servers_never_oversell_together() {
     let Some(url) = common::url("postgres servers") else {
         return;

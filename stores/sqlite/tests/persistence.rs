@@ -128,6 +128,14 @@ fn a_checkout_prices_what_another_store_on_the_file_just_wrote() {
 }
 
 #[test]
+fn checkouts_through_two_stores_on_the_file_in_turn_sell_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let open = || SqliteStore::open(&path).unwrap();
+    shared::checkouts_in_turn_sell_exactly(open(), open()).unwrap();
+}
+
+#[test]
 fn two_stores_on_one_file_never_oversell_together() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.db");
