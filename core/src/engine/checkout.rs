@@ -341,12 +341,15 @@ impl<S: Store> Engine<S> {
         let items: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
         // A key not yet stored is claimed with the stock: one commit.
         let claim = hold.write(key).into_iter().collect();
-        let (reservations, parts, versions) = self.reserve_kits(
+        // A server database takes the order number with the stock (one
+        // round trip fewer; see `try_place`).
+        let (reservations, parts, versions, taken_number) = self.reserve_kits(
             &options.location,
             &items,
             kits,
             options.reservation_ttl_ms,
             claim,
+            Some(ORDERS),
         )?;
         if let Some(&version) = versions.first() {
             *hold = KeyHold::Claimed(version);
@@ -394,9 +397,10 @@ impl<S: Store> Engine<S> {
             .filter_map(|a| settings.promotions.iter().find(|p| p.id == a.id))
             .filter_map(|p| p.coupon_code.clone())
             .collect();
-        // The order number: taken in the placement by a store that can,
-        // else once before the first placement (see `try_place`).
-        let number = Cell::new(None);
+        // The order number: taken with the stock by a store that did,
+        // else in the placement by a store that can, else once before the
+        // first placement (see `try_place`).
+        let number = Cell::new(taken_number);
         let mut placed = None;
         for attempt in 0..64u32 {
             if attempt > 0 {
@@ -577,8 +581,9 @@ impl<S: Store> Engine<S> {
             Ok((order, all, placed))
         };
         let committed = |r: &Reservation, after: &StockRecord| self.stock_committed(r, after, now);
-        // A store that numbers placements takes the number itself (SQLite
-        // none for a placement that fails); otherwise the number is taken
+        // A number taken with the stock is used as it is. Else a store
+        // that numbers placements takes the number itself (SQLite: none
+        // for a placement that fails); otherwise the number is taken
         // first, once (a retry keeps it; a failed checkout leaves a gap).
         let n = match number.get() {
             Some(n) => n,

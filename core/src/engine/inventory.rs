@@ -35,8 +35,10 @@ fn low_stock(key: &StockKey, before: &StockRecord, after: &StockRecord) -> Optio
 }
 
 /// What [`Engine::reserve_kits`] holds: the reservations, each item's kit
-/// components, and the new versions of the documents written with them.
-pub(super) type HeldKits = (Vec<Reservation>, Vec<Vec<Component>>, Vec<u64>);
+/// components, the new versions of the documents written with them, and
+/// the number the store took with them (when asked and able:
+/// [`crate::store::InventoryStore::reserve_all_and_write_numbered`]).
+pub(super) type HeldKits = (Vec<Reservation>, Vec<Vec<Component>>, Vec<u64>, Option<u64>);
 
 impl<S: Store> Engine<S> {
     /// Events for a change, plus a `low_stock` event when it crosses the threshold.
@@ -310,8 +312,8 @@ impl<S: Store> Engine<S> {
     ) -> Result<(Vec<Reservation>, Vec<Vec<Component>>)> {
         let skus: Vec<&str> = items.iter().map(|&(sku, _)| sku).collect();
         let kits = self.kit_components(&skus)?;
-        let (reservations, parts, _) =
-            self.reserve_kits(location, items, kits, ttl_ms, Vec::new())?;
+        let (reservations, parts, _, _) =
+            self.reserve_kits(location, items, kits, ttl_ms, Vec::new(), None)?;
         Ok((reservations, parts))
     }
 
@@ -351,7 +353,8 @@ impl<S: Store> Engine<S> {
 
     /// [`Engine::reserve_lines`] with each item's kit components already
     /// read (`kits`, in the order of `items`), saving `writes` in the same
-    /// atomic step (their new versions come last).
+    /// atomic step (their new versions come third), and with `number_of`,
+    /// perhaps taking the next number of that sequence too (last).
     pub(super) fn reserve_kits(
         &self,
         location: &str,
@@ -359,6 +362,7 @@ impl<S: Store> Engine<S> {
         kits: Vec<Vec<Component>>,
         ttl_ms: i64,
         writes: Vec<crate::store::DocumentWrite>,
+        number_of: Option<&str>,
     ) -> Result<HeldKits> {
         let mut parts = Vec::with_capacity(items.len());
         let mut demand: Vec<(Arc<str>, u64)> = Vec::with_capacity(items.len());
@@ -412,10 +416,24 @@ impl<S: Store> Engine<S> {
             };
             self.with_low_stock(&r.key, kind, before, after, now)
         };
-        let (_, versions) = self
-            .store
-            .reserve_all_and_write(&reservations, &events, writes)?;
-        Ok((reservations, parts, versions))
+        let (versions, number) = match number_of {
+            Some(sequence) => {
+                let (_, versions, number) = self.store.reserve_all_and_write_numbered(
+                    &reservations,
+                    &events,
+                    writes,
+                    sequence,
+                )?;
+                (versions, number)
+            }
+            None => {
+                let (_, versions) =
+                    self.store
+                        .reserve_all_and_write(&reservations, &events, writes)?;
+                (versions, None)
+            }
+        };
+        Ok((reservations, parts, versions, number))
     }
 
     /// Stock of `sku` over every location, and units sold.

@@ -170,23 +170,24 @@ impl Tx<'_> {
     }
 
     /// Runs a guarded statement outside a transaction (one ending in
-    /// `kassa_require`, see `optimistic.rs`): `false` when it was rolled
-    /// back whole because a row had changed since it was read, or because
-    /// it lost a deadlock; the caller then decides again under row locks.
-    pub(crate) fn execute_guarded(
+    /// `kassa_require`, see `optimistic.rs`): its rows when it landed,
+    /// none when it was rolled back whole because a row had changed since
+    /// it was read, or because it lost a deadlock (the caller then decides
+    /// again).
+    pub(crate) fn query_guarded(
         &mut self,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<bool> {
+    ) -> Result<Option<Vec<Row>>> {
         let s = self.statement(sql)?;
         let done = match &mut self.inner {
-            Inner::Tx(tx) => tx.execute(&s, params),
-            Inner::Direct(client) => client.execute(&s, params),
+            Inner::Tx(tx) => tx.query(&s, params),
+            Inner::Direct(client) => client.query(&s, params),
         };
         match done {
-            Ok(_) => Ok(true),
+            Ok(rows) => Ok(Some(rows)),
             Err(e) if e.code().is_some_and(|c| c.code() == ROW_CHANGED) || retryable(&e) => {
-                Ok(false)
+                Ok(None)
             }
             Err(e) => Err(self.fail(e)),
         }

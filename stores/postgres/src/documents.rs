@@ -146,14 +146,23 @@ fn decode(body: &str) -> Body {
 /// crash can only hand out again a number nothing stored.
 macro_rules! take_number {
     () => {
-        "INSERT INTO documents (collection, id, version, body) \
-         SELECT $1::BYTEA, $2::BYTEA, 1, '{\"next\":2}' \
+        take_number!("$1", "$2")
+    };
+    ($sequences:literal, $name:literal) => {
+        concat!(
+            "INSERT INTO documents (collection, id, version, body) \
+         SELECT ",
+            $sequences,
+            "::BYTEA, ",
+            $name,
+            "::BYTEA, 1, '{\"next\":2}' \
          FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
          ON CONFLICT (collection, id) DO UPDATE SET \
              version = documents.version + 1, \
              body = json_build_object('next', \
                  GREATEST(COALESCE((documents.body::json->>'next')::BIGINT, 1), 1) + 1)::TEXT \
          RETURNING (body::json->>'next')::BIGINT - 1 AS number"
+        )
     };
 }
 pub(crate) use take_number;
@@ -478,6 +487,23 @@ fn place(
     Ok(versions)
 }
 
+impl PostgresStore {
+    /// Places `p` as [`place`] does, first on its reservations and their
+    /// rows as this store remembers them (no read: the guard checks the
+    /// guess), then on ones read now.
+    fn place_guessing(&self, p: &Placement<'_>, committed: CommittedEvent<'_>) -> Result<Vec<u64>> {
+        if let Some(held) = self.stock.held(p.commit) {
+            if let Some(versions) =
+                optimistic::place(&self.db, &self.stock, p, Some(held), committed)?
+            {
+                return Ok(versions);
+            }
+        }
+        let stored = self.db.read_one(|tx| open_reservations(tx, p.commit))?;
+        place(self, p, stored, committed)
+    }
+}
+
 impl OrderStore for PostgresStore {
     fn place_order(
         &self,
@@ -496,8 +522,9 @@ impl OrderStore for PostgresStore {
             commit,
             events: &events,
         };
-        let stored = self.db.read_one(|tx| open_reservations(tx, commit))?;
-        place(self, &placement, stored, committed)
+        let done = self.place_guessing(&placement, committed);
+        self.stock.closed(commit.iter().map(|id| &**id));
+        done
     }
 
     /// The number is taken in the statement that reads the reservations
@@ -522,7 +549,9 @@ impl OrderStore for PostgresStore {
             commit,
             events: &events,
         };
-        place(self, &placement, stored, committed)?;
+        let done = place(self, &placement, stored, committed);
+        self.stock.closed(commit.iter().map(|id| &**id));
+        done?;
         Ok(Some(number))
     }
 

@@ -301,6 +301,46 @@ pub(crate) fn plan_reserve<'k>(
     Ok((rows, afters, new_events))
 }
 
+impl PostgresStore {
+    /// [`InventoryStore::reserve_all_and_write_numbered`] (`number`:
+    /// the sequence) or without a number.
+    fn reserve_maybe_numbered(
+        &self,
+        reservations: &[Reservation],
+        events: SettleEvents<'_>,
+        writes: Vec<DocumentWrite>,
+        number: Option<&str>,
+    ) -> Result<optimistic::Reserved> {
+        // Decided on rows read without locks and written in one guarded
+        // statement; when a row moved meanwhile (or the decision is a
+        // refusal, to be confirmed), decided again under row locks.
+        if let Some(done) =
+            optimistic::reserve(&self.db, &self.stock, reservations, events, &writes, number)?
+        {
+            return Ok(done);
+        }
+        let (afters, versions, rows) = self.db.write(|tx| {
+            // The documents first: a claim someone else holds fails before
+            // any stock row is locked.
+            let versions = if writes.is_empty() {
+                Vec::new()
+            } else {
+                put_all(tx, &writes, &[])?
+            };
+            let stored = lock_rows(tx, reservations.iter().map(|r| &r.key))?;
+            let (rows, afters, new_events) = plan_reserve(reservations, &stored, events)?;
+            // Reservations, stock rows and events in one statement: one
+            // round trip under the row locks before the commit.
+            write_stock(tx, &rows, reservations, &new_events)?;
+            let rows: Vec<_> = optimistic::written(&rows).collect();
+            Ok((afters, versions, rows))
+        })?;
+        self.stock.remember(rows);
+        self.stock.opened(reservations);
+        Ok((afters, versions, None))
+    }
+}
+
 impl InventoryStore for PostgresStore {
     fn stock(&self, key: &StockKey) -> Result<Option<StockRecord>> {
         self.db.read_one(|tx| read_stock(tx, key, false))
@@ -339,6 +379,9 @@ impl InventoryStore for PostgresStore {
         });
         self.stock
             .written(&reservation.key, done.as_ref().ok().copied());
+        if done.is_ok() {
+            self.stock.opened(std::slice::from_ref(reservation));
+        }
         done
     }
 
@@ -348,32 +391,21 @@ impl InventoryStore for PostgresStore {
         events: SettleEvents<'_>,
         writes: Vec<DocumentWrite>,
     ) -> Result<(Vec<StockRecord>, Vec<u64>)> {
-        // Decided on rows read without locks and written in one guarded
-        // statement; when a row moved meanwhile (or the decision is a
-        // refusal, to be confirmed), decided again under row locks.
-        if let Some(done) =
-            optimistic::reserve(&self.db, &self.stock, reservations, events, &writes)?
-        {
-            return Ok(done);
-        }
-        let (afters, versions, rows) = self.db.write(|tx| {
-            // The documents first: a claim someone else holds fails before
-            // any stock row is locked.
-            let versions = if writes.is_empty() {
-                Vec::new()
-            } else {
-                put_all(tx, &writes, &[])?
-            };
-            let stored = lock_rows(tx, reservations.iter().map(|r| &r.key))?;
-            let (rows, afters, new_events) = plan_reserve(reservations, &stored, events)?;
-            // Reservations, stock rows and events in one statement: one
-            // round trip under the row locks before the commit.
-            write_stock(tx, &rows, reservations, &new_events)?;
-            let rows: Vec<_> = optimistic::written(&rows).collect();
-            Ok((afters, versions, rows))
-        })?;
-        self.stock.remember(rows);
+        let (afters, versions, _) =
+            self.reserve_maybe_numbered(reservations, events, writes, None)?;
         Ok((afters, versions))
+    }
+
+    /// The number is taken by the optimistic statement only; after a
+    /// fallback under row locks, none is (the placement takes it).
+    fn reserve_all_and_write_numbered(
+        &self,
+        reservations: &[Reservation],
+        events: SettleEvents<'_>,
+        writes: Vec<DocumentWrite>,
+        sequence: &str,
+    ) -> Result<(Vec<StockRecord>, Vec<u64>, Option<u64>)> {
+        self.reserve_maybe_numbered(reservations, events, writes, Some(sequence))
     }
 
     fn settle(
@@ -382,6 +414,7 @@ impl InventoryStore for PostgresStore {
         commit: bool,
         events: SettleEvents<'_>,
     ) -> Result<(Reservation, StockRecord)> {
+        self.stock.closed([id]);
         let (r, after) = self.db.write(|tx| {
             let r = take_reservation(tx, id)?
                 .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;

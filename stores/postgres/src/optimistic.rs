@@ -41,7 +41,8 @@ use crate::inventory::{plan_reserve, SettleEvents};
 use crate::stock_cache::StockCache;
 
 /// One guarded write: stock rows from their read versions, reservations
-/// inserted and taken, documents, one-order-per-cart rows and events.
+/// inserted and taken, documents, one-order-per-cart rows and events; and
+/// with `number`, the next number of that sequence taken.
 struct Guarded<'a> {
     stock: &'a [StockWrite<'a>],
     insert: &'a [Reservation],
@@ -49,12 +50,40 @@ struct Guarded<'a> {
     writes: &'a [DocumentWrite],
     orders: &'a [(String, &'a str)],
     events: &'a [NewEvent],
+    number: Option<&'a str>,
 }
 
-/// Writes `g` in one statement: `true` when all of it landed, `false`
-/// when nothing did because a row was not as read (see the module
-/// documentation).
-fn write_guarded(tx: &mut Tx<'_>, g: &Guarded<'_>) -> Result<bool> {
+/// The guarded statement: `$number` is a `WITH` entry named `num` taking
+/// a number (or nothing), `$taken` the column that returns it.
+macro_rules! guarded {
+    ($number:expr, $taken:literal) => {
+        concat!(
+            "WITH ",
+            $number,
+            stock_update_cte!(),
+            ", ",
+            reservations_insert_cte!(),
+            ", ",
+            append_events_cte!("$18", "$19", "$20", "TRUE"),
+            ", ",
+            documents_ctes!("$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28", "$29"),
+            ", ",
+            order_carts_cte!("$30", "$31"),
+            ", t AS (DELETE FROM reservations WHERE id = ANY($32::BYTEA[]) RETURNING 1) \
+             SELECT kassa_require((SELECT count(*) FROM s) = $33 \
+                 AND (SELECT count(*) FROM r) = $34 \
+                 AND (SELECT count(*) FROM n) + (SELECT count(*) FROM o) = $35 \
+                 AND (SELECT count(*) FROM k) = $36 \
+                 AND (SELECT count(*) FROM t) = $37), ",
+            $taken
+        )
+    };
+}
+
+/// Writes `g` in one statement: none when nothing landed because a row
+/// was not as read (see the module documentation), else the number taken
+/// (none when `g` asked for none).
+fn write_guarded(tx: &mut Tx<'_>, g: &Guarded<'_>) -> Result<Option<Option<u64>>> {
     let stock = StockColumns::of(g.stock)?;
     let held = ReservationColumns::of(g.insert);
     let events = EventRows::of(g.events)?;
@@ -70,7 +99,8 @@ fn write_guarded(tx: &mut Tx<'_>, g: &Guarded<'_>) -> Result<bool> {
         g.take.len(),
     ]
     .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
-    let mut params = Vec::with_capacity(37);
+    let sequence = g.number.map(str::as_bytes);
+    let mut params = Vec::with_capacity(39);
     params.extend(stock.params());
     params.extend(held.params());
     params.extend(events.params());
@@ -83,28 +113,34 @@ fn write_guarded(tx: &mut Tx<'_>, g: &Guarded<'_>) -> Result<bool> {
             .iter()
             .map(|n| n as &(dyn postgres::types::ToSql + Sync)),
     );
-    tx.execute_guarded(
-        concat!(
-            "WITH ",
-            stock_update_cte!(),
-            ", ",
-            reservations_insert_cte!(),
-            ", ",
-            append_events_cte!("$18", "$19", "$20", "TRUE"),
-            ", ",
-            documents_ctes!("$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28", "$29"),
-            ", ",
-            order_carts_cte!("$30", "$31"),
-            ", t AS (DELETE FROM reservations WHERE id = ANY($32::BYTEA[]) RETURNING 1) \
-             SELECT kassa_require((SELECT count(*) FROM s) = $33 \
-                 AND (SELECT count(*) FROM r) = $34 \
-                 AND (SELECT count(*) FROM n) + (SELECT count(*) FROM o) = $35 \
-                 AND (SELECT count(*) FROM k) = $36 \
-                 AND (SELECT count(*) FROM t) = $37)"
-        ),
-        &params,
-    )
+    let sequences = SEQUENCES.as_bytes();
+    let rows = match &sequence {
+        Some(name) => {
+            params.push(&sequences);
+            params.push(name);
+            // The number's statement commits without waiting for its
+            // WAL flush, as `take_number!` says; the placement after it
+            // waits, and the WAL is flushed in order.
+            tx.query_guarded(
+                guarded!(
+                    concat!("num AS (", take_number!("$38", "$39"), "), "),
+                    "(SELECT number FROM num)"
+                ),
+                &params,
+            )?
+        }
+        None => tx.query_guarded(guarded!("", "NULL::BIGINT"), &params)?,
+    };
+    Ok(rows.map(|rows| {
+        rows.first()
+            .and_then(|row| row.get::<_, Option<i64>>(1))
+            .and_then(|n| u64::try_from(n).ok())
+    }))
 }
+
+/// What an optimistic reservation gives: the records after, the
+/// documents' new versions, and the number taken (when asked).
+pub(crate) type Reserved = (Vec<StockRecord>, Vec<u64>, Option<u64>);
 
 /// [`kassa::store::InventoryStore::reserve_all_and_write`] optimistically:
 /// the records after and the documents' new versions, or none when the
@@ -116,20 +152,21 @@ pub(crate) fn reserve(
     reservations: &[Reservation],
     events: SettleEvents<'_>,
     writes: &[DocumentWrite],
-) -> Result<Option<(Vec<StockRecord>, Vec<u64>)>> {
+    number: Option<&str>,
+) -> Result<Option<Reserved>> {
     if !distinct_documents(writes) {
         return Ok(None);
     }
     let keys = || reservations.iter().map(|r| &r.key);
     if let Some(remembered) = cache.rows_of(keys()) {
-        let done = reserve_on(db, cache, reservations, &remembered, events, writes)?;
+        let done = reserve_on(db, cache, reservations, &remembered, events, writes, number)?;
         if done.is_some() {
             return Ok(done);
         }
     }
     let stored = db.read_one(|tx| stock_rows(tx, keys(), false))?;
     cache.remember(stored.iter().map(|(key, record)| (*key, *record)));
-    reserve_on(db, cache, reservations, &stored, events, writes)
+    reserve_on(db, cache, reservations, &stored, events, writes, number)
 }
 
 /// [`reserve`] decided on `stored` and written guarded.
@@ -140,7 +177,8 @@ fn reserve_on(
     stored: &BTreeMap<&StockKey, StockRecord>,
     events: SettleEvents<'_>,
     writes: &[DocumentWrite],
-) -> Result<Option<(Vec<StockRecord>, Vec<u64>)>> {
+    number: Option<&str>,
+) -> Result<Option<Reserved>> {
     let Ok((rows, afters, new_events)) = plan_reserve(reservations, stored, events) else {
         return Ok(None);
     };
@@ -151,13 +189,14 @@ fn reserve_on(
         writes,
         orders: &[],
         events: &new_events,
+        number,
     };
-    let landed = db.write_one(|tx| write_guarded(tx, &guarded))?;
-    if !landed {
+    let Some(taken) = db.write_one(|tx| write_guarded(tx, &guarded))? else {
         return Ok(None);
-    }
+    };
     cache.remember(written(&rows));
-    Ok(Some((afters, new_versions(writes))))
+    cache.opened(reservations);
+    Ok(Some((afters, new_versions(writes), taken)))
 }
 
 /// The rows `rows` as written: each key with its record after.
@@ -194,8 +233,9 @@ pub(crate) fn place(
         writes: p.writes,
         orders: p.orders,
         events: &all,
+        number: None,
     };
-    let landed = db.write_one(|tx| write_guarded(tx, &guarded))?;
+    let landed = db.write_one(|tx| write_guarded(tx, &guarded))?.is_some();
     if landed {
         cache.remember(written(&rows));
     }

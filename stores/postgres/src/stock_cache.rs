@@ -1,5 +1,7 @@
-//! Stock rows as this store last read or wrote them: a guess that lets an
-//! optimistic reservation skip reading its rows.
+//! Stock rows as this store last read or wrote them, and the reservations
+//! it made that are still open as far as it knows: guesses that let an
+//! optimistic reservation skip reading its rows, and a placement skip
+//! reading its reservations.
 //!
 //! A guess only. The guarded write checks every row's version (see
 //! [`crate::optimistic`]), and a stock row's version is bumped by every
@@ -8,22 +10,28 @@
 //! version is still the stored one is planning on the stored row. A row
 //! another server (or another thread) wrote since fails the guard, and the
 //! caller reads the rows and tries again: a stale guess costs a round
-//! trip, never a wrong write.
+//! trip, never a wrong write. A reservation guessed open that is not (an
+//! expiry sweep on another server took it) fails the same guard: the
+//! placement takes each reservation by id and requires all of them.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use kassa::inventory::{StockKey, StockRecord};
+use kassa::inventory::{Reservation, StockKey, StockRecord};
+
+use crate::batch::Held;
 
 /// Remembered rows are forgotten all at once past this many (about 100
 /// bytes each): a shop's hot rows are remembered again at their next
 /// write.
 const MAX_ROWS: usize = 100_000;
 
-/// Stock rows by key, each at the newest version this store saw.
+/// Stock rows by key, each at the newest version this store saw, and the
+/// reservations this store made and has not seen taken.
 #[derive(Debug, Default)]
 pub(crate) struct StockCache {
     rows: Mutex<HashMap<StockKey, StockRecord>>,
+    open: Mutex<HashMap<Arc<str>, Reservation>>,
 }
 
 impl StockCache {
@@ -80,10 +88,55 @@ impl StockCache {
     }
 }
 
+impl StockCache {
+    /// Remembers `made` as open (just reserved by this store).
+    pub(crate) fn opened(&self, made: &[Reservation]) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if open.len() + made.len() > MAX_ROWS {
+            open.clear();
+        }
+        for r in made {
+            open.insert(Arc::clone(&r.id), r.clone());
+        }
+    }
+
+    /// Forgets the reservations `ids` (taken, released, or not known).
+    pub(crate) fn closed<'i>(&self, ids: impl IntoIterator<Item = &'i str>) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        for id in ids {
+            open.remove(id);
+        }
+    }
+
+    /// The reservations `ids` in their order with their stock rows, as
+    /// remembered (what [`crate::batch::open_reservations`] would read),
+    /// or none when one of them or one of their rows is not remembered,
+    /// or an id repeats.
+    pub(crate) fn held(&self, ids: &[Arc<str>]) -> Option<Held> {
+        let taken: Vec<Reservation> = {
+            let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+            ids.iter()
+                .map(|id| open.get(id).cloned())
+                .collect::<Option<_>>()?
+        };
+        if (1..taken.len()).any(|i| ids[..i].contains(&ids[i])) {
+            return None;
+        }
+        let rows = self.rows_of(taken.iter().map(|r| &r.key))?;
+        let rows = rows
+            .into_iter()
+            .map(|(key, record)| (key.clone(), record))
+            .collect();
+        Some((taken, rows))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::StockCache;
-    use kassa::inventory::{StockKey, StockRecord};
+    use kassa::inventory::{Reservation, StockKey, StockRecord};
 
     fn at(version: u64, on_hand: i64) -> StockRecord {
         let mut r = StockRecord {
@@ -117,5 +170,31 @@ mod tests {
         assert!(cache.rows_of([&a]).is_none());
         cache.written(&a, Some(at(6, 2)));
         assert_eq!(cache.rows_of([&a]).unwrap()[&a], at(6, 2));
+    }
+
+    #[test]
+    fn held_needs_every_reservation_open_and_its_row() {
+        let cache = StockCache::default();
+        let (a, b) = (StockKey::new("A", "main"), StockKey::new("B", "main"));
+        let res = |id: &str, key: &StockKey| Reservation {
+            id: id.into(),
+            key: key.clone(),
+            qty: 1,
+            expires_at: kassa::pricing::Timestamp(0),
+        };
+        cache.opened(&[res("r1", &a), res("r2", &b)]);
+        let ids: Vec<Arc<str>> = vec!["r2".into(), "r1".into()];
+        assert!(cache.held(&ids).is_none(), "no rows remembered yet");
+        cache.remember([(&a, at(1, 5)), (&b, at(2, 5))]);
+        let (taken, rows) = cache.held(&ids).unwrap();
+        assert_eq!(
+            taken.iter().map(|r| &*r.id).collect::<Vec<_>>(),
+            ["r2", "r1"]
+        );
+        assert_eq!((rows[&a], rows[&b]), (at(1, 5), at(2, 5)));
+        let twice: Vec<Arc<str>> = vec!["r1".into(), "r1".into()];
+        assert!(cache.held(&twice).is_none());
+        cache.closed(["r1"]);
+        assert!(cache.held(&ids).is_none());
     }
 }
