@@ -10,9 +10,11 @@
 //!   host) with an `r2d2` pool; each pooled connection caches its prepared
 //!   statements. No SQL is built from values.
 //! * **One transaction per operation.** A checkout's reservation and its
-//!   order placement are first tried optimistically: rows read without
-//!   locks, one guarded statement that writes everything or nothing
-//!   (`optimistic.rs`). Otherwise, and when that guard finds a row moved,
+//!   order placement are first tried optimistically: on rows as this
+//!   store last wrote them (`stock_cache.rs`), else read without locks,
+//!   one guarded statement writes everything or nothing (`optimistic.rs`;
+//!   the reservation's also takes the order number). Otherwise, and when
+//!   that guard finds a row moved,
 //!   stock is decided under row locks (`SELECT ... FOR UPDATE`, several
 //!   rows always in key order) and written with version-conditional
 //!   `UPDATE`s; documents with `UPDATE
