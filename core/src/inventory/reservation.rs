@@ -55,3 +55,52 @@ pub struct Reservation {
     /// When a sweep releases it.
     pub expires_at: Timestamp,
 }
+
+impl Reservation {
+    /// The error a store reports when `self`, one of `batch` (reserved
+    /// together, in one atomic step), fails with `error`: an
+    /// `insufficient_stock` names the whole batch's demand on the key and
+    /// what the key had `available` before the batch (two lines drawing
+    /// on one SKU read as one request of their sum); any other error is
+    /// returned as it is. Every store reports a batch's shortfall this
+    /// way, so they agree.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::inventory::{Reservation, StockKey};
+    /// use kassa::pricing::Timestamp;
+    /// use kassa::Error;
+    ///
+    /// let line = |id: &str, qty| Reservation {
+    ///     id: id.into(),
+    ///     key: StockKey::new("TEE", "main"),
+    ///     qty,
+    ///     expires_at: Timestamp(0),
+    /// };
+    /// let batch = [line("r1", 2), line("r2", 3)];
+    /// let short = Error::InsufficientStock { requested: 3, available: 1 };
+    /// let reported = batch[1].shortfall_in(&batch, 4, short);
+    /// assert!(matches!(
+    ///     reported,
+    ///     Error::InsufficientStock { requested: 5, available: 4, .. }
+    /// ));
+    /// ```
+    pub fn shortfall_in(
+        &self,
+        batch: &[Reservation],
+        available: i64,
+        error: crate::Error,
+    ) -> crate::Error {
+        match error {
+            crate::Error::InsufficientStock { .. } => crate::Error::InsufficientStock {
+                requested: batch
+                    .iter()
+                    .filter(|o| o.key == self.key)
+                    .fold(0u64, |sum, o| sum.saturating_add(o.qty)),
+                available,
+            },
+            other => other,
+        }
+    }
+}

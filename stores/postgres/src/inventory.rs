@@ -268,21 +268,12 @@ pub(crate) fn plan_reserve<'k>(
             }
         };
         let mut after = before;
-        after.level = before
-            .level
-            .reserve(r.qty, before.policy)
-            .map_err(|e| match e {
-                Error::InsufficientStock { .. } => Error::InsufficientStock {
-                    requested: reservations
-                        .iter()
-                        .filter(|o| o.key == r.key)
-                        .fold(0u64, |sum, o| sum.saturating_add(o.qty)),
-                    available: current
-                        .get(&r.key)
-                        .map_or(0, |(stored, _)| stored.level.available()),
-                },
-                other => other,
-            })?;
+        after.level = before.level.reserve(r.qty, before.policy).map_err(|e| {
+            let start = current
+                .get(&r.key)
+                .map_or(0, |(stored, _)| stored.level.available());
+            r.shortfall_in(reservations, start, e)
+        })?;
         after.version += 1;
         if let Some(entry) = current.get_mut(&r.key) {
             entry.1 = after;

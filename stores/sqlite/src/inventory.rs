@@ -289,19 +289,9 @@ impl InventoryStore for SqliteStore {
                 start.entry(&r.key).or_insert(before.level.available());
                 check_new_reservation(tx, r)?;
                 let mut after = before;
-                after.level = before
-                    .level
-                    .reserve(r.qty, before.policy)
-                    .map_err(|e| match e {
-                        Error::InsufficientStock { .. } => Error::InsufficientStock {
-                            requested: reservations
-                                .iter()
-                                .filter(|o| o.key == r.key)
-                                .fold(0u64, |sum, o| sum.saturating_add(o.qty)),
-                            available: start.get(&r.key).copied().unwrap_or(0),
-                        },
-                        other => other,
-                    })?;
+                after.level = before.level.reserve(r.qty, before.policy).map_err(|e| {
+                    r.shortfall_in(reservations, start.get(&r.key).copied().unwrap_or(0), e)
+                })?;
                 after.version += 1;
                 insert_reservation(tx, r)?;
                 put_stock(tx, &r.key, Some(&before), &after, 0)?;

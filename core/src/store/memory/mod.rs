@@ -288,23 +288,10 @@ impl InventoryStore for MemoryStore {
                 })?,
             };
             let mut after = before;
-            after.level = before
-                .level
-                .reserve(r.qty, before.policy)
-                .map_err(|e| match e {
-                    Error::InsufficientStock { .. } => {
-                        let demand = reservations
-                            .iter()
-                            .filter(|o| o.key == r.key)
-                            .fold(0u64, |sum, o| sum.saturating_add(o.qty));
-                        let start = state.stock.get(&r.key).map_or(0, |s| s.level.available());
-                        Error::InsufficientStock {
-                            requested: demand,
-                            available: start,
-                        }
-                    }
-                    other => other,
-                })?;
+            after.level = before.level.reserve(r.qty, before.policy).map_err(|e| {
+                let start = state.stock.get(&r.key).map_or(0, |s| s.level.available());
+                r.shortfall_in(reservations, start, e)
+            })?;
             after.version += 1;
             scratch.insert(&r.key, after);
             steps.push((before, after));
