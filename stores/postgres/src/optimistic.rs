@@ -1,20 +1,24 @@
 //! Optimistic writes: a checkout's reservation and its order placement in
-//! two round trips each, without a transaction of their own.
+//! one round trip each when this store's guess of the rows holds (see
+//! `stock_cache.rs`), two when the rows must be read, without a
+//! transaction of their own.
 //!
 //! Under row locks a reservation costs five round trips (`BEGIN`, the
 //! key's claim, the rows locked, the write, `COMMIT`) and so does a
 //! placement; with the server's two cores shared by eight clients, round
-//! trips are what a completion costs. Here the rows are read without
-//! locks (one statement), the core's pure transition decides on them in
-//! Rust, and everything is written by one guarded statement: each stock
-//! row only if its version is still the one read, each document only from
+//! trips are what a completion costs. Here the rows are guessed (as this
+//! store last wrote them) or read without locks (one statement), the
+//! core's pure transition decides on them in Rust, and everything is
+//! written by one guarded statement: each stock row only if its version
+//! is still the one guessed or read, each document only from
 //! its expected version, each reservation taken only if still open, and
 //! the statement ends in `kassa_require`, which fails it whole (SQLSTATE
 //! `KA001`) unless every row was written. One statement is one
 //! transaction, so a guarded write lands entirely or not at all.
 //!
-//! When the guard fails (a concurrent checkout moved a row), or the
-//! decision on the unlocked rows is a refusal (which a row moved since
+//! When the guard fails on a guess, the rows are read and the write tried
+//! again. When it fails on rows read (a concurrent checkout moved one), or
+//! the decision on the unlocked rows is a refusal (which a row moved since
 //! might reverse), the caller decides again under row locks
 //! (`SELECT ... FOR UPDATE` in key order), exactly as before: the locking
 //! path gives every error its precise answer, and under heavy contention
