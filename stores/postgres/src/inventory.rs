@@ -388,7 +388,13 @@ impl InventoryStore for PostgresStore {
     }
 
     /// The number is taken by the optimistic statement only; after a
-    /// fallback under row locks, none is (the placement takes it).
+    /// fallback under row locks, none is (the placement takes it). That
+    /// statement commits without waiting for its WAL flush (see
+    /// `take_number!`), so the reservation and the key claim it carries
+    /// are as durable as the placement that follows them: a server crash
+    /// before then loses the reservation as if the checkout had not
+    /// begun, and a retry claims the key again at the same version, so it
+    /// asks the provider under the same idempotency key.
     fn reserve_all_and_write_numbered(
         &self,
         reservations: &[Reservation],

@@ -65,9 +65,7 @@ impl StockCache {
             }
         }
     }
-}
 
-impl StockCache {
     /// Forgets `keys` (written by a path that does not report the rows
     /// after, or whose outcome is unknown).
     pub(crate) fn forget<'k>(&self, keys: impl IntoIterator<Item = &'k StockKey>) {
@@ -86,9 +84,7 @@ impl StockCache {
             None => self.forget([key]),
         }
     }
-}
 
-impl StockCache {
     /// Remembers `made` as open (just reserved by this store).
     pub(crate) fn opened(&self, made: &[Reservation]) {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);

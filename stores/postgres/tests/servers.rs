@@ -8,52 +8,39 @@ mod common;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
+use kassa::testing::conformance::Outcome;
 use kassa::testing::shared;
 use kassa_postgres::{PostgresOptions, PostgresStore, SCHEMA_VERSION};
 
-#[test]
-fn two_servers_see_each_others_catalog_writes() {
+/// Runs a shared check on two stores on one new schema, as two app
+/// servers would open it (skipped, saying so, without a server).
+fn on_two_servers(check: fn(PostgresStore, PostgresStore) -> Outcome) {
     let Some(url) = common::url("postgres servers") else {
         return;
     };
     let schemas = common::Schemas::new(url);
     let schema = schemas.name();
-    shared::both_see_the_catalog(schemas.store_in(&schema), schemas.store_in(&schema)).unwrap();
+    check(schemas.store_in(&schema), schemas.store_in(&schema)).unwrap();
+}
+
+#[test]
+fn two_servers_see_each_others_catalog_writes() {
+    on_two_servers(shared::both_see_the_catalog);
 }
 
 #[test]
 fn a_checkout_prices_what_another_server_just_wrote() {
-    let Some(url) = common::url("postgres servers") else {
-        return;
-    };
-    let schemas = common::Schemas::new(url);
-    let schema = schemas.name();
-    shared::checkout_prices_the_latest_catalog(
-        schemas.store_in(&schema),
-        schemas.store_in(&schema),
-    )
-    .unwrap();
+    on_two_servers(shared::checkout_prices_the_latest_catalog);
 }
 
 #[test]
 fn checkouts_through_two_servers_in_turn_sell_exactly() {
-    let Some(url) = common::url("postgres servers") else {
-        return;
-    };
-    let schemas = common::Schemas::new(url);
-    let schema = schemas.name();
-    shared::checkouts_in_turn_sell_exactly(schemas.store_in(&schema), schemas.store_in(&schema))
-        .unwrap();
+    on_two_servers(shared::checkouts_in_turn_sell_exactly);
 }
 
 #[test]
 fn two_servers_never_oversell_together() {
-    let Some(url) = common::url("postgres servers") else {
-        return;
-    };
-    let schemas = common::Schemas::new(url);
-    let schema = schemas.name();
-    shared::together_never_oversell(schemas.store_in(&schema), schemas.store_in(&schema)).unwrap();
+    on_two_servers(shared::together_never_oversell);
 }
 
 #[test]

@@ -11,8 +11,9 @@ use kassa::engine::{CheckoutOptions, Engine, ManualClock, NodeIds};
 use kassa::inventory::StockKey;
 use kassa::payment::TestGateway;
 use kassa::pricing::Timestamp;
+use kassa::testing::conformance::{self, Outcome};
 use kassa::testing::fixtures::{ready_cart, tee_shop};
-use kassa::testing::{conformance, shared};
+use kassa::testing::shared;
 use kassa_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 
 fn engine(path: &std::path::Path, node: &str) -> Engine<SqliteStore> {
@@ -111,36 +112,32 @@ fn cursors_are_never_reused_after_discarding_and_reopening() {
     assert_eq!(events[0].cursor, last + 1);
 }
 
-#[test]
-fn two_stores_on_one_file_see_each_others_catalog_writes() {
+/// Runs a shared check on two stores opened on one new file.
+fn two_stores_on_one_file(check: fn(SqliteStore, SqliteStore) -> Outcome) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.db");
     let open = || SqliteStore::open(&path).unwrap();
-    shared::both_see_the_catalog(open(), open()).unwrap();
+    check(open(), open()).unwrap();
+}
+
+#[test]
+fn two_stores_on_one_file_see_each_others_catalog_writes() {
+    two_stores_on_one_file(shared::both_see_the_catalog);
 }
 
 #[test]
 fn a_checkout_prices_what_another_store_on_the_file_just_wrote() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("shop.db");
-    let open = || SqliteStore::open(&path).unwrap();
-    shared::checkout_prices_the_latest_catalog(open(), open()).unwrap();
+    two_stores_on_one_file(shared::checkout_prices_the_latest_catalog);
 }
 
 #[test]
 fn checkouts_through_two_stores_on_the_file_in_turn_sell_exactly() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("shop.db");
-    let open = || SqliteStore::open(&path).unwrap();
-    shared::checkouts_in_turn_sell_exactly(open(), open()).unwrap();
+    two_stores_on_one_file(shared::checkouts_in_turn_sell_exactly);
 }
 
 #[test]
 fn two_stores_on_one_file_never_oversell_together() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("shop.db");
-    let open = || SqliteStore::open(&path).unwrap();
-    shared::together_never_oversell(open(), open()).unwrap();
+    two_stores_on_one_file(shared::together_never_oversell);
 }
 
 #[test]
