@@ -48,14 +48,12 @@ macro_rules! reservations_insert_cte {
 }
 pub(crate) use reservations_insert_cte;
 
-/// The document writes as `WITH` entries `n` (new documents inserted) and
-/// `o` (stored ones updated from the expected version), each returning
-/// `(collection, id)` of the rows written, reading [`DocumentColumns`]
-/// from the nine parameters named (new: collection, id, version, body;
-/// old: collection, id, version, body, expected version).
-macro_rules! documents_ctes {
-    ($nc:literal, $ni:literal, $nv:literal, $nb:literal,
-     $oc:literal, $oi:literal, $ov:literal, $ob:literal, $oe:literal) => {
+/// New documents inserted, as a `WITH` entry named `n` returning
+/// `(collection, id)` of the rows written, reading collection, id,
+/// version and body from the four parameters named; a document already
+/// stored is not inserted.
+macro_rules! documents_insert_cte {
+    ($nc:literal, $ni:literal, $nv:literal, $nb:literal) => {
         concat!(
             "n AS (INSERT INTO documents (collection, id, version, body) \
              SELECT * FROM unnest(",
@@ -66,8 +64,20 @@ macro_rules! documents_ctes {
             $nv,
             "::BIGINT[], ",
             $nb,
-            "::TEXT[]) ON CONFLICT DO NOTHING RETURNING collection, id), \
-             o AS (UPDATE documents AS d SET version = u.v, body = u.b \
+            "::TEXT[]) ON CONFLICT DO NOTHING RETURNING collection, id)"
+        )
+    };
+}
+pub(crate) use documents_insert_cte;
+
+/// Stored documents updated from their expected version, as a `WITH`
+/// entry named `o` returning `(collection, id)` of the rows written,
+/// reading collection, id, version, body and expected version from the
+/// five parameters named.
+macro_rules! documents_update_cte {
+    ($oc:literal, $oi:literal, $ov:literal, $ob:literal, $oe:literal) => {
+        concat!(
+            "o AS (UPDATE documents AS d SET version = u.v, body = u.b \
              FROM unnest(",
             $oc,
             "::BYTEA[], ",
@@ -81,6 +91,22 @@ macro_rules! documents_ctes {
             "::BIGINT[]) AS u (c, i, v, b, o) \
              WHERE d.collection = u.c AND d.id = u.i AND d.version = u.o \
              RETURNING d.collection, d.id)"
+        )
+    };
+}
+pub(crate) use documents_update_cte;
+
+/// The document writes as `WITH` entries `n` ([`documents_insert_cte`])
+/// and `o` ([`documents_update_cte`]), reading [`DocumentColumns`] from
+/// the nine parameters named (new: collection, id, version, body; old:
+/// collection, id, version, body, expected version).
+macro_rules! documents_ctes {
+    ($nc:literal, $ni:literal, $nv:literal, $nb:literal,
+     $oc:literal, $oi:literal, $ov:literal, $ob:literal, $oe:literal) => {
+        concat!(
+            $crate::columns::documents_insert_cte!($nc, $ni, $nv, $nb),
+            ", ",
+            $crate::columns::documents_update_cte!($oc, $oi, $ov, $ob, $oe)
         )
     };
 }
@@ -259,17 +285,35 @@ impl<'w> DocumentColumns<'w> {
 
     /// The nine parameters of [`documents_ctes`], in its order.
     pub(crate) fn params(&self) -> [&(dyn postgres::types::ToSql + Sync); 9] {
+        let [a, b, c, d] = self.insert_params();
+        let [e, f, g, h, i] = self.update_params();
+        [a, b, c, d, e, f, g, h, i]
+    }
+
+    /// The four parameters of [`documents_insert_cte`], in its order.
+    pub(crate) fn insert_params(&self) -> [&(dyn postgres::types::ToSql + Sync); 4] {
         [
             &self.new_collections,
             &self.new_ids,
             &self.new_versions,
             &self.new_bodies,
+        ]
+    }
+
+    /// The five parameters of [`documents_update_cte`], in its order.
+    pub(crate) fn update_params(&self) -> [&(dyn postgres::types::ToSql + Sync); 5] {
+        [
             &self.old_collections,
             &self.old_ids,
             &self.old_versions,
             &self.old_bodies,
             &self.expected,
         ]
+    }
+
+    /// How many documents are new, and how many stored ones are updated.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.new_ids.len(), self.old_ids.len())
     }
 }
 

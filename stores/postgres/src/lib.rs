@@ -50,6 +50,7 @@ mod events;
 mod inventory;
 mod optimistic;
 mod schema;
+mod shape;
 mod stock_cache;
 
 use std::str::FromStr;

@@ -35,13 +35,13 @@ use kassa::store::SEQUENCES;
 
 use crate::batch::{in_order, stock_rows, Held};
 use crate::columns::{
-    distinct_documents, documents_ctes, new_versions, order_carts_cte, reservations_insert_cte,
-    stock_update_cte, DocumentColumns, ReservationColumns, StockColumns, StockWrite,
+    distinct_documents, new_versions, DocumentColumns, ReservationColumns, StockColumns, StockWrite,
 };
 use crate::conn::{Db, Tx};
 use crate::documents::{plan_commit, take_number, CommittedEvent, Placement};
-use crate::events::{append_events_cte, EventRows};
+use crate::events::EventRows;
 use crate::inventory::{plan_reserve, SettleEvents};
+use crate::shape::{Shape, Shaped};
 use crate::stock_cache::StockCache;
 
 /// One guarded write: stock rows from their read versions, reservations
@@ -57,36 +57,10 @@ struct Guarded<'a> {
     number: Option<&'a str>,
 }
 
-/// The guarded statement: `$number` is a `WITH` entry named `num` taking
-/// a number (or nothing), `$taken` the column that returns it.
-macro_rules! guarded {
-    ($number:expr, $taken:literal) => {
-        concat!(
-            "WITH ",
-            $number,
-            stock_update_cte!(),
-            ", ",
-            reservations_insert_cte!(),
-            ", ",
-            append_events_cte!("$18", "$19", "$20", "TRUE"),
-            ", ",
-            documents_ctes!("$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28", "$29"),
-            ", ",
-            order_carts_cte!("$30", "$31"),
-            ", t AS (DELETE FROM reservations WHERE id = ANY($32::BYTEA[]) RETURNING 1) \
-             SELECT kassa_require((SELECT count(*) FROM s) = $33 \
-                 AND (SELECT count(*) FROM r) = $34 \
-                 AND (SELECT count(*) FROM n) + (SELECT count(*) FROM o) = $35 \
-                 AND (SELECT count(*) FROM k) = $36 \
-                 AND (SELECT count(*) FROM t) = $37), ",
-            $taken
-        )
-    };
-}
-
-/// Writes `g` in one statement: none when nothing landed because a row
-/// was not as read (see the module documentation), else the number taken
-/// (none when `g` asked for none).
+/// Writes `g` in one statement of the shape it needs (see `shape.rs`):
+/// none when nothing landed because a row was not as read (see the
+/// module documentation), else the number taken (none when `g` asked for
+/// none).
 fn write_guarded(tx: &mut Tx<'_>, g: &Guarded<'_>) -> Result<Option<Option<u64>>> {
     let stock = StockColumns::of(g.stock)?;
     let held = ReservationColumns::of(g.insert);
@@ -95,46 +69,63 @@ fn write_guarded(tx: &mut Tx<'_>, g: &Guarded<'_>) -> Result<Option<Option<u64>>
     let carts: Vec<&[u8]> = g.orders.iter().map(|(cart, _)| cart.as_bytes()).collect();
     let order_ids: Vec<&[u8]> = g.orders.iter().map(|(_, id)| id.as_bytes()).collect();
     let take: Vec<&[u8]> = g.take.iter().map(|id| id.as_bytes()).collect();
-    let wanted: [i64; 5] = [
-        g.stock.len(),
-        g.insert.len(),
-        g.writes.len(),
-        g.orders.len(),
-        g.take.len(),
-    ]
-    .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
-    let sequence = g.number.map(str::as_bytes);
-    let mut params = Vec::with_capacity(39);
-    params.extend(stock.params());
-    params.extend(held.params());
-    params.extend(events.params());
-    params.extend(docs.params());
-    params.push(&carts);
-    params.push(&order_ids);
-    params.push(&take);
-    params.extend(
-        wanted
-            .iter()
-            .map(|n| n as &(dyn postgres::types::ToSql + Sync)),
-    );
+    let (new_docs, old_docs) = docs.counts();
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let wanted = [
+        count(g.stock.len()),
+        count(g.insert.len()),
+        count(new_docs),
+        count(old_docs),
+        count(g.orders.len()),
+        count(g.take.len()),
+    ];
     let sequences = SEQUENCES.as_bytes();
-    let rows = match &sequence {
-        Some(name) => {
-            params.push(&sequences);
-            params.push(name);
-            // The number's statement commits without waiting for its
-            // WAL flush, as `take_number!` says; the placement after it
-            // waits, and the WAL is flushed in order.
-            tx.query_guarded(
-                guarded!(
-                    concat!("num AS (", take_number!("$38", "$39"), "), "),
-                    "(SELECT number FROM num)"
-                ),
-                &params,
-            )?
-        }
-        None => tx.query_guarded(guarded!("", "NULL::BIGINT"), &params)?,
-    };
+    let sequence = g.number.unwrap_or_default().as_bytes();
+    let mut shaped = Shaped::default();
+    shaped
+        // The number's statement commits without waiting for its WAL
+        // flush, as `take_number!` says; the placement after it waits,
+        // and the WAL is flushed in order.
+        .part(
+            Shape::NUMBER,
+            usize::from(g.number.is_some()),
+            &[&sequences, &sequence],
+            None,
+        )
+        .part(
+            Shape::STOCK,
+            g.stock.len(),
+            &stock.params(),
+            Some(&wanted[0]),
+        )
+        .part(
+            Shape::RESERVE,
+            g.insert.len(),
+            &held.params(),
+            Some(&wanted[1]),
+        )
+        .part(Shape::EVENTS, g.events.len(), &events.params(), None)
+        .part(
+            Shape::INSERT,
+            new_docs,
+            &docs.insert_params(),
+            Some(&wanted[2]),
+        )
+        .part(
+            Shape::UPDATE,
+            old_docs,
+            &docs.update_params(),
+            Some(&wanted[3]),
+        )
+        .part(
+            Shape::ORDERS,
+            g.orders.len(),
+            &[&carts, &order_ids],
+            Some(&wanted[4]),
+        )
+        .part(Shape::TAKE, g.take.len(), &[&take], Some(&wanted[5]));
+    let (sql, params) = shaped.statement();
+    let rows = tx.query_guarded(sql, params)?;
     Ok(rows.map(|rows| {
         rows.first()
             .and_then(|row| row.get::<_, Option<i64>>(1))
