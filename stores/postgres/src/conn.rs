@@ -172,8 +172,8 @@ impl Tx<'_> {
     /// Runs a guarded statement outside a transaction (one ending in
     /// `kassa_require`, see `optimistic.rs`): its rows when it landed,
     /// none when it was rolled back whole because a row had changed since
-    /// it was read, or because it lost a deadlock (the caller then decides
-    /// again).
+    /// it was read, a row it inserts was already there, or it lost a
+    /// deadlock (the caller then decides again).
     pub(crate) fn query_guarded(
         &mut self,
         sql: &'static str,
@@ -186,7 +186,11 @@ impl Tx<'_> {
         };
         match done {
             Ok(rows) => Ok(Some(rows)),
-            Err(e) if e.code().is_some_and(|c| c.code() == ROW_CHANGED) || retryable(&e) => {
+            Err(e)
+                if e.code().is_some_and(|c| {
+                    c.code() == ROW_CHANGED || *c == SqlState::UNIQUE_VIOLATION
+                }) || retryable(&e) =>
+            {
                 Ok(None)
             }
             Err(e) => Err(self.fail(e)),

@@ -9,6 +9,13 @@
 //! entries, its parameters numbered in order. The texts are built once
 //! per process and shape (at most 256), then prepared once per
 //! connection like every other statement of this store.
+//!
+//! Rows are inserted plainly, not `ON CONFLICT DO NOTHING` as the
+//! locking path does: a reservation id, document or cart's order already
+//! stored fails the statement whole with `unique_violation`, which the
+//! caller takes as it takes the guard (decide again under row locks).
+//! Checking for a conflict before each insert (a speculative insertion)
+//! costs the server an index probe and a WAL record per row.
 
 use std::sync::OnceLock;
 
@@ -122,7 +129,10 @@ impl Shape {
         let mut checks = Vec::new();
         let mut next = 1;
         for part in PARTS.iter().filter(|p| self.has(p.bit)) {
-            ctes.push(renumbered(part.sql, part.first, next));
+            // Inserted plainly: a row already there fails the statement
+            // whole (`unique_violation`), as the guard does.
+            let sql = part.sql.replace(" ON CONFLICT DO NOTHING", "");
+            ctes.push(renumbered(&sql, part.first, next));
             next += part.params;
             if let Some(name) = part.counted {
                 checks.push(format!("(SELECT count(*) FROM {name}) = ${next}"));
@@ -276,6 +286,11 @@ mod tests {
             assert!(!sql.contains(absent), "{absent} in {sql}");
         }
         assert!(sql.ends_with("(SELECT number FROM num)"), "{sql}");
+        assert!(!sql.contains("DO NOTHING"), "{sql}");
+        assert!(
+            sql.contains("ON CONFLICT (collection, id) DO UPDATE"),
+            "{sql}"
+        );
         assert_eq!(reserve.params(), 2 + 13 + 6 + 3 + 5);
         assert_eq!(
             Shape::default().sql(),
