@@ -13,8 +13,11 @@
 //! is still the one guessed or read, each document only from
 //! its expected version, each reservation taken only if still open, and
 //! the statement ends in `kassa_require`, which fails it whole (SQLSTATE
-//! `KA001`) unless every row was written. One statement is one
-//! transaction, so a guarded write lands entirely or not at all.
+//! `KA001`) unless every row was written; a row it inserts that is
+//! already there fails it whole too (`unique_violation`). One statement
+//! is one transaction, so a guarded write lands entirely or not at all.
+//! The statement has only the `WITH` entries the write needs (see
+//! `shape.rs`).
 //!
 //! When the guard fails on a guess, the rows are read and the write tried
 //! again. When it fails on rows read (a concurrent checkout moved one), or
