@@ -37,10 +37,22 @@ fn retryable(err: &postgres::Error) -> bool {
 /// changed since it was read (see `optimistic.rs`).
 const ROW_CHANGED: &str = "KA001";
 
+/// A connection's prepared statements, by the address and length of
+/// their text: every statement of this store is a `&'static str`, so its
+/// address names it, and a lookup does not hash the text (2 KiB for a
+/// guarded statement) on every call. Two copies of one text at two
+/// addresses are only prepared twice.
+type Statements = HashMap<(usize, usize), Statement>;
+
+/// The key of `sql` in [`Statements`].
+fn key(sql: &'static str) -> (usize, usize) {
+    (sql.as_ptr() as usize, sql.len())
+}
+
 /// A pooled connection and its prepared statements.
 pub(crate) struct Conn {
     client: Client,
-    statements: HashMap<&'static str, Statement>,
+    statements: Statements,
 }
 
 impl std::fmt::Debug for Conn {
@@ -88,14 +100,14 @@ enum Inner<'a> {
 /// statement cache.
 pub(crate) struct Tx<'a> {
     inner: Inner<'a>,
-    statements: &'a mut HashMap<&'static str, Statement>,
+    statements: &'a mut Statements,
     /// Set when a statement failed in a way a retry can fix.
     retry: bool,
 }
 
 impl Tx<'_> {
     fn statement(&mut self, sql: &'static str) -> Result<Statement> {
-        if let Some(s) = self.statements.get(sql) {
+        if let Some(s) = self.statements.get(&key(sql)) {
             return Ok(s.clone());
         }
         let prepared = match &mut self.inner {
@@ -103,7 +115,7 @@ impl Tx<'_> {
             Inner::Direct(client) => client.prepare(sql),
         };
         let s = prepared.map_err(|e| self.fail(e))?;
-        self.statements.insert(sql, s.clone());
+        self.statements.insert(key(sql), s.clone());
         Ok(s)
     }
 
