@@ -118,6 +118,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE events_pending SET (toast_tuple_target = 8160);
     ALTER TABLE events SET (toast_tuple_target = 8160);
     ",
+    // 5: a statement appends its events as one row of arrays (in their
+    // order), numbered by the same sequence as `events_pending`: one heap
+    // row, one index entry and one sequence step per statement instead of
+    // per event. Readers move both tables (rows left in `events_pending`
+    // by an older build, or written by one still running, keep their
+    // place by arrival).
+    "
+    CREATE TABLE events_batches (
+        arrival BIGINT PRIMARY KEY DEFAULT nextval('events_arrival'),
+        ids BYTEA[] NOT NULL,
+        ats BIGINT[] NOT NULL,
+        kinds TEXT[] NOT NULL
+    );
+    ALTER TABLE events_batches SET (toast_tuple_target = 8160);
+    ",
 ];
 
 /// The schema version this build writes.

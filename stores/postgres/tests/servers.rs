@@ -141,3 +141,57 @@ fn every_server_gets_its_own_node_and_ids() {
     let b = schemas.store_in(&schema).allocate_node().unwrap();
     assert_eq!((a, b), (1, 2));
 }
+
+#[test]
+fn events_left_by_an_older_build_keep_their_place() {
+    use kassa::checkout::CheckoutState;
+    use kassa::pricing::Timestamp;
+    use kassa::store::{Body, DocumentStore, EventKind, EventLog, NewEvent};
+
+    let Some(url) = common::url("postgres servers") else {
+        return;
+    };
+    let schemas = common::Schemas::new(url);
+    let schema = schemas.name();
+    let store = schemas.store_in(&schema);
+    let event = |id: &str| NewEvent {
+        id: id.to_owned(),
+        at: Timestamp(1),
+        kind: EventKind::CartUpdated {
+            cart: format!("cart-{id}"),
+            version: 1,
+            checkout: CheckoutState::Cart,
+        },
+    };
+    let body = || Body::from_text("{}");
+    store
+        .save("things", "a", None, body(), vec![event("e1")])
+        .unwrap();
+    // An older build appends one row per event to `events_pending`.
+    schemas
+        .client()
+        .execute(
+            &format!("INSERT INTO {schema}.events_pending (id, at, kind) VALUES ($1, 2, $2)"),
+            &[
+                &b"e2".as_slice(),
+                &r#"{"type":"cart_updated","cart":"cart-e2","version":1,"checkout":"cart"}"#,
+            ],
+        )
+        .unwrap();
+    store
+        .save("things", "b", None, body(), vec![event("e3"), event("e4")])
+        .unwrap();
+    let events = store.events_since(0, 10).unwrap();
+    let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["e1", "e2", "e3", "e4"]);
+    let cursors: Vec<u64> = events.iter().map(|e| e.cursor).collect();
+    assert_eq!(cursors, [1, 2, 3, 4]);
+    assert_eq!(
+        events[1].kind,
+        EventKind::CartUpdated {
+            cart: "cart-e2".into(),
+            version: 1,
+            checkout: CheckoutState::Cart,
+        }
+    );
+}
