@@ -73,15 +73,16 @@ fn write_guarded(tx: &mut Tx<'_>, g: &Guarded<'_>) -> Result<Option<Option<u64>>
     let order_ids: Vec<&[u8]> = g.orders.iter().map(|(_, id)| id.as_bytes()).collect();
     let take: Vec<&[u8]> = g.take.iter().map(|id| id.as_bytes()).collect();
     let (new_docs, old_docs) = docs.counts();
-    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    // The rows each counted entry must write (none: left out).
     let wanted = [
-        count(g.stock.len()),
-        count(g.insert.len()),
-        count(new_docs),
-        count(old_docs),
-        count(g.orders.len()),
-        count(g.take.len()),
-    ];
+        g.stock.len(),
+        g.insert.len(),
+        new_docs,
+        old_docs,
+        g.orders.len(),
+        g.take.len(),
+    ]
+    .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
     let sequences = SEQUENCES.as_bytes();
     let sequence = g.number.unwrap_or_default().as_bytes();
     let mut shaped = Shaped::default();
@@ -89,44 +90,14 @@ fn write_guarded(tx: &mut Tx<'_>, g: &Guarded<'_>) -> Result<Option<Option<u64>>
         // The number's statement commits without waiting for its WAL
         // flush, as `take_number!` says; the placement after it waits,
         // and the WAL is flushed in order.
-        .part(
-            Shape::NUMBER,
-            usize::from(g.number.is_some()),
-            &[&sequences, &sequence],
-            None,
-        )
-        .part(
-            Shape::STOCK,
-            g.stock.len(),
-            &stock.params(),
-            Some(&wanted[0]),
-        )
-        .part(
-            Shape::RESERVE,
-            g.insert.len(),
-            &held.params(),
-            Some(&wanted[1]),
-        )
-        .part(Shape::EVENTS, g.events.len(), &events.params(), None)
-        .part(
-            Shape::INSERT,
-            new_docs,
-            &docs.insert_params(),
-            Some(&wanted[2]),
-        )
-        .part(
-            Shape::UPDATE,
-            old_docs,
-            &docs.update_params(),
-            Some(&wanted[3]),
-        )
-        .part(
-            Shape::ORDERS,
-            g.orders.len(),
-            &[&carts, &order_ids],
-            Some(&wanted[4]),
-        )
-        .part(Shape::TAKE, g.take.len(), &[&take], Some(&wanted[5]));
+        .part(Shape::NUMBER, g.number.is_some(), &[&sequences, &sequence])
+        .counted(Shape::STOCK, &wanted[0], &stock.params())
+        .counted(Shape::RESERVE, &wanted[1], &held.params())
+        .part(Shape::EVENTS, !g.events.is_empty(), &events.params())
+        .counted(Shape::INSERT, &wanted[2], &docs.insert_params())
+        .counted(Shape::UPDATE, &wanted[3], &docs.update_params())
+        .counted(Shape::ORDERS, &wanted[4], &[&carts, &order_ids])
+        .counted(Shape::TAKE, &wanted[5], &[&take]);
     let (sql, params) = shaped.statement();
     let rows = tx.query_guarded(sql, params)?;
     Ok(rows.map(|rows| {

@@ -38,22 +38,30 @@ pub(crate) struct Shaped<'p> {
 }
 
 impl<'p> Shaped<'p> {
-    /// Adds entry `part` when it writes `rows` rows (none: the statement
-    /// leaves it out), reading `columns`, and guarded by `wanted` (the
-    /// rows it must write) when counted. Entries are added in the order
-    /// of [`PARTS`].
-    pub(crate) fn part(
-        &mut self,
-        part: u8,
-        rows: usize,
-        columns: &[Param<'p>],
-        wanted: Option<&'p i64>,
-    ) -> &mut Self {
-        if rows > 0 {
+    /// Adds entry `part`, reading `columns`, when `present` (else the
+    /// statement leaves it out). Entries are added in the order of
+    /// [`PARTS`].
+    pub(crate) fn part(&mut self, part: u8, present: bool, columns: &[Param<'p>]) -> &mut Self {
+        if present {
             debug_assert!(self.shape.0 < part, "entries in the order of PARTS");
             self.shape = Shape(self.shape.0 | part);
             self.params.extend_from_slice(columns);
-            self.params.extend(wanted.map(|n| n as Param<'p>));
+        }
+        self
+    }
+
+    /// Adds entry `part`, reading `columns` and guarded by `wanted` (the
+    /// rows it must write), when it writes any (none: the statement
+    /// leaves it out).
+    pub(crate) fn counted(
+        &mut self,
+        part: u8,
+        wanted: &'p i64,
+        columns: &[Param<'p>],
+    ) -> &mut Self {
+        if *wanted > 0 {
+            self.part(part, true, columns);
+            self.params.push(wanted);
         }
         self
     }
@@ -269,6 +277,7 @@ mod tests {
             let sql = shape.sql();
             let wanted: std::collections::BTreeSet<usize> = (1..=shape.params()).collect();
             assert_eq!(numbers(sql), wanted, "shape {bits:#010b}: {sql}");
+            assert!(!sql.contains("DO NOTHING"), "shape {bits:#010b}: {sql}");
         }
     }
 
