@@ -272,14 +272,14 @@ impl<S: Store> Engine<S> {
         }
         let mut cart = Cart::clone(&before);
         change(&mut cart, self)?;
-        let behaviour = self.cart_behaviour(&before, &cart, known)?;
-        let event: NewEvent = self.event(EventKind::CartUpdated {
+        // The update, then what the shopper did (usually one event).
+        let mut events: Vec<NewEvent> = Vec::with_capacity(2);
+        events.push(self.event(EventKind::CartUpdated {
             cart: cart.id.clone(),
             version: version + 1,
             checkout: cart.checkout,
-        });
-        let mut events = vec![event];
-        events.extend(behaviour);
+        }));
+        self.cart_behaviour(&before, &cart, known, &mut events)?;
         let cart = Arc::new(cart);
         let body = self.body_of(Arc::clone(&cart))?;
         let version = self

@@ -62,6 +62,21 @@ fn changes<'a>(was: &[(&'a str, u64)], now: &[(&'a str, u64)]) -> Vec<(&'a str, 
 /// as many lines, only the SKUs of the lines that differ are counted.
 fn changed_units<'a>(was: &'a Cart, now: &'a Cart) -> Vec<(&'a str, bool)> {
     if was.lines.len() != now.lines.len() {
+        // A line appended to lines still shared (an add): its SKU grew.
+        if let Some((added, kept)) = now.lines.split_last() {
+            if kept.len() == was.lines.len()
+                && kept
+                    .iter()
+                    .zip(&was.lines)
+                    .all(|(a, b)| crate::cart::Shared::ptr_eq(a, b))
+            {
+                return if added.qty > 0 {
+                    vec![(added.sku.as_str(), true)]
+                } else {
+                    Vec::new()
+                };
+            }
+        }
         return changes(&units(was), &units(now));
     }
     // Shared lines count alike on both sides, so the lines that differ
@@ -111,16 +126,17 @@ impl<S: Store> Engine<S> {
     /// `after`: one `added_to_cart` per SKU whose units grew, one
     /// `removed_from_cart` per SKU whose units shrank, in SKU order (named by product;
     /// `known` gives a `(sku, product)` already looked up), and
-    /// `checkout_started` when the cart left the line-choosing state. None
-    /// for a guest cart.
+    /// `checkout_started` when the cart left the line-choosing state,
+    /// pushed onto `events`. None for a guest cart.
     pub(super) fn cart_behaviour(
         &self,
         before: &Cart,
         after: &Cart,
         known: Option<(&str, &str)>,
-    ) -> Result<Vec<NewEvent>> {
+        events: &mut Vec<NewEvent>,
+    ) -> Result<()> {
         let Some(customer) = &after.customer else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         let changed = changed_units(before, after);
         let mut kinds = Vec::new();
@@ -154,17 +170,15 @@ impl<S: Store> Engine<S> {
         if before.checkout == CheckoutState::Cart && after.checkout == CheckoutState::Addressed {
             kinds.push(BehaviourKind::CheckoutStarted);
         }
-        Ok(kinds
-            .into_iter()
-            .map(|behaviour| {
-                self.event(EventKind::BehaviourRecorded {
-                    customer: customer.clone(),
-                    touchpoint: touchpoint(after),
-                    behaviour,
-                    logged: false,
-                })
+        events.extend(kinds.into_iter().map(|behaviour| {
+            self.event(EventKind::BehaviourRecorded {
+                customer: customer.clone(),
+                touchpoint: touchpoint(after),
+                behaviour,
+                logged: false,
             })
-            .collect())
+        }));
+        Ok(())
     }
 }
 
@@ -206,6 +220,18 @@ mod tests {
         let mut more = base.clone();
         more.add_line("l9", "D", 1, SortedMap::new(), t).unwrap();
         edits.push(more);
+        // Appended to lines still shared (the fast path): a new SKU, and
+        // one more line of a SKU already there.
+        let mut shared_more = base.clone();
+        shared_more
+            .add_line("l9", "D", 2, SortedMap::new(), t)
+            .unwrap();
+        edits.push(shared_more);
+        let mut shared_b = base.clone();
+        shared_b
+            .add_line("l9", "B", 1, SortedMap::new(), t)
+            .unwrap();
+        edits.push(shared_b);
         for now in &edits {
             assert_eq!(changed_units(&base, now), full(&base, now));
             assert_eq!(changed_units(now, &base), full(now, &base));
@@ -216,6 +242,9 @@ mod tests {
             changed_units(&base, &edits[2]).is_empty(),
             "B stays at 4 units"
         );
+        assert_eq!(changed_units(&base, &edits[5]), [("D", true)]);
+        assert_eq!(changed_units(&base, &edits[6]), [("B", true)]);
+        assert_eq!(changed_units(&edits[6], &base), [("B", false)]);
     }
 
     #[test]

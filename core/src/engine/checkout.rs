@@ -548,27 +548,36 @@ impl<S: Store> Engine<S> {
             Some(key_version),
             self.body_of(Arc::new(record))?,
         ));
-        let mut events: Vec<NewEvent> = vec![self.event_at(
+        let mut events: Vec<NewEvent> = Vec::with_capacity(2);
+        events.push(self.event_at(
             EventKind::CartUpdated {
                 cart: done.id.clone(),
                 version: cart_version + 1,
                 checkout: done.checkout,
             },
             now,
-        )];
+        ));
         if let Some((write, event)) = credit {
             writes.push(write);
             events.push(event);
         }
         // The order under `n`: its document and its event join the rest.
-        let numbered = |order: Order, n: u64| -> Result<Placement> {
+        // (Given the writes and events to join: copies for a store that
+        // numbers placements, the originals otherwise.)
+        let numbered = |order: Order,
+                        n: u64,
+                        writes: Vec<DocumentWrite>,
+                        events: Vec<NewEvent>|
+         -> Result<Placement> {
             let mut order = order;
             order.number = n;
             let order = Arc::new(order);
             let body = self.body_of(Arc::clone(&order))?;
-            let mut all = vec![DocumentWrite::new(ORDERS, &order.id, None, body)];
-            all.extend(writes.iter().cloned());
-            let mut placed = vec![self.event_at(
+            let mut all = Vec::with_capacity(writes.len() + 1);
+            all.push(DocumentWrite::new(ORDERS, &order.id, None, body));
+            all.extend(writes);
+            let mut placed = Vec::with_capacity(events.len() + 1);
+            placed.push(self.event_at(
                 EventKind::OrderPlaced {
                     order: order.id.clone(),
                     number: n,
@@ -576,8 +585,8 @@ impl<S: Store> Engine<S> {
                     total: order.grand_total,
                 },
                 now,
-            )];
-            placed.extend(events.iter().cloned());
+            ));
+            placed.extend(events);
             Ok((order, all, placed))
         };
         let committed = |r: &Reservation, after: &StockRecord| self.stock_committed(r, after, now);
@@ -589,7 +598,10 @@ impl<S: Store> Engine<S> {
             Some(n) => n,
             None => {
                 // (A store that numbers placements gets a copy per attempt.)
-                let copy = |n: u64| numbered(order.clone(), n).map(|(_, all, ev)| (all, ev));
+                let copy = |n: u64| {
+                    numbered(order.clone(), n, writes.clone(), events.clone())
+                        .map(|(_, all, ev)| (all, ev))
+                };
                 if let Some(n) = self.store.place_numbered_order(
                     ORDERS,
                     &copy,
@@ -604,7 +616,7 @@ impl<S: Store> Engine<S> {
                 n
             }
         };
-        let (order, all, placed) = numbered(order, n)?;
+        let (order, all, placed) = numbered(order, n, writes, events)?;
         self.place_committing(all, &held.reservations, placed)?;
         Ok(order)
     }

@@ -391,8 +391,15 @@ pub trait DocumentStore: Send + Sync {
                 Some(doc) => (sequence_next(&doc.value), Some(doc.version)),
                 None => (1, None),
             };
-            let value = serde_json::json!({ "next": next.saturating_add(1) });
-            match self.save(SEQUENCES, name, expected, value.into(), Vec::new()) {
+            let counter = SequenceCounter {
+                next: next.saturating_add(1),
+            };
+            let value = if self.keeps_values() {
+                Body::typed(Arc::new(counter))
+            } else {
+                Body::of(&counter)?
+            };
+            match self.save(SEQUENCES, name, expected, value, Vec::new()) {
                 Ok(_) => return Ok(next),
                 Err(Error::ConcurrentModification { .. }) => continue,
                 Err(e) => return Err(e),
@@ -409,12 +416,33 @@ pub trait DocumentStore: Send + Sync {
 /// The collection of [`DocumentStore::next_number`]'s counters.
 pub const SEQUENCES: &str = "sequences";
 
+/// A counter document of [`SEQUENCES`]: `{"next": n}`, the number it
+/// hands out next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SequenceCounter {
+    /// The number handed out next.
+    pub next: u64,
+}
+
 /// The number a stored counter document hands out next (1 when unreadable
-/// or new).
+/// or new). A counter this process wrote is read as it is, with no JSON.
+///
+/// ```
+/// use kassa::store::{sequence_next, Body, SequenceCounter};
+/// use std::sync::Arc;
+/// assert_eq!(sequence_next(&Body::from_text(r#"{"next": 41}"#)), 41);
+/// assert_eq!(sequence_next(&Body::typed(Arc::new(SequenceCounter { next: 7 }))), 7);
+/// assert_eq!(sequence_next(&Body::from_text(r#"{"next": -3}"#)), 1);
+/// assert_eq!(sequence_next(&Body::from_text("not json")), 1);
+/// ```
 pub fn sequence_next(body: &Body) -> u64 {
-    body.to_value()
-        .ok()
-        .and_then(|v| v["next"].as_u64())
+    body.shared::<SequenceCounter>()
+        .map(|c| c.next)
+        .or_else(|| {
+            body.parse::<SequenceCounter>("counter")
+                .ok()
+                .map(|c| c.next)
+        })
         .unwrap_or(1)
         .max(1)
 }
