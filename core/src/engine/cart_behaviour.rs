@@ -139,7 +139,14 @@ impl<S: Store> Engine<S> {
             return Ok(());
         };
         let changed = changed_units(before, after);
-        let mut kinds = Vec::new();
+        let recorded = |behaviour| {
+            self.event(EventKind::BehaviourRecorded {
+                customer: customer.clone(),
+                touchpoint: touchpoint(after),
+                behaviour,
+                logged: false,
+            })
+        };
         let unknown: Vec<&str> = changed
             .iter()
             .map(|&(sku, _)| sku)
@@ -161,23 +168,15 @@ impl<S: Store> Engine<S> {
             };
             // A SKU no longer in the catalog names no product.
             let Some(product) = product else { continue };
-            kinds.push(if grew {
+            events.push(recorded(if grew {
                 BehaviourKind::AddedToCart { product }
             } else {
                 BehaviourKind::RemovedFromCart { product }
-            });
+            }));
         }
         if before.checkout == CheckoutState::Cart && after.checkout == CheckoutState::Addressed {
-            kinds.push(BehaviourKind::CheckoutStarted);
+            events.push(recorded(BehaviourKind::CheckoutStarted));
         }
-        events.extend(kinds.into_iter().map(|behaviour| {
-            self.event(EventKind::BehaviourRecorded {
-                customer: customer.clone(),
-                touchpoint: touchpoint(after),
-                behaviour,
-                logged: false,
-            })
-        }));
         Ok(())
     }
 }

@@ -296,8 +296,9 @@ impl InventoryStore for MemoryStore {
             scratch.insert(&r.key, after);
             steps.push((before, after));
         }
-        // A reservation's event, and a low-stock one now and then.
-        let mut new_events = Vec::with_capacity(reservations.len() * 2);
+        // A reservation's event, and a low-stock one now and then (room
+        // for one: the vector grows in the rare case).
+        let mut new_events = Vec::with_capacity(reservations.len() + 1);
         for (r, (before, after)) in reservations.iter().zip(&steps) {
             new_events.extend(events(r, before, after));
             state.put_stock(&r.key, *after, 0);
