@@ -13,6 +13,7 @@
 
 mod catalog;
 mod collection;
+mod outbox;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -35,9 +36,8 @@ struct State {
     expiry: BTreeMap<(Timestamp, Arc<str>), ()>,
     /// Collection -> its documents (hashed by id, scanned in id order).
     documents: FxHashMap<String, collection::Collection>,
-    /// The outbox; `events[0]` has cursor `discarded + 1`.
-    events: std::collections::VecDeque<Event>,
-    discarded: u64,
+    /// The outbox.
+    outbox: outbox::Outbox,
     /// Per SKU, over every location: what the catalog's availability
     /// filter and best-selling sort read.
     by_sku: FxHashMap<Arc<str>, SkuTotals>,
@@ -162,15 +162,7 @@ impl State {
     }
 
     fn append(&mut self, events: Vec<NewEvent>) {
-        for e in events {
-            let cursor = self.discarded + self.events.len() as u64 + 1;
-            self.events.push_back(Event {
-                cursor,
-                id: e.id,
-                at: e.at,
-                kind: e.kind,
-            });
-        }
+        self.outbox.append(events);
     }
 }
 
@@ -523,20 +515,11 @@ impl OrderStore for MemoryStore {
 
 impl EventLog for MemoryStore {
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>> {
-        let state = self.lock();
-        let start = usize::try_from(cursor.saturating_sub(state.discarded))
-            .unwrap_or(usize::MAX)
-            .min(state.events.len());
-        Ok(state.events.range(start..).take(limit).cloned().collect())
+        Ok(self.lock().outbox.since(cursor, limit))
     }
 
     fn discard_events(&self, cursor: u64) -> Result<()> {
-        let mut state = self.lock();
-        let drop = usize::try_from(cursor.saturating_sub(state.discarded))
-            .unwrap_or(usize::MAX)
-            .min(state.events.len());
-        state.events.drain(..drop);
-        state.discarded += drop as u64;
+        self.lock().outbox.discard(cursor);
         Ok(())
     }
 }
