@@ -25,6 +25,7 @@ fn main() -> kassa::Result<()> {
             let every: u64 = std::env::var("EVERY")
                 .ok()
                 .and_then(|v| v.parse().ok())
+                .filter(|&every| every > 0)
                 .unwrap_or(4096);
             let start = std::time::Instant::now();
             for i in 0..n {
