@@ -151,12 +151,16 @@ impl<S: Store> Engine<S> {
         currency: Currency,
         customer: Option<&str>,
     ) -> Result<(Arc<Cart>, u64)> {
-        let mut cart = Cart::new(self.ids.next_id("cart"), currency, self.clock.now());
+        let now = self.clock.now();
+        let mut cart = Cart::new(self.ids.next_id("cart"), currency, now);
         cart.customer = customer.map(str::to_owned);
-        let event = self.event(EventKind::CartCreated {
-            cart: cart.id.clone(),
-            customer: cart.customer.clone(),
-        });
+        let event = self.event_at(
+            EventKind::CartCreated {
+                cart: cart.id.clone(),
+                customer: cart.customer.clone(),
+            },
+            now,
+        );
         let cart = Arc::new(cart);
         let body = self.body_of(Arc::clone(&cart))?;
         let version = self
@@ -272,14 +276,19 @@ impl<S: Store> Engine<S> {
         }
         let mut cart = Cart::clone(&before);
         change(&mut cart, self)?;
-        // The update, then what the shopper did (usually one event).
+        // The update, then what the shopper did (usually one event), at
+        // one time.
+        let now = self.clock.now();
         let mut events: Vec<NewEvent> = Vec::with_capacity(2);
-        events.push(self.event(EventKind::CartUpdated {
-            cart: cart.id.clone(),
-            version: version + 1,
-            checkout: cart.checkout,
-        }));
-        self.cart_behaviour(&before, &cart, known, &mut events)?;
+        events.push(self.event_at(
+            EventKind::CartUpdated {
+                cart: cart.id.clone(),
+                version: version + 1,
+                checkout: cart.checkout,
+            },
+            now,
+        ));
+        self.cart_behaviour(&before, &cart, known, now, &mut events)?;
         let cart = Arc::new(cart);
         let body = self.body_of(Arc::clone(&cart))?;
         let version = self

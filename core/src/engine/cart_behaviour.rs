@@ -8,6 +8,7 @@ use crate::cart::Cart;
 use crate::checkout::CheckoutState;
 use crate::customer::{BehaviourKind, Touchpoint};
 use crate::error::Result;
+use crate::pricing::Timestamp;
 use crate::store::{EventKind, NewEvent, Store};
 
 /// Units per SKU over a cart's lines, sorted by SKU.
@@ -127,12 +128,13 @@ impl<S: Store> Engine<S> {
     /// `removed_from_cart` per SKU whose units shrank, in SKU order (named by product;
     /// `known` gives a `(sku, product)` already looked up), and
     /// `checkout_started` when the cart left the line-choosing state,
-    /// pushed onto `events`. None for a guest cart.
+    /// pushed onto `events` (all at `at`). None for a guest cart.
     pub(super) fn cart_behaviour(
         &self,
         before: &Cart,
         after: &Cart,
         known: Option<(&str, &str)>,
+        at: Timestamp,
         events: &mut Vec<NewEvent>,
     ) -> Result<()> {
         let Some(customer) = &after.customer else {
@@ -140,12 +142,15 @@ impl<S: Store> Engine<S> {
         };
         let changed = changed_units(before, after);
         let recorded = |behaviour| {
-            self.event(EventKind::BehaviourRecorded {
-                customer: customer.clone(),
-                touchpoint: touchpoint(after),
-                behaviour,
-                logged: false,
-            })
+            self.event_at(
+                EventKind::BehaviourRecorded {
+                    customer: customer.clone(),
+                    touchpoint: touchpoint(after),
+                    behaviour,
+                    logged: false,
+                },
+                at,
+            )
         };
         let unknown: Vec<&str> = changed
             .iter()
