@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     for i in 0..n {
         let ev = kassa::store::NewEvent {
-            id: format!("e{i}"),
+            id: format!("e{i}").into(),
             at: kassa::pricing::Timestamp(0),
             kind: kassa::store::EventKind::CartCreated {
                 cart: "c".into(),

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::pricing::Timestamp;
+use crate::store::EventId;
 
 /// Where the engine gets the time. Pure modules never read a clock.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -76,6 +77,13 @@ pub trait IdSource: Send + Sync + std::fmt::Debug {
     fn next_shared_id(&self, prefix: &str) -> Arc<str> {
         self.next_id(prefix).into()
     }
+
+    /// The id of a new event: [`IdSource::next_id`] with the prefix `evt`.
+    /// The default converts `next_id` (an id of up to 24 bytes is then
+    /// held inline); the sources here write it inline directly.
+    fn next_event_id(&self) -> EventId {
+        self.next_id("evt").into()
+    }
 }
 
 /// Sequential ids (`res_1`, `evt_2`, ...): deterministic, unique within one
@@ -103,6 +111,11 @@ impl IdSource for SequentialIds {
     fn next_shared_id(&self, prefix: &str) -> Arc<str> {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         joined_shared(&[prefix], n)
+    }
+
+    fn next_event_id(&self) -> EventId {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        joined_compact(&["evt"], n)
     }
 }
 
@@ -140,6 +153,16 @@ fn joined_shared(parts: &[&str], n: u64) -> Arc<str> {
     }
     // Whole `str` pieces, so always UTF-8.
     std::str::from_utf8(&buffer[..len]).map_or_else(|_| Arc::from(joined(parts, n)), Arc::from)
+}
+
+/// [`joined`] as an event id: inline when it fits (ids of the sources
+/// here usually do), written piece by piece with no intermediate string.
+fn joined_compact(parts: &[&str], n: u64) -> EventId {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n);
+    let mut id = EventId::with_capacity(pieces(parts, digits).map(str::len).sum());
+    pieces(parts, digits).for_each(|piece| id.push_str(piece));
+    id
 }
 
 /// Sequential ids scoped by a node name (`res_web-1_17`): unique across
@@ -181,6 +204,11 @@ impl IdSource for NodeIds {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         joined_shared(&[prefix, &self.node], n)
     }
+
+    fn next_event_id(&self) -> EventId {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        joined_compact(&["evt", &self.node], n)
+    }
 }
 
 #[cfg(test)]
@@ -209,6 +237,39 @@ mod tests {
             // The second id has the next number; otherwise the same text.
             let expected = format!("{}2", plain.strip_suffix('1').unwrap_or(&plain));
             assert_eq!(&*shared, expected, "prefix {prefix:?}, node {node:?}");
+        }
+    }
+
+    #[test]
+    fn event_ids_read_as_the_plain_ones_inline_or_not() {
+        #[derive(Debug)]
+        struct Plain(String);
+        impl IdSource for Plain {
+            fn next_id(&self, _: &str) -> String {
+                self.0.clone()
+            }
+        }
+        // (node, whether `evt_<node>_2` fits inline)
+        let cases = [
+            ("", true),
+            ("web-1", true),
+            ("node-with-a-name-over-twenty-four-bytes", false),
+            ("n\u{153}ud-\u{1F600}", true),
+        ];
+        for (node, inline) in cases {
+            let (plain, event) = if node.is_empty() {
+                let ids = SequentialIds::default();
+                (ids.next_id("evt"), ids.next_event_id())
+            } else {
+                let ids = NodeIds::new(node);
+                (ids.next_id("evt"), ids.next_event_id())
+            };
+            let expected = format!("{}2", plain.strip_suffix('1').unwrap_or(&plain));
+            assert_eq!(event, expected.as_str(), "node {node:?}");
+            assert_eq!(event.is_heap_allocated(), !inline, "node {node:?}");
+            // A host's source without its own `next_event_id` gets the
+            // same text through the default.
+            assert_eq!(Plain(plain.clone()).next_event_id(), plain.as_str());
         }
     }
 }

@@ -214,7 +214,7 @@ impl<S: Store> Engine<S> {
     /// events reads the clock once).
     pub(crate) fn event_at(&self, kind: EventKind, at: crate::pricing::Timestamp) -> NewEvent {
         NewEvent {
-            id: self.ids.next_id("evt"),
+            id: self.ids.next_event_id(),
             at,
             kind,
         }

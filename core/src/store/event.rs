@@ -318,13 +318,26 @@ pub enum EventKind {
     },
 }
 
+/// An event's id: text like a `String` (it derefs to `str` and serializes
+/// as a string), held inline up to 24 bytes, so the ids of the sequential
+/// sources (`evt_123`) cost no allocation. Longer ids live on the heap.
+///
+/// ```
+/// use kassa::store::EventId;
+/// let id = EventId::from("evt_42");
+/// assert_eq!(id, "evt_42");
+/// assert!(!id.is_heap_allocated());
+/// assert_eq!(serde_json::to_string(&id).unwrap(), "\"evt_42\"");
+/// ```
+pub type EventId = compact_str::CompactString;
+
 /// An event as recorded: its position in the outbox, when, and what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// Position in the outbox: strictly increasing, starting at 1.
     pub cursor: u64,
     /// Its id (from the engine's id source).
-    pub id: String,
+    pub id: EventId,
     /// When (from the engine's clock).
     pub at: Timestamp,
     /// What happened.
@@ -335,7 +348,7 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
     /// Its id.
-    pub id: String,
+    pub id: EventId,
     /// When.
     pub at: Timestamp,
     /// What happened.

@@ -152,7 +152,7 @@ impl EventLog for PostgresStore {
                         })?;
                     Ok(Event {
                         cursor: u64::try_from(cursor).unwrap_or(0),
-                        id: crate::text(r.get(1))?,
+                        id: crate::text(r.get(1))?.into(),
                         at: Timestamp(r.get(2)),
                         kind,
                     })

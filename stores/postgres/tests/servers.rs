@@ -155,7 +155,7 @@ fn events_left_by_an_older_build_keep_their_place() {
     let schema = schemas.name();
     let store = schemas.store_in(&schema);
     let event = |id: &str| NewEvent {
-        id: id.to_owned(),
+        id: id.into(),
         at: Timestamp(1),
         kind: EventKind::CartUpdated {
             cart: format!("cart-{id}"),

@@ -25,7 +25,9 @@ pub(crate) fn append(tx: &Connection, events: Vec<NewEvent>) -> Result<()> {
         let kind = serde_json::to_string(&e.kind).map_err(|err| Error::Storage {
             reason: format!("cannot encode event {}: {err}", e.id),
         })?;
-        insert.execute(params![e.id, e.at.0, kind]).map_err(sql)?;
+        insert
+            .execute(params![e.id.as_str(), e.at.0, kind])
+            .map_err(sql)?;
     }
     Ok(())
 }
@@ -61,7 +63,7 @@ impl EventLog for SqliteStore {
                     })?;
                 events.push(Event {
                     cursor: u64::try_from(cursor).unwrap_or(0),
-                    id,
+                    id: id.into(),
                     at: Timestamp(at),
                     kind,
                 });

@@ -103,7 +103,7 @@ mod tests {
     fn events(from: usize, n: usize) -> Vec<NewEvent> {
         (from..from + n)
             .map(|i| NewEvent {
-                id: format!("evt_{i}"),
+                id: format!("evt_{i}").into(),
                 at: Timestamp(i as i64),
                 kind: EventKind::CartCreated {
                     cart: format!("c{i}"),
@@ -114,7 +114,10 @@ mod tests {
     }
 
     fn ids(events: &[crate::store::Event]) -> Vec<(u64, String)> {
-        events.iter().map(|e| (e.cursor, e.id.clone())).collect()
+        events
+            .iter()
+            .map(|e| (e.cursor, e.id.to_string()))
+            .collect()
     }
 
     #[test]
