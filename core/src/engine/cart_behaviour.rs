@@ -62,22 +62,10 @@ fn changes<'a>(was: &[(&'a str, u64)], now: &[(&'a str, u64)]) -> Vec<(&'a str, 
 /// shared between the two carts ([`crate::cart::Shared`]): when both have
 /// as many lines, only the SKUs of the lines that differ are counted.
 fn changed_units<'a>(was: &'a Cart, now: &'a Cart) -> Vec<(&'a str, bool)> {
+    if let Some(one) = appended(was, now) {
+        return one.into_iter().collect();
+    }
     if was.lines.len() != now.lines.len() {
-        // A line appended to lines still shared (an add): its SKU grew.
-        if let Some((added, kept)) = now.lines.split_last() {
-            if kept.len() == was.lines.len()
-                && kept
-                    .iter()
-                    .zip(&was.lines)
-                    .all(|(a, b)| crate::cart::Shared::ptr_eq(a, b))
-            {
-                return if added.qty > 0 {
-                    vec![(added.sku.as_str(), true)]
-                } else {
-                    Vec::new()
-                };
-            }
-        }
         return changes(&units(was), &units(now));
     }
     // Shared lines count alike on both sides, so the lines that differ
@@ -111,6 +99,19 @@ fn changed_units<'a>(was: &'a Cart, now: &'a Cart) -> Vec<(&'a str, bool)> {
         .collect()
 }
 
+/// When `now` is `was` with one line appended (an add; the lines before it
+/// still shared), the change: that line's SKU grew (none for no units).
+/// `None` when the change is anything else.
+fn appended<'a>(was: &'a Cart, now: &'a Cart) -> Option<Option<(&'a str, bool)>> {
+    let (added, kept) = now.lines.split_last()?;
+    let shared = kept.len() == was.lines.len()
+        && kept
+            .iter()
+            .zip(&was.lines)
+            .all(|(a, b)| crate::cart::Shared::ptr_eq(a, b));
+    shared.then(|| (added.qty > 0).then_some((added.sku.as_str(), true)))
+}
+
 /// Where a cart's channel says it was used (`mobile`, `store`, `phone`;
 /// anything else is the web shop).
 pub(super) fn touchpoint(cart: &Cart) -> Touchpoint {
@@ -140,7 +141,18 @@ impl<S: Store> Engine<S> {
         let Some(customer) = &after.customer else {
             return Ok(());
         };
-        let changed = changed_units(before, after);
+        // (An add, the usual change, is found without a list.)
+        let (one, many);
+        let changed: &[(&str, bool)] = match appended(before, after) {
+            Some(change) => {
+                one = change;
+                one.as_slice()
+            }
+            None => {
+                many = changed_units(before, after);
+                &many
+            }
+        };
         let recorded = |behaviour| {
             self.event_at(
                 EventKind::BehaviourRecorded {
@@ -162,7 +174,7 @@ impl<S: Store> Engine<S> {
         } else {
             self.store.products_by_skus(&unknown)?
         };
-        for (sku, grew) in changed {
+        for &(sku, grew) in changed {
             let product = match known {
                 Some((k, product)) if k == sku => Some(product.to_owned()),
                 _ => unknown
