@@ -64,6 +64,7 @@ pub(crate) fn assemble(
     let promotions = input.promotions;
 
     // The shipping line, when there is one, is taxed with the others (last).
+    // One tax per line (none without a tax configuration: all zero).
     let mut taxes: Vec<i64> = match input.tax {
         Some(config) => {
             let mut taxable: Vec<Taxable> = lines
@@ -84,21 +85,28 @@ pub(crate) fn assemble(
             }
             tax::compute(config, &taxable, currency, input.rounding_mode)?
         }
-        None => vec![0; lines.len() + usize::from(outcome.shipping.is_some())],
+        None => Vec::new(),
     };
-    let shipping_tax = if outcome.shipping.is_some() {
+    let shipping_tax = if outcome.shipping.is_some() && input.tax.is_some() {
         taxes.pop().unwrap_or(0)
     } else {
         0
     };
+    let tax_of = |i: usize| taxes.get(i).copied().unwrap_or(0);
     let inclusive = input.tax.is_some_and(|t| t.prices_include_tax);
 
     // By line, then application order: a counting sort (linear, stable).
-    let mut slot = vec![0usize; lines.len() + 1];
+    // (Nothing to sort when no promotion discounted a line.)
+    let slots = if outcome.records.is_empty() {
+        0
+    } else {
+        lines.len() + 1
+    };
+    let mut slot = vec![0usize; slots];
     for &(line, _, _) in &outcome.records {
         slot[line + 1] += 1;
     }
-    for i in 0..lines.len() {
+    for i in 0..slots.saturating_sub(1) {
         slot[i + 1] += slot[i];
     }
     let mut by_line = vec![0usize; outcome.records.len()];
@@ -133,7 +141,8 @@ pub(crate) fn assemble(
         by_rate: Vec::new(),
     };
     let mut out_lines = Vec::with_capacity(lines.len());
-    for ((line, &run), &tax) in lines.iter().zip(running).zip(&taxes) {
+    for (i, (line, &run)) in lines.iter().zip(running).enumerate() {
+        let tax = tax_of(i);
         let discount = line.price.subtotal.minor_units() - run;
         let (net, total) = totals.add(run, discount, tax, line.tax_rate)?;
         out_lines.push(LineBreakdown {

@@ -92,7 +92,12 @@ pub(crate) fn apply_promotions(
     let mut first_in_class: [Option<usize>; 3] = [None, None, None];
     let mut exclusive_in_class: [Option<usize>; 3] = [None, None, None];
     let mut deferred: Vec<usize> = Vec::new();
-    let mut scratch = Scratch::for_lines(lines.len());
+    // (A cart priced with no promotions needs no buffers.)
+    let mut scratch = Scratch::for_lines(if promotions.is_empty() {
+        0
+    } else {
+        lines.len()
+    });
     let mut running_total = subtotal;
 
     for &pi in &order {
