@@ -14,11 +14,12 @@ use super::price_entries::Wanted;
 use super::Engine;
 use crate::cart::{revalidate, Address, Cart, CartWarning, CurrentVariant, LineSnapshot};
 use crate::catalog::{CategoryTree, Product, ProductStatus, SortedMap};
+use crate::checkout::CheckoutState;
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, RoundingMode};
 use crate::pricing::{
     self, PriceBook, PriceBreakdown, PricingContext, PricingInput, ProductPrice, Promotion,
-    ShippingMethod, TaxConfig, TaxLocation,
+    ShippingMethod, TaxConfig, TaxLocation, Timestamp,
 };
 use crate::store::{Body, EventKind, NewEvent, Store, Versioned};
 
@@ -280,14 +281,7 @@ impl<S: Store> Engine<S> {
         // one time.
         let now = self.clock.now();
         let mut events: Vec<NewEvent> = Vec::with_capacity(2);
-        events.push(self.event_at(
-            EventKind::CartUpdated {
-                cart: cart.id.clone(),
-                version: version + 1,
-                checkout: cart.checkout,
-            },
-            now,
-        ));
+        events.push(self.cart_updated(&cart.id, version + 1, cart.checkout, now));
         self.cart_behaviour(&before, &cart, known, now, &mut events)?;
         let cart = Arc::new(cart);
         let body = self.body_of(Arc::clone(&cart))?;
@@ -296,6 +290,26 @@ impl<S: Store> Engine<S> {
             .save(CARTS, id, Some(version), body.clone(), events)?;
         self.remember_cart(id, body, Arc::clone(&cart));
         Ok((cart, version))
+    }
+
+    /// The `cart_updated` event of the cart `id`, written as `version` in
+    /// the checkout state `checkout`, at `at`.
+    pub(super) fn cart_updated(
+        &self,
+        id: &str,
+        version: u64,
+        checkout: CheckoutState,
+        at: Timestamp,
+    ) -> NewEvent {
+        let cart = id.to_owned();
+        self.event_at(
+            EventKind::CartUpdated {
+                cart,
+                version,
+                checkout,
+            },
+            at,
+        )
     }
 
     /// Adds `qty` of the catalog variant `sku` to a cart, with custom
@@ -621,17 +635,14 @@ impl<S: Store> Engine<S> {
             {
                 continue;
             }
+            let abandoned = EventKind::CartAbandoned {
+                cart: id.clone(),
+                customer: cart.customer.clone(),
+                lines: cart.lines.len(),
+            };
             let events = vec![
-                self.event(EventKind::CartAbandoned {
-                    cart: id.clone(),
-                    customer: cart.customer.clone(),
-                    lines: cart.lines.len(),
-                }),
-                self.event(EventKind::CartUpdated {
-                    cart: id.clone(),
-                    version: doc.version + 1,
-                    checkout: cart.checkout,
-                }),
+                self.event_at(abandoned, now),
+                self.cart_updated(&id, doc.version + 1, cart.checkout, now),
             ];
             if self.save_swept(CARTS, &id, doc.version, to_json(&cart)?, events)? {
                 expired.push(id);

@@ -549,14 +549,7 @@ impl<S: Store> Engine<S> {
             self.body_of(Arc::new(record))?,
         ));
         let mut events: Vec<NewEvent> = Vec::with_capacity(2);
-        events.push(self.event_at(
-            EventKind::CartUpdated {
-                cart: done.id.clone(),
-                version: cart_version + 1,
-                checkout: done.checkout,
-            },
-            now,
-        ));
+        events.push(self.cart_updated(&done.id, cart_version + 1, done.checkout, now));
         if let Some((write, event)) = credit {
             writes.push(write);
             events.push(event);
