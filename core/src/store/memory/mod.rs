@@ -261,7 +261,9 @@ impl InventoryStore for MemoryStore {
         let mut state = self.lock();
         let versions = state.check_writes(&writes)?;
         // Apply in order to scratch copies: a failure leaves the state untouched.
-        let mut scratch: FxHashMap<&StockKey, StockRecord> = FxHashMap::default();
+        // (Sized up front: one allocation, no rehash as keys arrive.)
+        let mut scratch: FxHashMap<&StockKey, StockRecord> =
+            FxHashMap::with_capacity_and_hasher(reservations.len(), Default::default());
         let mut steps = Vec::with_capacity(reservations.len());
         for (i, r) in reservations.iter().enumerate() {
             if state.reservations.contains_key(&r.id)
@@ -451,7 +453,8 @@ impl OrderStore for MemoryStore {
         // a failure leaves it untouched.
         let mut afters = Vec::with_capacity(commit.len());
         {
-            let mut scratch: FxHashMap<&StockKey, StockRecord> = FxHashMap::default();
+            let mut scratch: FxHashMap<&StockKey, StockRecord> =
+                FxHashMap::with_capacity_and_hasher(commit.len(), Default::default());
             for id in commit {
                 let r = state
                     .reservations
