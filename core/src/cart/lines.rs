@@ -211,7 +211,7 @@ impl Cart {
     }
 
     /// Adds `qty` of `sku`; a line with the same SKU and attributes grows
-    /// instead. `line_id` names a new line.
+    /// instead. `line_id` names a new line (an owned `String` is moved in).
     ///
     /// # Errors
     ///
@@ -220,7 +220,7 @@ impl Cart {
     /// lines), `invalid_transition` once the payment is authorized.
     pub fn add_line(
         &mut self,
-        line_id: &str,
+        line_id: impl AsRef<str> + Into<String>,
         sku: &str,
         qty: u64,
         attributes: SortedMap<String>,
@@ -242,7 +242,7 @@ impl Cart {
                 ))
             }
             None => {
-                limits::text(&self.id, "line id", line_id, limits::MAX_ID_BYTES)?;
+                limits::text(&self.id, "line id", line_id.as_ref(), limits::MAX_ID_BYTES)?;
                 None
             }
         };
@@ -251,7 +251,8 @@ impl Cart {
             (Some(i), Some(total)) => self.lines[i].qty = total,
             _ => self.lines.push(
                 CartLine {
-                    id: line_id.to_owned(),
+                    // (An owned id is moved in, not copied.)
+                    id: line_id.into(),
                     sku: sku.to_owned(),
                     qty,
                     attributes,

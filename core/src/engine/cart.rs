@@ -366,7 +366,7 @@ impl<S: Store> Engine<S> {
             })?;
         let now = self.clock.now();
         let line_id = self.ids.next_id("line");
-        cart.add_line(&line_id, sku, qty, attributes.clone(), now)?;
+        cart.add_line(line_id, sku, qty, attributes.clone(), now)?;
         // The line added or grown: same SKU and same attributes.
         let added = cart
             .lines

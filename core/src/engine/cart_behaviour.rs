@@ -214,7 +214,7 @@ mod tests {
         for (i, (sku, qty)) in [("B", 1), ("A", 2), ("B", 3), ("C", 1)].iter().enumerate() {
             let engraved: SortedMap<String> =
                 [("n".to_owned(), i.to_string())].into_iter().collect();
-            base.add_line(&format!("l{i}"), sku, *qty, engraved, t)
+            base.add_line(format!("l{i}"), sku, *qty, engraved, t)
                 .unwrap();
         }
         fn full<'a>(a: &'a Cart, b: &'a Cart) -> Vec<(&'a str, bool)> {
