@@ -12,8 +12,8 @@ use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::pricing::Timestamp;
 use kassa::store::{
     apply_change, CatalogChange, CatalogStore, DocumentStore, DocumentWrite, Event, EventLog,
-    EventsFor, InventoryStore, MemoryStore, NewEvent, OrderStore, StockChange, StockEvents,
-    Versioned,
+    EventsFor, InventoryStore, MemoryStore, NewEvent, OrderStore, ReservationEvents, StockChange,
+    StockEvents, Versioned,
 };
 use kassa::testing::conformance;
 use kassa::{Error, Result};
@@ -97,7 +97,7 @@ impl InventoryStore for RacyStore {
     fn reserve_all_and_write(
         &self,
         reservations: &[Reservation],
-        _events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+        _events: ReservationEvents<'_>,
         writes: Vec<DocumentWrite>,
     ) -> Result<(Vec<StockRecord>, Vec<u64>)> {
         // Each checked on its own: the demand is never added up; the
@@ -113,7 +113,7 @@ impl InventoryStore for RacyStore {
         &self,
         id: &str,
         _commit: bool,
-        _events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+        _events: ReservationEvents<'_>,
     ) -> Result<(Reservation, StockRecord)> {
         Err(Error::UnknownReservation { id: id.to_owned() })
     }

@@ -50,9 +50,22 @@ impl<S: Store> Engine<S> {
         after: &StockRecord,
         at: Timestamp,
     ) -> Vec<NewEvent> {
-        let mut events = vec![self.event_at(kind, at)];
-        events.extend(low_stock(key, before, after).map(|k| self.event_at(k, at)));
+        let mut events = Vec::with_capacity(1);
+        self.push_with_low_stock(key, kind, (before, after), at, &mut events);
         events
+    }
+
+    /// [`Engine::with_low_stock`] pushed onto `out`.
+    fn push_with_low_stock(
+        &self,
+        key: &StockKey,
+        kind: EventKind,
+        (before, after): (&StockRecord, &StockRecord),
+        at: Timestamp,
+        out: &mut Vec<NewEvent>,
+    ) {
+        out.push(self.event_at(kind, at));
+        out.extend(low_stock(key, before, after).map(|k| self.event_at(k, at)));
     }
 
     /// Sets a key's policy and low-stock threshold (creating its record).
@@ -184,25 +197,28 @@ impl<S: Store> Engine<S> {
     }
 
     fn settle(&self, reservation_id: &str, commit: bool, expired: bool) -> Result<StockRecord> {
-        let (_, after) = self.store.settle(reservation_id, commit, &|r, _, after| {
-            let (reservation, key, qty, level) = (r.id.clone(), r.key.clone(), r.qty, after.level);
-            vec![self.event(if commit {
-                EventKind::StockCommitted {
-                    reservation,
-                    key,
-                    qty,
-                    level,
-                }
-            } else {
-                EventKind::StockReleased {
-                    reservation,
-                    key,
-                    qty,
-                    expired,
-                    level,
-                }
-            })]
-        })?;
+        let (_, after) = self
+            .store
+            .settle(reservation_id, commit, &|r, _, after, out| {
+                let (reservation, key, qty, level) =
+                    (r.id.clone(), r.key.clone(), r.qty, after.level);
+                out.push(self.event(if commit {
+                    EventKind::StockCommitted {
+                        reservation,
+                        key,
+                        qty,
+                        level,
+                    }
+                } else {
+                    EventKind::StockReleased {
+                        reservation,
+                        key,
+                        qty,
+                        expired,
+                        level,
+                    }
+                }));
+            })?;
         Ok(after)
     }
 
@@ -407,14 +423,17 @@ impl<S: Store> Engine<S> {
                 expires_at,
             })
             .collect();
-        let events = |r: &Reservation, before: &StockRecord, after: &StockRecord| {
+        let events = |r: &Reservation,
+                      before: &StockRecord,
+                      after: &StockRecord,
+                      out: &mut Vec<NewEvent>| {
             let kind = EventKind::StockReserved {
                 reservation: r.id.clone(),
                 key: r.key.clone(),
                 qty: r.qty,
                 level: after.level,
             };
-            self.with_low_stock(&r.key, kind, before, after, now)
+            self.push_with_low_stock(&r.key, kind, (before, after), now, out);
         };
         let (versions, number) = match number_of {
             Some(sequence) => {

@@ -75,6 +75,13 @@ pub enum StockChange {
 /// the outcome (the level after it), inside the store's atomic section.
 pub type EventsFor<'a> = &'a (dyn Fn(&StockRecord, &StockRecord) -> Vec<NewEvent> + Sync);
 
+/// Events for each reservation of a multi-reservation step or a
+/// settlement: `events(reservation, before, after, out)` pushes them onto
+/// `out` (the reservation's own event and, now and then, a low-stock
+/// one), so a step gathers all of them in one list.
+pub type ReservationEvents<'a> =
+    &'a (dyn Fn(&Reservation, &StockRecord, &StockRecord, &mut Vec<NewEvent>) + Sync);
+
 /// Stock persistence.
 pub trait InventoryStore: Send + Sync {
     /// The record of `key`, if any.
@@ -109,7 +116,7 @@ pub trait InventoryStore: Send + Sync {
     /// Reserves every one of `reservations` or none (a cart, a kit): the
     /// demand on each key is added up before it is checked, so two lines
     /// drawing on one SKU cannot pass separately and oversell together.
-    /// `events(reservation, before, after)` is called for each, in order.
+    /// `events(reservation, before, after, out)` is called for each, in order.
     ///
     /// # Errors
     ///
@@ -119,7 +126,7 @@ pub trait InventoryStore: Send + Sync {
     fn reserve_all(
         &self,
         reservations: &[Reservation],
-        events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+        events: ReservationEvents<'_>,
     ) -> Result<Vec<StockRecord>> {
         Ok(self
             .reserve_all_and_write(reservations, events, Vec::new())?
@@ -140,7 +147,7 @@ pub trait InventoryStore: Send + Sync {
     fn reserve_all_and_write(
         &self,
         reservations: &[Reservation],
-        events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+        events: ReservationEvents<'_>,
         writes: Vec<DocumentWrite>,
     ) -> Result<(Vec<StockRecord>, Vec<u64>)>;
 
@@ -165,7 +172,7 @@ pub trait InventoryStore: Send + Sync {
     fn reserve_all_and_write_numbered(
         &self,
         reservations: &[Reservation],
-        events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+        events: ReservationEvents<'_>,
         writes: Vec<DocumentWrite>,
         sequence: &str,
     ) -> Result<(Vec<StockRecord>, Vec<u64>, Option<u64>)> {
@@ -185,7 +192,7 @@ pub trait InventoryStore: Send + Sync {
         &self,
         id: &str,
         commit: bool,
-        events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+        events: ReservationEvents<'_>,
     ) -> Result<(Reservation, StockRecord)>;
 
     /// Reservations that expire at or before `now`, oldest first, at most `limit`.

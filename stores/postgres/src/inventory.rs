@@ -23,8 +23,7 @@ use crate::documents::put_all;
 use crate::events::append;
 use crate::{optimistic, shown, text, PostgresStore};
 
-pub(crate) type SettleEvents<'a> =
-    &'a (dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync);
+pub(crate) type SettleEvents<'a> = kassa::store::ReservationEvents<'a>;
 
 pub(crate) fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
@@ -286,7 +285,7 @@ pub(crate) fn plan_reserve<'k>(
         .collect();
     let mut new_events = Vec::new();
     for (r, (before, after)) in reservations.iter().zip(&steps) {
-        new_events.extend(events(r, before, after));
+        events(r, before, after, &mut new_events);
     }
     let afters = steps.into_iter().map(|(_, after)| after).collect();
     Ok((rows, afters, new_events))
@@ -416,7 +415,9 @@ impl InventoryStore for PostgresStore {
             let r = take_reservation(tx, id)?
                 .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
             let (before, after) = settle_taken(tx, &r, commit)?;
-            append(tx, events(&r, &before, &after))?;
+            let mut new_events = Vec::with_capacity(1);
+            events(&r, &before, &after, &mut new_events);
+            append(tx, new_events)?;
             Ok((r, after))
         })?;
         // A failure before the commit changed no row; one in the commit

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use kassa::error::shown;
 use kassa::inventory::{Reservation, StockKey, StockLevel, StockPolicy, StockRecord};
 use kassa::pricing::Timestamp;
-use kassa::store::{apply_change, DocumentWrite, EventsFor, InventoryStore, NewEvent, StockChange};
+use kassa::store::{apply_change, DocumentWrite, EventsFor, InventoryStore, StockChange};
 use kassa::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -23,8 +23,7 @@ use crate::documents::put_all;
 use crate::events::append;
 use crate::SqliteStore;
 
-type SettleEvents<'a> =
-    &'a (dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync);
+type SettleEvents<'a> = kassa::store::ReservationEvents<'a>;
 
 fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
@@ -300,7 +299,7 @@ impl InventoryStore for SqliteStore {
             // Events only once every reservation passed (they take ids).
             let mut new_events = Vec::new();
             for (r, (before, after)) in reservations.iter().zip(&steps) {
-                new_events.extend(events(r, before, after));
+                events(r, before, after, &mut new_events);
             }
             append(tx, new_events)?;
             let afters = steps.into_iter().map(|(_, after)| after).collect();
@@ -318,7 +317,9 @@ impl InventoryStore for SqliteStore {
             let r = read_reservation(tx, id)?
                 .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
             let (before, after) = settle_in(tx, &r, commit)?;
-            append(tx, events(&r, &before, &after))?;
+            let mut new_events = Vec::with_capacity(1);
+            events(&r, &before, &after, &mut new_events);
+            append(tx, new_events)?;
             Ok((r, after))
         })
     }

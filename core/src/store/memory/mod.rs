@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use super::{
     apply_change, Body, DocumentStore, DocumentWrite, Event, EventLog, EventsFor, InventoryStore,
-    NewEvent, OrderStore, StockChange, StockEvents, Versioned,
+    NewEvent, OrderStore, ReservationEvents, StockChange, StockEvents, Versioned,
 };
 use crate::catalog::{CatalogIndex, SkuFacts};
 use crate::error::{shown, Error, Result};
@@ -255,7 +255,7 @@ impl InventoryStore for MemoryStore {
     fn reserve_all_and_write(
         &self,
         reservations: &[Reservation],
-        events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+        events: ReservationEvents<'_>,
         writes: Vec<DocumentWrite>,
     ) -> Result<(Vec<StockRecord>, Vec<u64>)> {
         let mut state = self.lock();
@@ -294,7 +294,7 @@ impl InventoryStore for MemoryStore {
         // for one: the vector grows in the rare case).
         let mut new_events = Vec::with_capacity(reservations.len() + 1);
         for (r, (before, after)) in reservations.iter().zip(&steps) {
-            new_events.extend(events(r, before, after));
+            events(r, before, after, &mut new_events);
             state.put_stock(&r.key, *after, 0);
             state.expiry.insert((r.expires_at, r.id.clone()), ());
             state.reservations.insert(r.id.clone(), r.clone());
@@ -309,7 +309,7 @@ impl InventoryStore for MemoryStore {
         &self,
         id: &str,
         commit: bool,
-        events: &(dyn Fn(&Reservation, &StockRecord, &StockRecord) -> Vec<NewEvent> + Sync),
+        events: ReservationEvents<'_>,
     ) -> Result<(Reservation, StockRecord)> {
         let mut state = self.lock();
         let reservation = state
@@ -329,7 +329,8 @@ impl InventoryStore for MemoryStore {
             before.level.release(reservation.qty)?
         };
         after.version += 1;
-        let new_events = events(&reservation, &before, &after);
+        let mut new_events = Vec::with_capacity(1);
+        events(&reservation, &before, &after, &mut new_events);
         let sold = if commit { reservation.qty } else { 0 };
         state.put_stock(&reservation.key, after, sold);
         state.reservations.remove(id);

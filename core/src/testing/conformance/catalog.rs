@@ -53,7 +53,7 @@ pub fn reserve_all_adds_up_demand<S: Store>(store: S) -> Outcome {
     };
     let refused = engine
         .store()
-        .reserve_all(&[line("r1", 3), line("r2", 3)], &|_, _, _| Vec::new());
+        .reserve_all(&[line("r1", 3), line("r2", 3)], &|_, _, _, _| {});
     ensure(
         refused.is_err_and(|e| e.code() == "insufficient_stock"),
         || "3 + 3 of 5 units must be refused: demand is aggregated before checking".into(),
@@ -67,7 +67,7 @@ pub fn reserve_all_adds_up_demand<S: Store>(store: S) -> Outcome {
     run(
         engine
             .store()
-            .reserve_all(&[line("r1", 2), line("r2", 3)], &|_, _, _| Vec::new()),
+            .reserve_all(&[line("r1", 2), line("r2", 3)], &|_, _, _, _| {}),
         "2 + 3 of 5",
     )?;
     run(engine.release("r1"), "release r1")?;
