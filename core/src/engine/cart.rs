@@ -301,10 +301,9 @@ impl<S: Store> Engine<S> {
         checkout: CheckoutState,
         at: Timestamp,
     ) -> NewEvent {
-        let cart = id.to_owned();
         self.event_at(
             EventKind::CartUpdated {
-                cart,
+                cart: id.to_owned(),
                 version,
                 checkout,
             },

@@ -61,10 +61,33 @@ fn changes<'a>(was: &[(&'a str, u64)], now: &[(&'a str, u64)]) -> Vec<(&'a str, 
 /// order, each with whether it grew. Lines a change did not touch are
 /// shared between the two carts ([`crate::cart::Shared`]): when both have
 /// as many lines, only the SKUs of the lines that differ are counted.
-fn changed_units<'a>(was: &'a Cart, now: &'a Cart) -> Vec<(&'a str, bool)> {
-    if let Some(one) = appended(was, now) {
-        return one.into_iter().collect();
+fn changed_units<'a>(was: &'a Cart, now: &'a Cart) -> Changes<'a> {
+    match appended(was, now) {
+        Some(one) => Changes::One(one),
+        None => Changes::Many(recounted(was, now)),
     }
+}
+
+/// What [`changed_units`] found: an add's one change (found without a
+/// list: the usual case), or a list.
+enum Changes<'a> {
+    One(Option<(&'a str, bool)>),
+    Many(Vec<(&'a str, bool)>),
+}
+
+impl<'a> Changes<'a> {
+    /// The changes, in SKU order.
+    fn as_slice(&self) -> &[(&'a str, bool)] {
+        match self {
+            Changes::One(one) => one.as_slice(),
+            Changes::Many(many) => many,
+        }
+    }
+}
+
+/// [`changed_units`] for any change but an append: the lines that differ
+/// are counted (every line when the carts have not as many).
+fn recounted<'a>(was: &'a Cart, now: &'a Cart) -> Vec<(&'a str, bool)> {
     if was.lines.len() != now.lines.len() {
         return changes(&units(was), &units(now));
     }
@@ -141,18 +164,8 @@ impl<S: Store> Engine<S> {
         let Some(customer) = &after.customer else {
             return Ok(());
         };
-        // (An add, the usual change, is found without a list.)
-        let (one, many);
-        let changed: &[(&str, bool)] = match appended(before, after) {
-            Some(change) => {
-                one = change;
-                one.as_slice()
-            }
-            None => {
-                many = changed_units(before, after);
-                &many
-            }
-        };
+        let changes = changed_units(before, after);
+        let changed = changes.as_slice();
         let recorded = |behaviour| {
             self.event_at(
                 EventKind::BehaviourRecorded {
@@ -249,18 +262,18 @@ mod tests {
             .unwrap();
         edits.push(shared_b);
         for now in &edits {
-            assert_eq!(changed_units(&base, now), full(&base, now));
-            assert_eq!(changed_units(now, &base), full(now, &base));
+            assert_eq!(changed_units(&base, now).as_slice(), full(&base, now));
+            assert_eq!(changed_units(now, &base).as_slice(), full(now, &base));
         }
-        assert!(changed_units(&base, &edits[0]).is_empty());
-        assert_eq!(changed_units(&base, &edits[1]), [("C", true)]);
+        assert!(changed_units(&base, &edits[0]).as_slice().is_empty());
+        assert_eq!(changed_units(&base, &edits[1]).as_slice(), [("C", true)]);
         assert!(
-            changed_units(&base, &edits[2]).is_empty(),
+            changed_units(&base, &edits[2]).as_slice().is_empty(),
             "B stays at 4 units"
         );
-        assert_eq!(changed_units(&base, &edits[5]), [("D", true)]);
-        assert_eq!(changed_units(&base, &edits[6]), [("B", true)]);
-        assert_eq!(changed_units(&edits[6], &base), [("B", false)]);
+        assert_eq!(changed_units(&base, &edits[5]).as_slice(), [("D", true)]);
+        assert_eq!(changed_units(&base, &edits[6]).as_slice(), [("B", true)]);
+        assert_eq!(changed_units(&edits[6], &base).as_slice(), [("B", false)]);
     }
 
     #[test]

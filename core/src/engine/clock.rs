@@ -65,6 +65,9 @@ impl Clock for ManualClock {
     }
 }
 
+/// The prefix of event ids.
+pub const EVENT_PREFIX: &str = "evt";
+
 /// Where the engine gets ids for reservations and events.
 pub trait IdSource: Send + Sync + std::fmt::Debug {
     /// A new id, unique for this source, starting with `prefix`.
@@ -78,11 +81,12 @@ pub trait IdSource: Send + Sync + std::fmt::Debug {
         self.next_id(prefix).into()
     }
 
-    /// The id of a new event: [`IdSource::next_id`] with the prefix `evt`.
-    /// The default converts `next_id` (an id of up to 24 bytes is then
-    /// held inline); the sources here write it inline directly.
+    /// The id of a new event: [`IdSource::next_id`] with the prefix
+    /// [`EVENT_PREFIX`]. The default converts `next_id` (an id of up to 24
+    /// bytes is then held inline); the sources here write it inline
+    /// directly.
     fn next_event_id(&self) -> EventId {
-        self.next_id("evt").into()
+        self.next_id(EVENT_PREFIX).into()
     }
 }
 
@@ -115,7 +119,7 @@ impl IdSource for SequentialIds {
 
     fn next_event_id(&self) -> EventId {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        joined_compact(&["evt"], n)
+        joined_compact(&[EVENT_PREFIX], n)
     }
 }
 
@@ -207,7 +211,7 @@ impl IdSource for NodeIds {
 
     fn next_event_id(&self) -> EventId {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        joined_compact(&["evt", &self.node], n)
+        joined_compact(&[EVENT_PREFIX, &self.node], n)
     }
 }
 

@@ -51,7 +51,7 @@ impl<S: Store> Engine<S> {
         at: Timestamp,
     ) -> Vec<NewEvent> {
         let mut events = Vec::with_capacity(1);
-        self.push_with_low_stock(key, kind, (before, after), at, &mut events);
+        self.push_with_low_stock(key, kind, before, after, at, &mut events);
         events
     }
 
@@ -60,7 +60,8 @@ impl<S: Store> Engine<S> {
         &self,
         key: &StockKey,
         kind: EventKind,
-        (before, after): (&StockRecord, &StockRecord),
+        before: &StockRecord,
+        after: &StockRecord,
         at: Timestamp,
         out: &mut Vec<NewEvent>,
     ) {
@@ -433,7 +434,7 @@ impl<S: Store> Engine<S> {
                 qty: r.qty,
                 level: after.level,
             };
-            self.push_with_low_stock(&r.key, kind, (before, after), now, out);
+            self.push_with_low_stock(&r.key, kind, before, after, now, out);
         };
         let (versions, number) = match number_of {
             Some(sequence) => {

@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 pub use cart::PricingSettings;
 pub use checkout::CheckoutOptions;
-pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemClock};
+pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemClock, EVENT_PREFIX};
 pub use crm::CustomerIndex;
 pub use crm_settings::CrmSettings;
 pub use customer_view::{CustomerView, VIEW_RECENT};

@@ -52,6 +52,28 @@ impl Totals {
     }
 }
 
+/// The indexes of `records` (`(line, promotion, amount)`, in application
+/// order) by line, then application order: a counting sort over `lines`
+/// lines (linear, stable), skipped when no promotion discounted a line.
+fn by_line(records: &[(usize, usize, i64)], lines: usize) -> Vec<usize> {
+    if records.is_empty() {
+        return Vec::new();
+    }
+    let mut slot = vec![0usize; lines + 1];
+    for &(line, _, _) in records {
+        slot[line + 1] += 1;
+    }
+    for i in 0..lines {
+        slot[i + 1] += slot[i];
+    }
+    let mut by_line = vec![0usize; records.len()];
+    for (k, &(line, _, _)) in records.iter().enumerate() {
+        by_line[slot[line]] = k;
+        slot[line] += 1;
+    }
+    by_line
+}
+
 pub(crate) fn assemble(
     input: &PricingInput<'_>,
     lines: &[Line<'_>],
@@ -87,7 +109,7 @@ pub(crate) fn assemble(
         }
         None => Vec::new(),
     };
-    let shipping_tax = if outcome.shipping.is_some() && input.tax.is_some() {
+    let shipping_tax = if outcome.shipping.is_some() {
         taxes.pop().unwrap_or(0)
     } else {
         0
@@ -95,25 +117,7 @@ pub(crate) fn assemble(
     let tax_of = |i: usize| taxes.get(i).copied().unwrap_or(0);
     let inclusive = input.tax.is_some_and(|t| t.prices_include_tax);
 
-    // By line, then application order: a counting sort (linear, stable).
-    // (Nothing to sort when no promotion discounted a line.)
-    let slots = if outcome.records.is_empty() {
-        0
-    } else {
-        lines.len() + 1
-    };
-    let mut slot = vec![0usize; slots];
-    for &(line, _, _) in &outcome.records {
-        slot[line + 1] += 1;
-    }
-    for i in 0..slots.saturating_sub(1) {
-        slot[i + 1] += slot[i];
-    }
-    let mut by_line = vec![0usize; outcome.records.len()];
-    for (k, &(line, _, _)) in outcome.records.iter().enumerate() {
-        by_line[slot[line]] = k;
-        slot[line] += 1;
-    }
+    let by_line = by_line(&outcome.records, lines.len());
     // Promotion index -> its position in `promotions_applied`.
     let mut applied_at = vec![usize::MAX; promotions.len()];
     for (position, &(pi, _)) in outcome.applied.iter().enumerate() {
