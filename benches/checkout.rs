@@ -4,10 +4,11 @@
 //! `cargo bench -p kassa-benches --bench checkout`; figures in benches/README.md.
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use kassa::payment::TestGateway;
-use kassa_benches::checkout_fixture::{checkout, repricing_shop, shop};
+use kassa_benches::checkout_fixture::{checkout, repricing_shop, shop, ORDERS_PER_STORE};
 
 fn repricing(c: &mut Criterion) {
     let (engine, cart, mut version, lines) = repricing_shop().expect("re-pricing fixture");
@@ -38,18 +39,28 @@ fn repricing(c: &mut Criterion) {
 }
 
 fn benches(c: &mut Criterion) {
-    let engine = shop();
     let gateway = TestGateway::default();
+    let mut engine = shop();
     let mut n = 0u64;
     c.bench_function(
         "checkout/full (create, 5 lines, address, shipping, pay, complete)",
         |b| {
-            b.iter(|| {
-                n += 1;
-                if n.is_multiple_of(4096) {
-                    let _ = engine.discard_events(u64::MAX);
+            b.iter_custom(|iters| {
+                let mut timed = Duration::ZERO;
+                let mut start = Instant::now();
+                for _ in 0..iters {
+                    n += 1;
+                    if n.is_multiple_of(ORDERS_PER_STORE) {
+                        timed += start.elapsed();
+                        engine = shop();
+                        start = Instant::now();
+                    }
+                    if n.is_multiple_of(4096) {
+                        let _ = engine.discard_events(u64::MAX);
+                    }
+                    black_box(checkout(&engine, &gateway, n).is_ok());
                 }
-                black_box(checkout(&engine, &gateway, n).is_ok())
+                timed + start.elapsed()
             })
         },
     );

@@ -11,6 +11,14 @@ use kassa::payment::TestGateway;
 use kassa::store::MemoryStore;
 use kassa::{Currency, Money};
 
+/// How many whole checkouts one store takes before the bench replaces it
+/// (untimed): one second's worth at the target of 50,000 a second. A
+/// store that keeps growing for the whole run (some 250,000 orders, 1.7
+/// GB) measures the VM's cost of faulting in fresh memory and of TLB
+/// misses under nested paging more than the checkout: see
+/// benches/README.md, "store size".
+pub const ORDERS_PER_STORE: u64 = 50_000;
+
 /// A shop of 5 active SKUs with plenty of stock.
 pub fn shop() -> Engine<MemoryStore> {
     let engine = Engine::in_memory();
