@@ -11,6 +11,7 @@ use kassa::payment::TestGateway;
 use kassa_benches::checkout_fixture::{checkout, repricing_shop, shop, ORDERS_PER_STORE};
 
 fn repricing(c: &mut Criterion) {
+    kassa_benches::tune_allocator();
     let (engine, cart, mut version, lines) = repricing_shop().expect("re-pricing fixture");
     let mut n = 0u64;
     c.bench_function("checkout/price_cart (50 lines, 20 promotions)", |b| {

@@ -15,6 +15,7 @@ use kassa::payment::TestGateway;
 use kassa_benches::checkout_fixture::{checkout, repricing_shop, shop, ORDERS_PER_STORE};
 
 fn main() -> kassa::Result<()> {
+    kassa_benches::tune_allocator();
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "change".into());
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2_000);
