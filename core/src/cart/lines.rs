@@ -114,10 +114,10 @@ pub struct Cart {
     pub coupons: Vec<String>,
     /// Where it ships (and is taxed).
     #[serde(default)]
-    pub shipping_address: Option<Address>,
+    pub shipping_address: Option<Shared<Address>>,
     /// Where the invoice goes.
     #[serde(default)]
-    pub billing_address: Option<Address>,
+    pub billing_address: Option<Shared<Address>>,
     /// The chosen shipping method id.
     #[serde(default)]
     pub shipping_method: Option<String>,
@@ -379,7 +379,7 @@ impl Cart {
     pub fn set_shipping_address(&mut self, address: Address, now: Timestamp) -> Result<()> {
         address.validate()?;
         self.step(CheckoutCommand::SetAddress, now)?;
-        self.shipping_address = Some(address);
+        self.shipping_address = Some(address.into());
         Ok(())
     }
 
@@ -391,7 +391,7 @@ impl Cart {
     pub fn set_billing_address(&mut self, address: Address, now: Timestamp) -> Result<()> {
         address.validate()?;
         self.refuse_when_frozen("set_billing_address")?;
-        self.billing_address = Some(address);
+        self.billing_address = Some(address.into());
         self.updated_at = now;
         Ok(())
     }

@@ -82,6 +82,38 @@ impl<T: fmt::Debug> fmt::Debug for Shared<T> {
     }
 }
 
+impl<'a, T> IntoIterator for &'a Shared<T>
+where
+    &'a T: IntoIterator,
+{
+    type Item = <&'a T as IntoIterator>::Item;
+    type IntoIter = <&'a T as IntoIterator>::IntoIter;
+    /// Iterates the shared collection (`for line in &order.lines`).
+    fn into_iter(self) -> Self::IntoIter {
+        (&*self.0).into_iter()
+    }
+}
+
+impl<'a, T: Clone> IntoIterator for &'a mut Shared<T>
+where
+    &'a mut T: IntoIterator,
+{
+    type Item = <&'a mut T as IntoIterator>::Item;
+    type IntoIter = <&'a mut T as IntoIterator>::IntoIter;
+    /// Iterates the collection for writing, copying it first when another
+    /// holder shares it.
+    fn into_iter(self) -> Self::IntoIter {
+        Arc::make_mut(&mut self.0).into_iter()
+    }
+}
+
+impl<A, T: FromIterator<A>> FromIterator<A> for Shared<T> {
+    /// Collects into a `T`, shared.
+    fn from_iter<I: IntoIterator<Item = A>>(iter: I) -> Self {
+        Shared::new(T::from_iter(iter))
+    }
+}
+
 impl<T: Serialize> Serialize for Shared<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer)
@@ -106,6 +138,19 @@ mod tests {
         assert!(Shared::ptr_eq(&lines[0], &copy[0]));
         assert!(!Shared::ptr_eq(&lines[1], &copy[1]));
         assert_eq!((&*lines[1], &*copy[1]), (&vec![2], &vec![2, 3]));
+    }
+
+    #[test]
+    fn a_shared_collection_iterates_and_collects_as_its_value() {
+        let list: Shared<Vec<u32>> = (1..=3).collect();
+        let copy = list.clone();
+        assert_eq!((&list).into_iter().sum::<u32>(), 6);
+        let mut written = list.clone();
+        for n in &mut written {
+            *n *= 10;
+        }
+        assert_eq!((&*written, &*copy), (&vec![10, 20, 30], &vec![1, 2, 3]));
+        assert!(Shared::ptr_eq(&list, &copy) && !Shared::ptr_eq(&list, &written));
     }
 
     #[test]

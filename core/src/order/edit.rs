@@ -262,7 +262,7 @@ impl Order {
         }
         let mut edit = edit;
         edit.units_before = self.units();
-        self.lines = next;
+        self.lines = next.into();
         edit.units_after = self.units();
         edit.total_before = self.grand_total;
         edit.total_after = priced.grand_total;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::AuditEntry;
 use super::lifecycle::{Cancellation, Fulfilment};
 use super::payments::OrderPayment;
-use crate::cart::{Address, Cart};
+use crate::cart::{Address, Cart, Shared};
 use crate::catalog::Component;
 use crate::money::{Currency, Money};
 use crate::pricing::{PriceBreakdown, Timestamp};
@@ -101,8 +101,9 @@ pub struct Order {
     pub customer: Option<String>,
     /// The currency.
     pub currency: Currency,
-    /// The lines as charged.
-    pub lines: Vec<OrderLine>,
+    /// The lines as charged (shared between copies of the order until one
+    /// changes: see [`Shared`]).
+    pub lines: Shared<Vec<OrderLine>>,
     /// Before discounts.
     pub subtotal: Money,
     /// All discounts.
@@ -113,8 +114,8 @@ pub struct Order {
     pub grand_total: Money,
     /// Coupon codes that were used.
     pub coupons: Vec<String>,
-    /// Where it ships.
-    pub shipping_address: Option<Address>,
+    /// Where it ships (shared with the cart it came from).
+    pub shipping_address: Option<Shared<Address>>,
     /// The shipping method.
     pub shipping_method: Option<String>,
     /// The stock reservations it committed.
@@ -201,7 +202,8 @@ impl Order {
                     returned: 0,
                     refunded: 0,
                 })
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             subtotal: priced.subtotal,
             discount_total: priced.discount_total,
             tax_total: priced.tax_total,

@@ -37,7 +37,7 @@ fn order(lines: Vec<OrderLine>) -> Order {
         cart: "cart_1".into(),
         customer: Some("c1".into()),
         currency: Currency::EUR,
-        lines,
+        lines: lines.into(),
         subtotal: total,
         discount_total: eur("0"),
         tax_total: eur("0"),
