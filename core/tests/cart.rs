@@ -303,3 +303,27 @@ fn revalidation_reports_without_changing_anything() {
     ];
     assert_eq!(got, want);
 }
+
+#[test]
+fn a_copy_for_change_equals_a_clone_and_shares_its_lines() {
+    let mut c = cart();
+    c.set_shipping_address(address(), Timestamp(5)).unwrap();
+    c.coupons.push("TEN".into());
+    c.notes = "leave at the door".into();
+    let copy = c.copy_for_change();
+    assert_eq!(copy, c.clone());
+    assert!(
+        copy.lines.capacity() > copy.lines.len(),
+        "room for one more line"
+    );
+    assert!(kassa::cart::Shared::ptr_eq(&copy.lines[0], &c.lines[0]));
+    let mut changed = c.copy_for_change();
+    changed
+        .add_line("l9", "SOCKS", 1, SortedMap::new(), Timestamp(6))
+        .unwrap();
+    assert_eq!(
+        changed.lines.len(),
+        c.lines.len() + 1,
+        "the original keeps its lines"
+    );
+}

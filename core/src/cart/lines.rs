@@ -164,6 +164,51 @@ pub(super) fn check_line(sku: &str, attributes: &SortedMap<String>) -> Result<()
 }
 
 impl Cart {
+    /// A copy to change: as [`Clone::clone`], with room for one more line
+    /// (the engine copies the stored cart for every change, and an added
+    /// line then does not reallocate the copied list).
+    pub fn copy_for_change(&self) -> Cart {
+        // Destructured, so a new field cannot be forgotten here.
+        let Cart {
+            id,
+            currency,
+            customer,
+            channel,
+            locale,
+            lines,
+            saved_for_later,
+            coupons,
+            shipping_address,
+            billing_address,
+            shipping_method,
+            notes,
+            checkout,
+            quote,
+            created_at,
+            updated_at,
+        } = self;
+        let mut copied = Vec::with_capacity(lines.len() + 1);
+        copied.extend(lines.iter().cloned());
+        Cart {
+            id: id.clone(),
+            currency: *currency,
+            customer: customer.clone(),
+            channel: channel.clone(),
+            locale: locale.clone(),
+            lines: copied,
+            saved_for_later: saved_for_later.clone(),
+            coupons: coupons.clone(),
+            shipping_address: shipping_address.clone(),
+            billing_address: billing_address.clone(),
+            shipping_method: shipping_method.clone(),
+            notes: notes.clone(),
+            checkout: *checkout,
+            quote: quote.clone(),
+            created_at: *created_at,
+            updated_at: *updated_at,
+        }
+    }
+
     /// An empty cart.
     pub fn new(id: impl Into<String>, currency: Currency, now: Timestamp) -> Self {
         Cart {

@@ -275,7 +275,7 @@ impl<S: Store> Engine<S> {
                 current: Some(version),
             });
         }
-        let mut cart = Cart::clone(&before);
+        let mut cart = before.copy_for_change();
         change(&mut cart, self)?;
         // The update, then what the shopper did (usually one event), at
         // one time.

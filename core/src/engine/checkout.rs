@@ -569,7 +569,8 @@ impl<S: Store> Engine<S> {
             let mut all = Vec::with_capacity(writes.len() + 1);
             all.push(DocumentWrite::new(ORDERS, &order.id, None, body));
             all.extend(writes);
-            let mut placed = Vec::with_capacity(events.len() + 1);
+            // (Room for the store's `stock_committed` event per reservation.)
+            let mut placed = Vec::with_capacity(events.len() + 1 + held.reservations.len());
             placed.push(self.event_at(
                 EventKind::OrderPlaced {
                     order: order.id.clone(),

@@ -14,6 +14,7 @@
 mod catalog;
 mod collection;
 mod outbox;
+mod scratch;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -261,9 +262,7 @@ impl InventoryStore for MemoryStore {
         let mut state = self.lock();
         let versions = state.check_writes(&writes)?;
         // Apply in order to scratch copies: a failure leaves the state untouched.
-        // (Sized up front: one allocation, no rehash as keys arrive.)
-        let mut scratch: FxHashMap<&StockKey, StockRecord> =
-            FxHashMap::with_capacity_and_hasher(reservations.len(), Default::default());
+        let mut scratch = scratch::ScratchStock::for_steps(reservations.len());
         let mut steps = Vec::with_capacity(reservations.len());
         for (i, r) in reservations.iter().enumerate() {
             if state.reservations.contains_key(&r.id)
@@ -275,7 +274,7 @@ impl InventoryStore for MemoryStore {
                 });
             }
             let before = match scratch.get(&r.key) {
-                Some(record) => *record,
+                Some(record) => record,
                 None => *state.stock.get(&r.key).ok_or_else(|| Error::UnknownStock {
                     sku: shown(&r.key.sku),
                     location: shown(&r.key.location),
@@ -454,15 +453,14 @@ impl OrderStore for MemoryStore {
         // a failure leaves it untouched.
         let mut afters = Vec::with_capacity(commit.len());
         {
-            let mut scratch: FxHashMap<&StockKey, StockRecord> =
-                FxHashMap::with_capacity_and_hasher(commit.len(), Default::default());
+            let mut scratch = scratch::ScratchStock::for_steps(commit.len());
             for id in commit {
                 let r = state
                     .reservations
                     .get(id)
                     .ok_or_else(|| Error::UnknownReservation { id: shown(id) })?;
                 let before = match scratch.get(&r.key) {
-                    Some(record) => *record,
+                    Some(record) => record,
                     None => state.stock.get(&r.key).copied().unwrap_or_default(),
                 };
                 let mut after = before;
