@@ -267,7 +267,7 @@ fn idle_carts_expire_with_an_event_and_the_rest_stay() {
         .unwrap()
         .into_iter()
         .filter_map(|e| match e.kind {
-            EventKind::CartAbandoned { customer, .. } => Some(customer),
+            EventKind::CartAbandoned { customer, .. } => Some(customer.map(String::from)),
             _ => None,
         })
         .collect();

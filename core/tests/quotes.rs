@@ -368,8 +368,8 @@ fn an_expiry_sweep_records_each_lapsed_open_quote_once() {
     assert_eq!(
         events,
         vec![EventKind::QuoteChanged {
-            quote: lapsing.id.clone(),
-            customer: lapsing.customer.clone(),
+            quote: lapsing.id.as_str().into(),
+            customer: lapsing.customer.as_str().into(),
             status: QuoteStatus::Expired,
             revision: 1,
         }]

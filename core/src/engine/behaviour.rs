@@ -70,7 +70,7 @@ impl<S: Store> Engine<S> {
             _ => None,
         };
         let event = self.event(EventKind::BehaviourRecorded {
-            customer: customer.to_owned(),
+            customer: customer.into(),
             touchpoint,
             behaviour,
             logged: true,

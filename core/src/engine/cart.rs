@@ -157,8 +157,8 @@ impl<S: Store> Engine<S> {
         cart.customer = customer.map(str::to_owned);
         let event = self.event_at(
             EventKind::CartCreated {
-                cart: cart.id.clone(),
-                customer: cart.customer.clone(),
+                cart: cart.id.as_str().into(),
+                customer: cart.customer.as_deref().map(Into::into),
             },
             now,
         );
@@ -303,7 +303,7 @@ impl<S: Store> Engine<S> {
     ) -> NewEvent {
         self.event_at(
             EventKind::CartUpdated {
-                cart: id.to_owned(),
+                cart: id.into(),
                 version,
                 checkout,
             },
@@ -635,8 +635,8 @@ impl<S: Store> Engine<S> {
                 continue;
             }
             let abandoned = EventKind::CartAbandoned {
-                cart: id.clone(),
-                customer: cart.customer.clone(),
+                cart: id.as_str().into(),
+                customer: cart.customer.as_deref().map(Into::into),
                 lines: cart.lines.len(),
             };
             let events = vec![

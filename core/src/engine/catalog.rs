@@ -22,7 +22,7 @@ impl<S: Store> Engine<S> {
     /// new definition refuses.
     pub fn define_attribute(&self, def: AttributeDef) -> Result<()> {
         let event = self.event(EventKind::AttributeDefined {
-            code: def.code.clone(),
+            code: def.code.as_str().into(),
         });
         self.store
             .change_catalog(CatalogChange::DefineAttribute(def), vec![event])
@@ -35,7 +35,7 @@ impl<S: Store> Engine<S> {
     /// `invalid_field`, `unknown_category` (parent), `category_cycle`.
     pub fn put_category(&self, category: Category) -> Result<()> {
         let event = self.event(EventKind::CategorySaved {
-            category: category.id.clone(),
+            category: category.id.as_str().into(),
         });
         self.store
             .change_catalog(CatalogChange::PutCategory(category), vec![event])
@@ -49,8 +49,8 @@ impl<S: Store> Engine<S> {
     /// `unknown_category`, `category_cycle`.
     pub fn move_category(&self, id: &str, parent: Option<&str>, position: u32) -> Result<()> {
         let event = self.event(EventKind::CategoryMoved {
-            category: id.to_owned(),
-            parent: parent.map(str::to_owned),
+            category: id.into(),
+            parent: parent.map(Into::into),
             position,
         });
         let change = CatalogChange::MoveCategory {
@@ -77,7 +77,7 @@ impl<S: Store> Engine<S> {
     /// `invalid_field`, `currency_mismatch`.
     pub fn put_collection(&self, collection: Collection) -> Result<()> {
         let event = self.event(EventKind::CollectionSaved {
-            collection: collection.id.clone(),
+            collection: collection.id.as_str().into(),
         });
         self.store
             .change_catalog(CatalogChange::PutCollection(collection), vec![event])
@@ -132,13 +132,13 @@ impl<S: Store> Engine<S> {
         let (product, version, status) = (p.id.clone(), saved.version, p.status);
         vec![self.event(if saved.created {
             EventKind::ProductCreated {
-                product,
+                product: product.into(),
                 version,
                 status,
             }
         } else {
             EventKind::ProductUpdated {
-                product,
+                product: product.into(),
                 version,
                 status,
             }

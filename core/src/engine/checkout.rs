@@ -573,9 +573,9 @@ impl<S: Store> Engine<S> {
             let mut placed = Vec::with_capacity(events.len() + 1 + held.reservations.len());
             placed.push(self.event_at(
                 EventKind::OrderPlaced {
-                    order: order.id.clone(),
+                    order: order.id.as_str().into(),
                     number: n,
-                    cart: done.id.clone(),
+                    cart: done.id.as_str().into(),
                     total: order.grand_total,
                 },
                 now,

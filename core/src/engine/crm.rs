@@ -148,7 +148,7 @@ impl<S: Store> Engine<S> {
                     self.index_entry(&mut indexes, c)?
                         .open_carts
                         .retain(|x| x != cart);
-                    (c.clone(), None)
+                    (c.to_string(), None)
                 }
                 EventKind::BehaviourRecorded {
                     customer: c,
@@ -165,8 +165,8 @@ impl<S: Store> Engine<S> {
                     quote, customer, ..
                 } => {
                     let quotes = &mut self.index_entry(&mut indexes, customer)?.quotes;
-                    if !quotes.contains(quote) {
-                        quotes.push(quote.clone());
+                    if !quotes.iter().any(|q| q.as_str() == quote.as_str()) {
+                        quotes.push(quote.to_string());
                     }
                     let extra = quotes.len().saturating_sub(CustomerIndex::MAX_QUOTES);
                     quotes.drain(..extra);
@@ -178,7 +178,7 @@ impl<S: Store> Engine<S> {
                 } => {
                     self.index_entry(&mut indexes, c)?
                         .open_carts
-                        .push(cart.clone());
+                        .push(cart.to_string());
                     continue;
                 }
                 // Cart adds the engine recorded itself enter the log here.
@@ -189,10 +189,10 @@ impl<S: Store> Engine<S> {
                     ..
                 } => {
                     let entry = self.product_entry(LoggedAction::AddedToCart, product, event.at)?;
-                    if !logs.contains_key(c) {
-                        logs.insert(c.clone(), self.load_log(c)?);
+                    if !logs.contains_key(c.as_str()) {
+                        logs.insert(c.to_string(), self.load_log(c)?);
                     }
-                    if let Some((log, _)) = logs.get_mut(c) {
+                    if let Some((log, _)) = logs.get_mut(c.as_str()) {
                         log.push(entry, event.at, retention);
                     }
                     continue;
@@ -594,10 +594,10 @@ fn timeline_subject(kind: &EventKind, order: Option<&Order>) -> Option<String> {
     match kind {
         EventKind::BehaviourRecorded { customer, .. }
         | EventKind::StoreCreditChanged { customer, .. }
-        | EventKind::QuoteChanged { customer, .. } => Some(customer.clone()),
+        | EventKind::QuoteChanged { customer, .. } => Some(customer.to_string()),
         EventKind::CartCreated { customer, .. }
         | EventKind::CartAbandoned { customer, .. }
-        | EventKind::ReturnChanged { customer, .. } => customer.clone(),
+        | EventKind::ReturnChanged { customer, .. } => customer.as_deref().map(str::to_owned),
         _ => order.and_then(|o| o.customer.clone()),
     }
 }

@@ -56,7 +56,7 @@ impl<S: Store> Engine<S> {
         fill(&mut customer)?;
         customer.validate()?;
         let event = self.event(EventKind::CustomerCreated {
-            customer: customer.id.clone(),
+            customer: customer.id.as_str().into(),
         });
         self.save_customer(&customer, None, None, event)?;
         Ok((customer, 1))
@@ -137,7 +137,7 @@ impl<S: Store> Engine<S> {
         after.created_at = before.created_at;
         after.validate()?;
         let event = self.event(EventKind::CustomerUpdated {
-            customer: after.id.clone(),
+            customer: after.id.as_str().into(),
             version: version + 1,
         });
         self.save_customer(&after, Some(&before), Some(version), event)?;

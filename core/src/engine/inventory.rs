@@ -125,7 +125,7 @@ impl<S: Store> Engine<S> {
                 let kind = EventKind::StockAdjusted {
                     key: key.clone(),
                     delta,
-                    reason: reason.to_owned(),
+                    reason: reason.into(),
                     level: after.level,
                 };
                 self.with_low_stock(key, kind, before, after, self.clock.now())
@@ -146,7 +146,7 @@ impl<S: Store> Engine<S> {
                 let kind = EventKind::StockSetAside {
                     key: key.clone(),
                     delta,
-                    reason: reason.to_owned(),
+                    reason: reason.into(),
                     level: after.level,
                 };
                 self.with_low_stock(key, kind, before, after, self.clock.now())

@@ -256,8 +256,8 @@ impl<S: Store> Engine<S> {
             return Ok(());
         }
         let event = self.event(EventKind::CustomersMerged {
-            from: from.to_owned(),
-            into: into.to_owned(),
+            from: from.into(),
+            into: into.into(),
         });
         self.store.save_all(writes, vec![event])?;
         Ok(())

@@ -53,8 +53,8 @@ impl<S: Store> Engine<S> {
         let id = self.ids.next_id("ful");
         let units = order.fulfil(&id, lines, carrier, tracking, self.clock.now(), actor)?;
         let event = self.event(EventKind::OrderFulfilled {
-            order: order.id.clone(),
-            fulfilment: id,
+            order: order.id.as_str().into(),
+            fulfilment: id.into(),
             units: lines.iter().map(|l| l.qty).sum(),
         });
         self.save_order_change(
@@ -96,8 +96,8 @@ impl<S: Store> Engine<S> {
         if order.cancellation.is_none() {
             let units = order.cancel(reason, self.clock.now(), actor)?;
             let event = self.event(EventKind::OrderCancelled {
-                order: order.id.clone(),
-                reason: reason.to_owned(),
+                order: order.id.as_str().into(),
+                reason: reason.into(),
             });
             self.save_order_change(
                 &order,
@@ -140,7 +140,7 @@ impl<S: Store> Engine<S> {
                 }
                 CancellationPayment::Refund(amount) => {
                     events.push(self.event(EventKind::PaymentRefunded {
-                        order: order.id.clone(),
+                        order: order.id.as_str().into(),
                         amount,
                     }));
                     done.push(format!("{amount} refunded"));
@@ -200,7 +200,7 @@ impl<S: Store> Engine<S> {
         let (mut order, version) = self.order(order_id)?;
         order.complete(self.clock.now(), actor)?;
         let event = self.event(EventKind::OrderCompleted {
-            order: order.id.clone(),
+            order: order.id.as_str().into(),
         });
         self.store.save(
             ORDERS,
@@ -288,7 +288,7 @@ impl<S: Store> Engine<S> {
                     Movement::Restock { reason } => EventKind::StockAdjusted {
                         key: key.clone(),
                         delta: after.level.on_hand - before.level.on_hand,
-                        reason: reason.to_owned(),
+                        reason: reason.into(),
                         level: after.level,
                     },
                 };

@@ -184,7 +184,7 @@ impl<S: Store> Engine<S> {
             ));
         }
         let event = self.event(EventKind::CustomerErased {
-            customer: id.to_owned(),
+            customer: id.into(),
         });
         self.store.save_all(writes, vec![event])?;
         Ok(report)

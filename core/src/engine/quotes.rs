@@ -170,8 +170,8 @@ impl<S: Store> Engine<S> {
         }
         let events = vec![
             self.event(EventKind::CartCreated {
-                cart: cart.id.clone(),
-                customer: cart.customer.clone(),
+                cart: cart.id.as_str().into(),
+                customer: cart.customer.as_deref().map(Into::into),
             }),
             self.quote_event(&quote),
         ];
@@ -322,8 +322,8 @@ impl<S: Store> Engine<S> {
 
     fn quote_event(&self, quote: &Quote) -> crate::store::NewEvent {
         self.event(EventKind::QuoteChanged {
-            quote: quote.id.clone(),
-            customer: quote.customer.clone(),
+            quote: quote.id.as_str().into(),
+            customer: quote.customer.as_str().into(),
             status: quote.status_at(self.clock.now()),
             revision: quote.current.revision,
         })

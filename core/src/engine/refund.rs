@@ -185,7 +185,7 @@ impl<S: Store> Engine<S> {
             }
         }
         events.push(self.event(EventKind::PaymentRefunded {
-            order: order.id.clone(),
+            order: order.id.as_str().into(),
             amount,
         }));
         Ok((Replay::Executed, writes, events))

@@ -259,9 +259,9 @@ impl<S: Store> Engine<S> {
 
     pub(super) fn return_event(&self, ret: &ReturnRequest) -> NewEvent {
         self.event(EventKind::ReturnChanged {
-            return_id: ret.id.clone(),
-            order: ret.order.clone(),
-            customer: ret.customer.clone(),
+            return_id: ret.id.as_str().into(),
+            order: ret.order.as_str().into(),
+            customer: ret.customer.as_deref().map(Into::into),
             status: ret.status,
             units: ret.units(),
         })

@@ -100,9 +100,9 @@ impl<S: Store> Engine<S> {
             to_json(&credit)?,
         );
         let event = self.event(EventKind::StoreCreditChanged {
-            customer: customer.to_owned(),
+            customer: customer.into(),
             amount,
-            reason: reason.to_owned(),
+            reason: reason.into(),
         });
         Ok((write, event, credit))
     }

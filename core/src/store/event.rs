@@ -35,7 +35,7 @@ pub enum EventKind {
         /// The change.
         delta: i64,
         /// Why (a delivery, a count, damage...).
-        reason: String,
+        reason: EventText,
         /// The level after it.
         level: StockLevel,
     },
@@ -46,7 +46,7 @@ pub enum EventKind {
         /// The change in unavailable units.
         delta: i64,
         /// Why (damaged, quarantine...).
-        reason: String,
+        reason: EventText,
         /// The level after it.
         level: StockLevel,
     },
@@ -107,49 +107,49 @@ pub enum EventKind {
     /// A cart was created.
     CartCreated {
         /// The cart id.
-        cart: String,
+        cart: EventText,
         /// Its customer (none: a guest).
-        customer: Option<String>,
+        customer: Option<EventText>,
     },
     /// A cart was left idle past its time and expired.
     CartAbandoned {
         /// The cart id.
-        cart: String,
+        cart: EventText,
         /// Its customer (none: a guest).
-        customer: Option<String>,
+        customer: Option<EventText>,
         /// Lines it held.
         lines: usize,
     },
     /// A customer profile was created.
     CustomerCreated {
         /// The customer id.
-        customer: String,
+        customer: EventText,
     },
     /// A customer's personal data was erased (profile, behaviour, the
     /// personal fields of their orders and open carts).
     CustomerErased {
         /// The customer id (kept: orders still point to it).
-        customer: String,
+        customer: EventText,
     },
     /// What was recorded under one id (an anonymous visitor, or a
     /// duplicate profile) now belongs to another customer.
     CustomersMerged {
         /// The id merged away.
-        from: String,
+        from: EventText,
         /// The customer it was merged into.
-        into: String,
+        into: EventText,
     },
     /// A customer profile changed.
     CustomerUpdated {
         /// The customer id.
-        customer: String,
+        customer: EventText,
         /// Its new version.
         version: u64,
     },
     /// A host recorded something a customer (or an anonymous visitor) did.
     BehaviourRecorded {
         /// The customer id or anonymous id.
-        customer: String,
+        customer: EventText,
         /// Where it happened.
         touchpoint: crate::customer::Touchpoint,
         /// What happened.
@@ -164,7 +164,7 @@ pub enum EventKind {
     /// A cart changed.
     CartUpdated {
         /// The cart id.
-        cart: String,
+        cart: EventText,
         /// Its new version.
         version: u64,
         /// Its checkout state after the change.
@@ -173,20 +173,20 @@ pub enum EventKind {
     /// An order was placed.
     OrderPlaced {
         /// The order id.
-        order: String,
+        order: EventText,
         /// Its number.
         number: u64,
         /// The cart it came from.
-        cart: String,
+        cart: EventText,
         /// Its grand total.
         total: Money,
     },
     /// Part or all of an order was shipped.
     OrderFulfilled {
         /// The order id.
-        order: String,
+        order: EventText,
         /// The fulfilment's id.
-        fulfilment: String,
+        fulfilment: EventText,
         /// Units shipped in it.
         units: u64,
     },
@@ -194,14 +194,14 @@ pub enum EventKind {
     /// or refunded).
     OrderCancelled {
         /// The order id.
-        order: String,
+        order: EventText,
         /// Why.
-        reason: String,
+        reason: EventText,
     },
     /// An order's lines were edited and re-priced.
     OrderEdited {
         /// The order id.
-        order: String,
+        order: EventText,
         /// The grand total before.
         total_before: Money,
         /// The grand total after.
@@ -214,14 +214,14 @@ pub enum EventKind {
     /// An order was closed: shipped and nothing more to do.
     OrderCompleted {
         /// The order id.
-        order: String,
+        order: EventText,
     },
     /// A quote was offered (revision 1), revised, accepted or withdrawn.
     QuoteChanged {
         /// The quote id.
-        quote: String,
+        quote: EventText,
         /// The buyer.
-        customer: String,
+        customer: EventText,
         /// Its status after the change.
         status: crate::cart::QuoteStatus,
         /// The current revision.
@@ -231,11 +231,11 @@ pub enum EventKind {
     /// received, refunded).
     ReturnChanged {
         /// The return id.
-        return_id: String,
+        return_id: EventText,
         /// The order id.
-        order: String,
+        order: EventText,
         /// The customer (none: a guest order).
-        customer: Option<String>,
+        customer: Option<EventText>,
         /// The new status.
         status: crate::order::ReturnStatus,
         /// Units in the return.
@@ -245,30 +245,30 @@ pub enum EventKind {
     /// customer's balance.
     StoreCreditChanged {
         /// The customer.
-        customer: String,
+        customer: EventText,
         /// The change.
         amount: Money,
         /// Why (a return id, an order id).
-        reason: String,
+        reason: EventText,
     },
     /// An order's payment was captured.
     PaymentCaptured {
         /// The order id.
-        order: String,
+        order: EventText,
         /// The amount captured.
         amount: Money,
     },
     /// Part of an order's captured payment was refunded.
     PaymentRefunded {
         /// The order id.
-        order: String,
+        order: EventText,
         /// The amount refunded.
         amount: Money,
     },
     /// A product was saved for the first time.
     ProductCreated {
         /// The product id.
-        product: String,
+        product: EventText,
         /// Its version (1).
         version: u64,
         /// Its status.
@@ -277,7 +277,7 @@ pub enum EventKind {
     /// A product was saved over an earlier version.
     ProductUpdated {
         /// The product id.
-        product: String,
+        product: EventText,
         /// Its new version.
         version: u64,
         /// Its status.
@@ -286,26 +286,26 @@ pub enum EventKind {
     /// A category was created or renamed.
     CategorySaved {
         /// The category id.
-        category: String,
+        category: EventText,
     },
     /// A category moved in the tree (or changed position).
     CategoryMoved {
         /// The category id.
-        category: String,
+        category: EventText,
         /// Its new parent.
-        parent: Option<String>,
+        parent: Option<EventText>,
         /// Its new position.
         position: u32,
     },
     /// A collection was created or replaced.
     CollectionSaved {
         /// The collection id.
-        collection: String,
+        collection: EventText,
     },
     /// An attribute definition was created or replaced.
     AttributeDefined {
         /// The attribute code.
-        code: String,
+        code: EventText,
     },
     /// `available` fell to or below the key's threshold.
     LowStock {
@@ -330,6 +330,11 @@ pub enum EventKind {
 /// assert_eq!(serde_json::to_string(&id).unwrap(), "\"evt_42\"");
 /// ```
 pub type EventId = compact_str::CompactString;
+
+/// The text fields of an [`EventKind`] (ids, names, reasons): held inline up
+/// to 24 bytes, so an event naming a cart or an order allocates nothing
+/// for it; serialized as a plain JSON string.
+pub type EventText = compact_str::CompactString;
 
 /// An event as recorded: its position in the outbox, when, and what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -158,7 +158,7 @@ fn events_left_by_an_older_build_keep_their_place() {
         id: id.into(),
         at: Timestamp(1),
         kind: EventKind::CartUpdated {
-            cart: format!("cart-{id}"),
+            cart: format!("cart-{id}").into(),
             version: 1,
             checkout: CheckoutState::Cart,
         },

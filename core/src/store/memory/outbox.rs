@@ -106,7 +106,7 @@ mod tests {
                 id: format!("evt_{i}").into(),
                 at: Timestamp(i as i64),
                 kind: EventKind::CartCreated {
-                    cart: format!("c{i}"),
+                    cart: format!("c{i}").into(),
                     customer: None,
                 },
             })

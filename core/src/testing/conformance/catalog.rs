@@ -216,7 +216,7 @@ pub fn catalog_behaviour<S: Store>(store: S) -> Outcome {
             }
             | EventKind::ProductUpdated {
                 product, version, ..
-            } => Some((product.clone(), *version)),
+            } => Some((product.to_string(), *version)),
             _ => None,
         })
         .collect();

@@ -56,7 +56,7 @@ pub fn order_changes_move_stock_atomically<S: Store>(store: S) -> Outcome {
     let changed =
         |key: &StockKey, _: &crate::inventory::StockRecord, _: &crate::inventory::StockRecord| {
             vec![engine.event(EventKind::CategorySaved {
-                category: key.sku.to_string(),
+                category: (&*key.sku).into(),
             })]
         };
     use crate::store::StockChange::{Adjust, Fulfil, Uncommit};
