@@ -398,7 +398,7 @@ impl<S: Store> Engine<S> {
                 let entry = parsed.get(*i);
                 Ok(DocumentWrite {
                     collection: METRICS.into(),
-                    id: entry.id.to_owned(),
+                    id: entry.id.into(),
                     expected: entry.metrics_version,
                     value: to_json(metrics)?,
                 })

@@ -454,13 +454,18 @@ pub fn sequence_next(body: &Body) -> u64 {
         .max(1)
 }
 
+/// A collection name or a document id in a [`DocumentWrite`]: held inline
+/// up to 24 bytes (the engine's collections and ids are), so a write
+/// allocates nothing for its address.
+pub type DocumentName = compact_str::CompactString;
+
 /// One document write of [`DocumentStore::save_all`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentWrite {
     /// The collection.
-    pub collection: String,
+    pub collection: DocumentName,
     /// The id.
-    pub id: String,
+    pub id: DocumentName,
     /// The version the writer read (none: the document must be new).
     pub expected: Option<u64>,
     /// The new body.
@@ -476,8 +481,8 @@ impl DocumentWrite {
         value: impl Into<Body>,
     ) -> DocumentWrite {
         DocumentWrite {
-            collection: collection.to_owned(),
-            id: id.to_owned(),
+            collection: collection.into(),
+            id: id.into(),
             expected,
             value: value.into(),
         }

@@ -203,7 +203,7 @@ impl<S: Store> World<S> {
             Op::SaveAll { a, b, expected } => {
                 let write = |d: usize| DocumentWrite {
                     collection: "notes".into(),
-                    id: format!("d{d}"),
+                    id: format!("d{d}").into(),
                     expected: *expected,
                     value: json!({ "both": [a, b] }).into(),
                 };
