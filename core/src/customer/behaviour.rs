@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::pricing::Timestamp;
 use crate::segment::{Action, Behaviour, Target};
+use crate::store::EventText;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -24,57 +25,58 @@ pub enum Touchpoint {
 }
 
 /// A behaviour event a host records (the engine records orders itself).
+/// Its text fields are [`EventText`], as every event's are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BehaviourKind {
     /// A product page was viewed.
     ProductViewed {
         /// The product id.
-        product: String,
+        product: EventText,
     },
     /// A category page was viewed.
     CategoryViewed {
         /// The category id.
-        category: String,
+        category: EventText,
     },
     /// A search was run.
     SearchPerformed {
         /// What was searched for.
-        query: String,
+        query: EventText,
     },
     /// A product went into a cart.
     AddedToCart {
         /// The product id.
-        product: String,
+        product: EventText,
     },
     /// A product left a cart.
     RemovedFromCart {
         /// The product id.
-        product: String,
+        product: EventText,
     },
     /// A checkout was started.
     CheckoutStarted,
     /// A review was left.
     ReviewLeft {
         /// The product id.
-        product: String,
+        product: EventText,
         /// Stars, 1 to 5.
         rating: u8,
     },
     /// A support ticket was opened.
     TicketOpened {
         /// Its subject.
-        subject: String,
+        subject: EventText,
     },
     /// A campaign message was opened.
     MessageOpened {
         /// The campaign id.
-        campaign: String,
+        campaign: EventText,
     },
     /// A link in a campaign message was clicked.
     MessageClicked {
         /// The campaign id.
-        campaign: String,
+        campaign: EventText,
     },
 }
 

@@ -9,7 +9,7 @@ use crate::checkout::CheckoutState;
 use crate::customer::{BehaviourKind, Touchpoint};
 use crate::error::Result;
 use crate::pricing::Timestamp;
-use crate::store::{EventKind, NewEvent, Store};
+use crate::store::{EventKind, EventText, NewEvent, Store};
 
 /// Units per SKU over a cart's lines, sorted by SKU.
 fn units(cart: &Cart) -> Vec<(&str, u64)> {
@@ -189,12 +189,12 @@ impl<S: Store> Engine<S> {
         };
         for &(sku, grew) in changed {
             let product = match known {
-                Some((k, product)) if k == sku => Some(product.to_owned()),
+                Some((k, product)) if k == sku => Some(EventText::from(product)),
                 _ => unknown
                     .iter()
                     .position(|u| *u == sku)
-                    .and_then(|i| found.get(i).cloned().flatten())
-                    .map(|(p, _)| p.id.clone()),
+                    .and_then(|i| found.get(i).and_then(Option::as_ref))
+                    .map(|(p, _)| EventText::from(p.id.as_str())),
             };
             // A SKU no longer in the catalog names no product.
             let Some(product) = product else { continue };

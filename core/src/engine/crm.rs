@@ -156,7 +156,7 @@ impl<S: Store> Engine<S> {
                     ..
                 } => {
                     let tickets = &mut self.index_entry(&mut indexes, c)?.tickets;
-                    tickets.push(subject.clone());
+                    tickets.push(subject.as_str().to_owned());
                     let extra = tickets.len().saturating_sub(CustomerIndex::MAX_TICKETS);
                     tickets.drain(..extra);
                     continue;

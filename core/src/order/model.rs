@@ -190,7 +190,7 @@ impl Order {
                 .iter()
                 .enumerate()
                 .map(|(i, l)| OrderLine {
-                    sku: l.sku.to_string(),
+                    sku: String::from(&*l.sku),
                     qty: l.qty,
                     unit_price: l.unit_price,
                     subtotal: l.line_subtotal,
@@ -202,8 +202,7 @@ impl Order {
                     returned: 0,
                     refunded: 0,
                 })
-                .collect::<Vec<_>>()
-                .into(),
+                .collect(),
             subtotal: priced.subtotal,
             discount_total: priced.discount_total,
             tax_total: priced.tax_total,

@@ -22,7 +22,7 @@ mod memory;
 
 pub use body::Body;
 pub use catalog::{CatalogChange, CatalogItem, CatalogMark, CatalogStore, VariantOf};
-pub use event::{Event, EventId, EventKind, NewEvent};
+pub use event::{Event, EventId, EventKind, EventText, NewEvent};
 pub use memory::MemoryStore;
 
 use std::sync::Arc;
