@@ -148,7 +148,7 @@ impl<S: Store> Engine<S> {
                     self.index_entry(&mut indexes, c)?
                         .open_carts
                         .retain(|x| x != cart);
-                    (c.to_string(), None)
+                    (c.as_str().to_owned(), None)
                 }
                 EventKind::BehaviourRecorded {
                     customer: c,
@@ -166,7 +166,7 @@ impl<S: Store> Engine<S> {
                 } => {
                     let quotes = &mut self.index_entry(&mut indexes, customer)?.quotes;
                     if !quotes.iter().any(|q| q.as_str() == quote.as_str()) {
-                        quotes.push(quote.to_string());
+                        quotes.push(quote.as_str().to_owned());
                     }
                     let extra = quotes.len().saturating_sub(CustomerIndex::MAX_QUOTES);
                     quotes.drain(..extra);
@@ -178,7 +178,7 @@ impl<S: Store> Engine<S> {
                 } => {
                     self.index_entry(&mut indexes, c)?
                         .open_carts
-                        .push(cart.to_string());
+                        .push(cart.as_str().to_owned());
                     continue;
                 }
                 // Cart adds the engine recorded itself enter the log here.
@@ -190,7 +190,7 @@ impl<S: Store> Engine<S> {
                 } => {
                     let entry = self.product_entry(LoggedAction::AddedToCart, product, event.at)?;
                     if !logs.contains_key(c.as_str()) {
-                        logs.insert(c.to_string(), self.load_log(c)?);
+                        logs.insert(c.as_str().to_owned(), self.load_log(c)?);
                     }
                     if let Some((log, _)) = logs.get_mut(c.as_str()) {
                         log.push(entry, event.at, retention);
@@ -594,7 +594,7 @@ fn timeline_subject(kind: &EventKind, order: Option<&Order>) -> Option<String> {
     match kind {
         EventKind::BehaviourRecorded { customer, .. }
         | EventKind::StoreCreditChanged { customer, .. }
-        | EventKind::QuoteChanged { customer, .. } => Some(customer.to_string()),
+        | EventKind::QuoteChanged { customer, .. } => Some(customer.as_str().to_owned()),
         EventKind::CartCreated { customer, .. }
         | EventKind::CartAbandoned { customer, .. }
         | EventKind::ReturnChanged { customer, .. } => customer.as_deref().map(str::to_owned),

@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 
 use kassa::inventory::{Reservation, StockKey, StockLevel, StockPolicy, StockRecord};
 use kassa::pricing::Timestamp;
-use kassa::store::{apply_change, DocumentWrite, EventsFor, InventoryStore, NewEvent, StockChange};
+use kassa::store::{
+    apply_change, DocumentWrite, EventsFor, InventoryStore, NewEvent, ReservationEvents,
+    StockChange,
+};
 use kassa::{Error, Result};
 use postgres::Row;
 
@@ -22,8 +25,6 @@ use crate::conn::Tx;
 use crate::documents::put_all;
 use crate::events::append;
 use crate::{optimistic, shown, text, PostgresStore};
-
-pub(crate) type SettleEvents<'a> = kassa::store::ReservationEvents<'a>;
 
 pub(crate) fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
@@ -247,7 +248,7 @@ fn insert_reservation(tx: &mut Tx<'_>, r: &Reservation) -> Result<()> {
 pub(crate) fn plan_reserve<'k>(
     reservations: &'k [Reservation],
     stored: &BTreeMap<&StockKey, StockRecord>,
-    events: SettleEvents<'_>,
+    events: ReservationEvents<'_>,
 ) -> Result<(Vec<StockWrite<'k>>, Vec<StockRecord>, Vec<NewEvent>)> {
     let mut current: BTreeMap<&StockKey, (StockRecord, StockRecord)> = BTreeMap::new();
     let mut steps = Vec::with_capacity(reservations.len());
@@ -297,7 +298,7 @@ impl PostgresStore {
     fn reserve_maybe_numbered(
         &self,
         reservations: &[Reservation],
-        events: SettleEvents<'_>,
+        events: ReservationEvents<'_>,
         writes: Vec<DocumentWrite>,
         number: Option<&str>,
     ) -> Result<optimistic::Reserved> {
@@ -378,7 +379,7 @@ impl InventoryStore for PostgresStore {
     fn reserve_all_and_write(
         &self,
         reservations: &[Reservation],
-        events: SettleEvents<'_>,
+        events: ReservationEvents<'_>,
         writes: Vec<DocumentWrite>,
     ) -> Result<(Vec<StockRecord>, Vec<u64>)> {
         let (afters, versions, _) =
@@ -397,7 +398,7 @@ impl InventoryStore for PostgresStore {
     fn reserve_all_and_write_numbered(
         &self,
         reservations: &[Reservation],
-        events: SettleEvents<'_>,
+        events: ReservationEvents<'_>,
         writes: Vec<DocumentWrite>,
         sequence: &str,
     ) -> Result<(Vec<StockRecord>, Vec<u64>, Option<u64>)> {
@@ -408,7 +409,7 @@ impl InventoryStore for PostgresStore {
         &self,
         id: &str,
         commit: bool,
-        events: SettleEvents<'_>,
+        events: ReservationEvents<'_>,
     ) -> Result<(Reservation, StockRecord)> {
         self.stock.closed([id]);
         let (r, after) = self.db.write(|tx| {

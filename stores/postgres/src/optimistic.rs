@@ -43,9 +43,10 @@ use crate::columns::{
 use crate::conn::{Db, Tx};
 use crate::documents::{plan_commit, take_number, CommittedEvent, Placement};
 use crate::events::EventRows;
-use crate::inventory::{plan_reserve, SettleEvents};
+use crate::inventory::plan_reserve;
 use crate::shape::{Shape, Shaped};
 use crate::stock_cache::StockCache;
+use kassa::store::ReservationEvents;
 
 /// One guarded write: stock rows from their read versions, reservations
 /// inserted and taken, documents, one-order-per-cart rows and events; and
@@ -119,7 +120,7 @@ pub(crate) fn reserve(
     db: &Db,
     cache: &StockCache,
     reservations: &[Reservation],
-    events: SettleEvents<'_>,
+    events: ReservationEvents<'_>,
     writes: &[DocumentWrite],
     number: Option<&str>,
 ) -> Result<Option<Reserved>> {
@@ -144,7 +145,7 @@ fn reserve_on(
     cache: &StockCache,
     reservations: &[Reservation],
     stored: &BTreeMap<&StockKey, StockRecord>,
-    events: SettleEvents<'_>,
+    events: ReservationEvents<'_>,
     writes: &[DocumentWrite],
     number: Option<&str>,
 ) -> Result<Option<Reserved>> {

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use kassa::error::shown;
 use kassa::inventory::{Reservation, StockKey, StockLevel, StockPolicy, StockRecord};
 use kassa::pricing::Timestamp;
-use kassa::store::{apply_change, DocumentWrite, EventsFor, InventoryStore, StockChange};
+use kassa::store::{
+    apply_change, DocumentWrite, EventsFor, InventoryStore, ReservationEvents, StockChange,
+};
 use kassa::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -22,8 +24,6 @@ use crate::conn::sql;
 use crate::documents::put_all;
 use crate::events::append;
 use crate::SqliteStore;
-
-type SettleEvents<'a> = kassa::store::ReservationEvents<'a>;
 
 fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
@@ -273,7 +273,7 @@ impl InventoryStore for SqliteStore {
     fn reserve_all_and_write(
         &self,
         reservations: &[Reservation],
-        events: SettleEvents<'_>,
+        events: ReservationEvents<'_>,
         writes: Vec<DocumentWrite>,
     ) -> Result<(Vec<StockRecord>, Vec<u64>)> {
         self.db.write(|tx| {
@@ -311,7 +311,7 @@ impl InventoryStore for SqliteStore {
         &self,
         id: &str,
         commit: bool,
-        events: SettleEvents<'_>,
+        events: ReservationEvents<'_>,
     ) -> Result<(Reservation, StockRecord)> {
         self.db.write(|tx| {
             let r = read_reservation(tx, id)?
