@@ -7,7 +7,9 @@
 //! while to free). `EVERY=n` sets how many whole checkouts run between
 //! two discards of the outbox (4,096 as in the criterion bench). As in the
 //! criterion bench, a store is replaced (untimed) every
-//! [`ORDERS_PER_STORE`] whole checkouts.
+//! [`ORDERS_PER_STORE`] whole checkouts, and the test provider with it.
+//! `FORGET=1` leaves the last store unfreed at the end, so a sampling
+//! profiler (`perf record`) sees the loop rather than the freeing.
 
 use std::hint::black_box;
 
@@ -24,7 +26,7 @@ fn main() -> kassa::Result<()> {
     match what.as_str() {
         "full" => {
             let mut engine = shop();
-            let gateway = TestGateway::default();
+            let mut gateway = TestGateway::default();
             let every: u64 = std::env::var("EVERY")
                 .ok()
                 .and_then(|v| v.parse().ok())
@@ -35,6 +37,7 @@ fn main() -> kassa::Result<()> {
                 if i > 0 && i % ORDERS_PER_STORE == 0 {
                     elapsed += start.elapsed();
                     engine = shop();
+                    gateway = TestGateway::default();
                     start = std::time::Instant::now();
                 }
                 if i % every == every - 1 {
@@ -43,6 +46,9 @@ fn main() -> kassa::Result<()> {
                 total = total.wrapping_add(checkout(&engine, &gateway, i)? as i64);
             }
             elapsed += start.elapsed();
+            if std::env::var_os("FORGET").is_some() {
+                std::mem::forget(engine);
+            }
         }
         "change" | "price" => {
             let (engine, cart, mut version, lines) = repricing_shop()?;
