@@ -255,16 +255,18 @@ impl<S: Store> Engine<S> {
         expected: u64,
         change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
     ) -> Result<(Arc<Cart>, u64)> {
-        self.update_cart_with(id, expected, None, change)
+        self.update_cart_with(id, expected, None, None, change)
     }
 
     /// [`Engine::update_cart`]; `known` is a `(sku, product)` pair the
-    /// caller already looked up, for the behaviour events.
+    /// caller already looked up, for the behaviour events; `at` the time
+    /// the caller read for the change, if it did (one clock read).
     fn update_cart_with(
         &self,
         id: &str,
         expected: u64,
         known: Option<(&str, &str)>,
+        at: Option<Timestamp>,
         change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
     ) -> Result<(Arc<Cart>, u64)> {
         let (before, version) = self.shared_cart(id)?;
@@ -279,7 +281,7 @@ impl<S: Store> Engine<S> {
         change(&mut cart, self)?;
         // The update, then what the shopper did (usually one event), at
         // one time.
-        let now = self.clock.now();
+        let now = at.unwrap_or_else(|| self.clock.now());
         let mut events: Vec<NewEvent> = Vec::with_capacity(2);
         events.push(self.cart_updated(&cart.id, version + 1, cart.checkout, now));
         self.cart_behaviour(&before, &cart, known, now, &mut events)?;
@@ -335,8 +337,9 @@ impl<S: Store> Engine<S> {
             });
         }
         let known = Some((sku, product.id.as_str()));
-        self.update_cart_with(id, expected, known, |cart, engine| {
-            engine.add_priced_line(cart, &product, index, qty, attributes)
+        let now = self.clock.now();
+        self.update_cart_with(id, expected, known, Some(now), |cart, engine| {
+            engine.add_priced_line_at(cart, &product, index, qty, attributes, now)
         })
     }
 
@@ -355,6 +358,20 @@ impl<S: Store> Engine<S> {
         qty: u64,
         attributes: SortedMap<String>,
     ) -> Result<()> {
+        let now = self.clock.now();
+        self.add_priced_line_at(cart, product, index, qty, attributes, now)
+    }
+
+    /// [`Engine::add_priced_line`] at `now`.
+    fn add_priced_line_at(
+        &self,
+        cart: &mut Cart,
+        product: &Product,
+        index: usize,
+        qty: u64,
+        attributes: SortedMap<String>,
+        now: Timestamp,
+    ) -> Result<()> {
         let variant = product.variants.get(index);
         let sku = variant.map(|v| v.sku.as_str()).unwrap_or_default();
         let unit_price = variant
@@ -363,7 +380,6 @@ impl<S: Store> Engine<S> {
                 sku: shown(sku),
                 currency: cart.currency,
             })?;
-        let now = self.clock.now();
         let line_id = self.ids.next_id("line");
         cart.add_line(line_id, sku, qty, attributes.clone(), now)?;
         // The line added or grown: same SKU and same attributes.
@@ -418,19 +434,20 @@ impl<S: Store> Engine<S> {
         cart: &Cart,
         settings: &PricingSettings,
     ) -> Result<PriceBreakdown> {
-        self.price_for(cart, settings, Audience::Lookup, None)
+        self.price_for(cart, settings, Audience::Lookup, None, self.clock.now())
     }
 
     /// [`Engine::price_with`] for `audience`, with what the catalog holds
     /// for the cart's lines when already read (`catalog`, from
     /// [`crate::store::CatalogStore::pricing_catalog`] for the lines' SKUs
-    /// in order).
+    /// in order), as at `at`.
     pub(super) fn price_for(
         &self,
         cart: &Cart,
         settings: &PricingSettings,
         audience: Audience,
         catalog: Option<PricingRead>,
+        at: Timestamp,
     ) -> Result<PriceBreakdown> {
         // A cart made from a quote is priced at the quoted unit prices, with
         // no promotion on top, while the quote holds.
@@ -447,7 +464,7 @@ impl<S: Store> Engine<S> {
         self.price_at(
             cart,
             settings,
-            self.clock.now(),
+            at,
             &quoted,
             quote.is_none(),
             audience,

@@ -303,6 +303,7 @@ impl<S: Store> Engine<S> {
             &priced_settings,
             Audience::Known(audience),
             Some(catalog),
+            now,
         )?;
         // A coupon the shopper entered that is used up is an error, not a
         // silent full price.
@@ -350,6 +351,7 @@ impl<S: Store> Engine<S> {
             options.reservation_ttl_ms,
             claim,
             Some(ORDERS),
+            now,
         )?;
         if let Some(&version) = versions.first() {
             *hold = KeyHold::Claimed(version);
@@ -424,6 +426,8 @@ impl<S: Store> Engine<S> {
                 &held,
                 &payments,
                 company.as_deref(),
+                // A retry after a conflict places at its own time.
+                if attempt == 0 { now } else { self.clock.now() },
             ) {
                 Ok(order) => {
                     placed = Some(order);
@@ -499,8 +503,8 @@ impl<S: Store> Engine<S> {
         held: &CommittedStock,
         payments: &[OrderPayment],
         company: Option<&str>,
+        now: crate::pricing::Timestamp,
     ) -> Result<Arc<Order>> {
-        let now = self.clock.now();
         let (_, coupons) = self.coupon_state(settings)?;
         let customer = done.customer.clone().unwrap_or_default();
         let mut writes = Vec::new();
@@ -611,7 +615,7 @@ impl<S: Store> Engine<S> {
             }
         };
         let (order, all, placed) = numbered(order, n, writes, events)?;
-        self.place_committing(all, &held.reservations, placed)?;
+        self.place_committing(all, &held.reservations, placed, now)?;
         Ok(order)
     }
 }

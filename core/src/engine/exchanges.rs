@@ -114,7 +114,7 @@ impl<S: Store> Engine<S> {
                 DocumentWrite::new(RETURNS, &ret.id, Some(ret_version), to_json(&ret)?),
             ];
             let events = vec![self.return_event(&ret)];
-            self.place_committing(writes, &replacement.reservations, events)?;
+            self.place_committing(writes, &replacement.reservations, events, self.clock.now())?;
             Ok(replacement)
         })();
         match placed {

@@ -329,8 +329,15 @@ impl<S: Store> Engine<S> {
     ) -> Result<(Vec<Reservation>, Vec<Vec<Component>>)> {
         let skus: Vec<&str> = items.iter().map(|&(sku, _)| sku).collect();
         let kits = self.kit_components(&skus)?;
-        let (reservations, parts, _, _) =
-            self.reserve_kits(location, items, kits, ttl_ms, Vec::new(), None)?;
+        let (reservations, parts, _, _) = self.reserve_kits(
+            location,
+            items,
+            kits,
+            ttl_ms,
+            Vec::new(),
+            None,
+            self.clock.now(),
+        )?;
         Ok((reservations, parts))
     }
 
@@ -342,8 +349,8 @@ impl<S: Store> Engine<S> {
         writes: Vec<crate::store::DocumentWrite>,
         commit: &[Arc<str>],
         events: Vec<crate::store::NewEvent>,
+        now: Timestamp,
     ) -> Result<Vec<u64>> {
-        let now = self.clock.now();
         self.store.place_order(writes, commit, events, &|r, after| {
             self.stock_committed(r, after, now)
         })
@@ -372,6 +379,7 @@ impl<S: Store> Engine<S> {
     /// read (`kits`, in the order of `items`), saving `writes` in the same
     /// atomic step (their new versions come third), and with `number_of`,
     /// perhaps taking the next number of that sequence too (last).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn reserve_kits(
         &self,
         location: &str,
@@ -380,6 +388,7 @@ impl<S: Store> Engine<S> {
         ttl_ms: i64,
         writes: Vec<crate::store::DocumentWrite>,
         number_of: Option<&str>,
+        now: Timestamp,
     ) -> Result<HeldKits> {
         let mut parts = Vec::with_capacity(items.len());
         let mut demand: Vec<(Arc<str>, u64)> = Vec::with_capacity(items.len());
@@ -411,7 +420,6 @@ impl<S: Store> Engine<S> {
             }
             parts.push(components);
         }
-        let now = self.clock.now();
         let expires_at = Timestamp(now.0.saturating_add(ttl_ms));
         // One shared location text for every key.
         let location: Arc<str> = location.into();

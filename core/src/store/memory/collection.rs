@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::store::Versioned;
+use crate::store::{Body, Versioned};
 
 /// The documents of one collection. Loads and saves cost one hash lookup.
 /// Scans walk an ordered set of ids, which a new id joins only when the
@@ -48,6 +48,30 @@ impl Collection {
     }
 
     /// Removes the document `id` (nothing when absent).
+    /// Stores `value` as `id` if the stored version is `expected` (none:
+    /// absent), with one lookup for the check and the write. The new
+    /// version, or the current one (none: absent) that did not match.
+    pub(super) fn put_if(
+        &mut self,
+        id: &str,
+        expected: Option<u64>,
+        value: Body,
+    ) -> Result<u64, Option<u64>> {
+        if let Some(slot) = self.docs.get_mut(id) {
+            if expected != Some(slot.version) {
+                return Err(Some(slot.version));
+            }
+            let version = slot.version + 1;
+            *slot = Versioned { value, version };
+            return Ok(version);
+        }
+        if expected.is_some() {
+            return Err(None);
+        }
+        self.put(id, Versioned { value, version: 1 });
+        Ok(1)
+    }
+
     pub(super) fn remove(&mut self, id: &str) {
         if self.docs.remove(id).is_some() {
             // A pending id is dropped when the pending ids are settled.
@@ -88,7 +112,6 @@ impl Collection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Body;
 
     fn doc(version: u64) -> Versioned {
         Versioned {
@@ -153,5 +176,26 @@ mod tests {
         c.settle();
         let ids: Vec<&str> = c.after(None).map(|(id, _)| id).collect();
         assert_eq!(ids, ["kept"]);
+    }
+
+    #[test]
+    fn put_if_writes_only_over_the_expected_version() {
+        let mut c = Collection::default();
+        let body = || doc(0).value;
+        // (expected, the answer): absent, then versions 1 and 2.
+        let steps = [
+            (Some(1), Err(None)),
+            (None, Ok(1)),
+            (None, Err(Some(1))),
+            (Some(2), Err(Some(1))),
+            (Some(1), Ok(2)),
+            (Some(1), Err(Some(2))),
+        ];
+        for (expected, answer) in steps {
+            assert_eq!(c.put_if("a", expected, body()), answer, "{expected:?}");
+        }
+        assert_eq!(c.get("a").map(|d| d.version), Some(2));
+        c.settle();
+        assert_eq!(c.after(None).count(), 1);
     }
 }

@@ -370,18 +370,25 @@ impl DocumentStore for MemoryStore {
         events: Vec<NewEvent>,
     ) -> Result<u64> {
         let mut state = self.lock();
-        let current = state.document(collection, id).map(|d| d.version);
-        if current != expected {
-            return Err(Error::ConcurrentModification {
+        let saved = match state.documents.get_mut(collection) {
+            Some(docs) => docs.put_if(id, expected, value),
+            None if expected.is_none() => {
+                state.put_document(collection, id, Versioned { value, version: 1 });
+                Ok(1)
+            }
+            None => Err(None),
+        };
+        match saved {
+            Ok(version) => {
+                state.append(events);
+                Ok(version)
+            }
+            Err(current) => Err(Error::ConcurrentModification {
                 entity: format!("{collection}/{}", shown(id)),
                 expected,
                 current,
-            });
+            }),
         }
-        let version = current.unwrap_or(0) + 1;
-        state.put_document(collection, id, Versioned { value, version });
-        state.append(events);
-        Ok(version)
     }
 
     fn scan(
