@@ -6,7 +6,7 @@
 //! provider call never runs inside a store transaction.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -112,9 +112,10 @@ struct TestState {
     scripts: BTreeMap<&'static str, VecDeque<Script>>,
     /// key -> (request, the outcome the provider settled on); hashed, as
     /// it grows by a key per call for the provider's whole life.
-    seen: FxHashMap<String, (GatewayRequest, GatewayOutcome)>,
-    /// Operations the provider carried out, in order.
-    acted: Vec<(GatewayRequest, String)>,
+    seen: FxHashMap<Arc<str>, (GatewayRequest, GatewayOutcome)>,
+    /// The keys of the operations the provider carried out, in order
+    /// (each with its request in `seen`).
+    acted: Vec<Arc<str>>,
     next: u64,
 }
 
@@ -154,7 +155,15 @@ impl TestGateway {
 
     /// What the provider carried out, with the key of each, in order.
     pub fn acted(&self) -> Vec<(GatewayRequest, String)> {
-        self.lock().acted.clone()
+        let state = self.lock();
+        state
+            .acted
+            .iter()
+            .filter_map(|key| {
+                let (request, _) = state.seen.get(key)?;
+                Some((request.clone(), String::from(&**key)))
+            })
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, TestState> {
@@ -207,14 +216,11 @@ impl PaymentGateway for TestGateway {
             Script::Error(reason) => (None, GatewayOutcome::Unknown { reason }),
         };
         if let Some(outcome) = settled {
+            let key: Arc<str> = idempotency_key.into();
             if matches!(outcome, GatewayOutcome::Approved { .. }) {
-                state
-                    .acted
-                    .push((request.clone(), idempotency_key.to_owned()));
+                state.acted.push(Arc::clone(&key));
             }
-            state
-                .seen
-                .insert(idempotency_key.to_owned(), (request.clone(), outcome));
+            state.seen.insert(key, (request.clone(), outcome));
         }
         answer
     }
