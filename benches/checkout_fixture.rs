@@ -94,5 +94,5 @@ pub fn repricing_shop() -> kassa::Result<(Engine<MemoryStore>, String, u64, Vec<
     }
     let (cart, _) = engine.cart(&cart.id)?;
     let lines = cart.lines.iter().map(|l| l.id.clone()).collect();
-    Ok((engine, cart.id.clone(), v, lines))
+    Ok((engine, cart.id.to_string(), v, lines))
 }

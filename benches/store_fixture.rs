@@ -174,7 +174,12 @@ pub fn completions<S: Store + 'static>(
         .map(|t| {
             let engine = Arc::clone(&engine);
             let barrier = Arc::clone(&barrier);
-            let mine: Vec<String> = carts.iter().skip(t).step_by(threads).cloned().collect();
+            let mine: Vec<String> = carts
+                .iter()
+                .skip(t)
+                .step_by(threads)
+                .map(|c| c.to_string())
+                .collect();
             thread::spawn(move || -> kassa::Result<()> {
                 let gateway = TestGateway::default();
                 barrier.wait();
@@ -224,7 +229,7 @@ pub fn race<S: Store + 'static>(name: &str, engine: Engine<S>) -> Res<()> {
                 c.set_shipping_address(address, now)?;
                 c.select_shipping("pickup", now)
             })?;
-            Ok(cart.id.clone())
+            Ok(cart.id.to_string())
         })
         .collect::<kassa::Result<_>>()?;
     let threads = 8;

@@ -61,7 +61,7 @@ fn cart(engine: &Engine<MemoryStore>, customer: &str) -> String {
             c.select_shipping("pickup", now)
         })
         .unwrap();
-    cart.id.clone()
+    cart.id.to_string()
 }
 
 fn win_back_applies(engine: &Engine<MemoryStore>, cart: &str) -> bool {
@@ -486,10 +486,7 @@ fn the_360_view_export_and_erasure() {
         [order.id.as_str()]
     );
     assert_eq!(
-        view.open_carts
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect::<Vec<_>>(),
+        view.open_carts.iter().map(|c| &*c.id).collect::<Vec<_>>(),
         [open.as_str()]
     );
     assert_eq!(view.tickets, ["Late delivery"]);

@@ -55,7 +55,7 @@ fn addressed(engine: &Engine<MemoryStore>, skus: &[&str]) -> (String, u64) {
     let (_, v) = engine
         .set_cart_address(&cart.id, v, Address::new("Ada", "1 Rue", "Paris", "FR"))
         .unwrap();
-    (cart.id.clone(), v)
+    (cart.id.to_string(), v)
 }
 
 #[test]

@@ -253,7 +253,7 @@ fn idle_carts_expire_with_an_event_and_the_rest_stay() {
             None => break,
         }
     }
-    assert_eq!(expired, std::slice::from_ref(&old.id));
+    assert_eq!(expired, [old.id.to_string()]);
     assert_eq!(
         engine.cart(&old.id).unwrap().0.checkout,
         kassa::checkout::CheckoutState::Expired

@@ -62,7 +62,7 @@ fn shop() -> Shop {
     Shop {
         engine,
         clock,
-        cart: cart.id.clone(),
+        cart: cart.id.to_string(),
     }
 }
 
@@ -274,7 +274,7 @@ fn expired_withdrawn_and_bad_quotes_are_refused_with_nothing_written() {
         .unwrap();
     let far = Timestamp(300 * DAY);
     for (cart, prices, expires, code) in [
-        (guest.id.as_str(), vec![], far, "invalid_field"),
+        (&*guest.id, vec![], far, "invalid_field"),
         (cart.as_str(), vec![("HAT", eur(100))], far, "invalid_field"),
         (cart.as_str(), vec![("TEE", eur(-1))], far, "invalid_field"),
         (

@@ -50,7 +50,7 @@ fn cart_to(country: &str, method: &str) -> (Engine<MemoryStore>, String) {
             c.select_shipping(&method, now)
         })
         .unwrap();
-    (engine, cart.id.clone())
+    (engine, cart.id.to_string())
 }
 
 #[test]

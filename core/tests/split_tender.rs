@@ -44,7 +44,7 @@ fn customer_cart(engine: &Engine<MemoryStore>, credit: i64, qty: u64) -> (String
             c.select_shipping("pickup", now)
         })
         .unwrap();
-    (ann.id, cart.id.clone())
+    (ann.id, cart.id.to_string())
 }
 
 fn tenders(gift: i64) -> CheckoutOptions {

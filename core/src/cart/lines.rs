@@ -5,6 +5,8 @@
 //! the transition, and only then changes the cart: a refused operation
 //! changes nothing.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Address, Shared};
@@ -89,16 +91,16 @@ pub struct SavedLine {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cart {
-    /// Its id.
-    pub id: String,
+    /// Its id (shared: every copy made for a change shares it).
+    pub id: Arc<str>,
     /// The currency it is priced in.
     pub currency: Currency,
-    /// The customer; none for a guest.
+    /// The customer; none for a guest (shared, like the id).
     #[serde(default)]
-    pub customer: Option<String>,
-    /// The sales channel (`web`, `pos`).
+    pub customer: Option<Arc<str>>,
+    /// The sales channel (`web`, `pos`; shared, like the id).
     #[serde(default)]
-    pub channel: Option<String>,
+    pub channel: Option<Arc<str>>,
     /// The shopper's locale (`de-DE`).
     #[serde(default)]
     pub locale: Option<String>,
@@ -210,7 +212,7 @@ impl Cart {
     }
 
     /// An empty cart.
-    pub fn new(id: impl Into<String>, currency: Currency, now: Timestamp) -> Self {
+    pub fn new(id: impl Into<Arc<str>>, currency: Currency, now: Timestamp) -> Self {
         Cart {
             id: id.into(),
             currency,

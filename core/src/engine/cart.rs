@@ -154,10 +154,10 @@ impl<S: Store> Engine<S> {
     ) -> Result<(Arc<Cart>, u64)> {
         let now = self.clock.now();
         let mut cart = Cart::new(self.ids.next_id("cart"), currency, now);
-        cart.customer = customer.map(str::to_owned);
+        cart.customer = customer.map(Arc::from);
         let event = self.event_at(
             EventKind::CartCreated {
-                cart: cart.id.as_str().into(),
+                cart: (&*cart.id).into(),
                 customer: cart.customer.as_deref().map(Into::into),
             },
             now,
@@ -226,7 +226,9 @@ impl<S: Store> Engine<S> {
     /// with the cart; the stored cart decides.
     pub(super) fn kept_cart_customer(&self, id: &str) -> Option<String> {
         let carts = self.carts.lock().unwrap_or_else(PoisonError::into_inner);
-        carts.get(id).and_then(|(_, cart)| cart.customer.clone())
+        carts
+            .get(id)
+            .and_then(|(_, cart)| cart.customer.as_deref().map(str::to_owned))
     }
 
     /// Keeps `cart`, stored as `body`, for [`Engine::shared_cart`].
@@ -529,9 +531,9 @@ impl<S: Store> Engine<S> {
             customer_groups,
             segments,
             first_order,
-            channel: cart.channel.clone(),
+            channel: cart.channel.as_deref().map(str::to_owned),
             coupon_codes: cart.coupons.clone(),
-            customer_id: cart.customer.clone(),
+            customer_id: cart.customer.as_deref().map(str::to_owned),
             tax_location: cart.shipping_address.as_ref().map(|a| TaxLocation {
                 country: a.country.clone(),
                 region: (!a.region.is_empty()).then(|| a.region.clone()),

@@ -169,7 +169,7 @@ impl<S: Store> Engine<S> {
         let recorded = |behaviour| {
             self.event_at(
                 EventKind::BehaviourRecorded {
-                    customer: customer.as_str().into(),
+                    customer: (&**customer).into(),
                     touchpoint: touchpoint(after),
                     behaviour,
                     logged: false,

@@ -326,7 +326,7 @@ impl<S: Store> Engine<S> {
                 NotAppliedReason::CouponCustomerLimitReached { limit } => {
                     return Err(Error::CouponCustomerLimitReached {
                         code: code(),
-                        customer: cart.customer.clone().unwrap_or_default(),
+                        customer: cart.customer.as_deref().unwrap_or_default().to_owned(),
                         limit,
                     })
                 }
@@ -534,7 +534,7 @@ impl<S: Store> Engine<S> {
         order.company = company.map(str::to_owned);
         let credit = self.spend_credit(&order)?;
         let record = KeyRecord {
-            cart: done.id.clone(),
+            cart: String::from(&*done.id),
             at: now,
             state: KeyState::Done {
                 order: order.id.clone(),
@@ -579,7 +579,7 @@ impl<S: Store> Engine<S> {
                 EventKind::OrderPlaced {
                     order: order.id.as_str().into(),
                     number: n,
-                    cart: done.id.as_str().into(),
+                    cart: (&*done.id).into(),
                     total: order.grand_total,
                 },
                 now,

@@ -203,7 +203,7 @@ impl<S: Store> Engine<S> {
                 .into()
             })
             .collect();
-        cart.customer.clone_from(&order.customer);
+        cart.customer = order.customer.as_deref().map(Arc::from);
         cart.coupons.clone_from(&order.coupons);
         cart.shipping_address.clone_from(&order.shipping_address);
         cart.shipping_method.clone_from(&order.shipping_method);

@@ -62,7 +62,7 @@ impl<S: Store> Engine<S> {
         by: &str,
     ) -> Result<(Quote, u64)> {
         let (cart, _) = self.cart(cart)?;
-        let Some(customer) = cart.customer.clone() else {
+        let Some(customer) = cart.customer.as_deref().map(str::to_owned) else {
             return Err(crate::catalog::limits::invalid(
                 "quote",
                 "customer",
@@ -152,9 +152,9 @@ impl<S: Store> Engine<S> {
         let (mut quote, _) = self.quote(id)?;
         let now = self.clock.now();
         let mut cart = Cart::new(self.ids.next_id("cart"), quote.currency, now);
-        cart.customer = Some(quote.customer.clone());
+        cart.customer = Some(Arc::from(quote.customer.as_str()));
         cart.quote = Some(quote.id.clone());
-        quote.accept(revision, cart.id.clone(), now)?;
+        quote.accept(revision, String::from(&*cart.id), now)?;
         for line in &quote.current.lines {
             let (product, index) = self.product_by_sku(&line.sku)?;
             self.add_priced_line(&mut cart, &product, index, line.qty, SortedMap::new())?;
@@ -170,7 +170,7 @@ impl<S: Store> Engine<S> {
         }
         let events = vec![
             self.event(EventKind::CartCreated {
-                cart: cart.id.as_str().into(),
+                cart: (&*cart.id).into(),
                 customer: cart.customer.as_deref().map(Into::into),
             }),
             self.quote_event(&quote),
@@ -193,7 +193,7 @@ impl<S: Store> Engine<S> {
     pub(super) fn quote_for_pricing(&self, cart: &Cart, id: &str) -> Result<Quote> {
         let (quote, _) = self.quote(id)?;
         match &quote.state {
-            QuoteState::Accepted { cart: into, .. } if *into == cart.id => {}
+            QuoteState::Accepted { cart: into, .. } if **into == *cart.id => {}
             _ => {
                 return Err(quote.refused(
                     "price",

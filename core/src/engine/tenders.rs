@@ -78,7 +78,7 @@ impl<S: Store> Engine<S> {
                     is_final: true,
                 };
                 ledger.apply(capture, Some("capture"))?;
-                reference = cart.customer.clone().unwrap_or_default();
+                reference = cart.customer.as_deref().unwrap_or_default().to_owned();
             }
             let schedule = match options.terms {
                 Some((terms, plan)) if Some(i) == scheduled => {

@@ -182,8 +182,8 @@ impl Order {
         Order {
             id: Order::id_for(&cart.id),
             number,
-            cart: cart.id.clone(),
-            customer: cart.customer.clone(),
+            cart: String::from(&*cart.id),
+            customer: cart.customer.as_deref().map(str::to_owned),
             currency: priced.currency,
             lines: priced
                 .lines

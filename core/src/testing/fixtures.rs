@@ -102,5 +102,5 @@ pub fn ready_cart_for<S: Store>(
         }),
         "address and shipping",
     )?;
-    Ok(cart.id.clone())
+    Ok(String::from(&*cart.id))
 }
