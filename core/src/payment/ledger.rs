@@ -1,9 +1,8 @@
 //! The payment ledger: a state machine over amounts, with idempotency keys.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
+use super::key_log::KeyLog;
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, Money};
 
@@ -130,7 +129,7 @@ pub fn parse_payment_amount(text: &str, currency: Currency) -> Result<Money> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentLedger {
     state: PaymentState,
-    keys: BTreeMap<String, PaymentOp>,
+    keys: KeyLog,
 }
 
 impl PaymentLedger {
@@ -147,7 +146,7 @@ impl PaymentLedger {
                 refunded: zero,
                 status: PaymentStatus::Captured,
             },
-            keys: BTreeMap::new(),
+            keys: KeyLog::default(),
         }
     }
 
@@ -167,7 +166,7 @@ impl PaymentLedger {
                 refunded: zero,
                 status: PaymentStatus::Authorized,
             },
-            keys: BTreeMap::new(),
+            keys: KeyLog::default(),
         })
     }
 
@@ -211,7 +210,7 @@ impl PaymentLedger {
         }
         self.state = transition(&self.state, op)?;
         if let Some(key) = idempotency_key {
-            self.keys.insert(key.to_owned(), op);
+            self.keys.insert(key, op);
         }
         Ok(Replay::Executed)
     }

@@ -6,6 +6,7 @@
 //! and deposit-and-installment schedules are in [`Schedule`].
 
 mod gateway;
+mod key_log;
 mod ledger;
 mod manual;
 mod tender;
