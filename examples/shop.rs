@@ -240,7 +240,7 @@ fn checkout<S: Store>(shop: &Engine<S>) -> Result<String> {
             .map(|h| format!("{} by {}", h.action, h.actor))
             .collect::<Vec<_>>()
     );
-    Ok(order.id.clone())
+    Ok(order.id.to_string())
 }
 
 fn category(id: &str, parent: Option<&str>) -> Category {

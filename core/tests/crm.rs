@@ -479,11 +479,8 @@ fn the_360_view_export_and_erasure() {
     );
     assert_eq!((view.metrics.orders, view.stage), (1, "customer"));
     assert_eq!(
-        view.orders
-            .iter()
-            .map(|o| o.id.as_str())
-            .collect::<Vec<_>>(),
-        [order.id.as_str()]
+        view.orders.iter().map(|o| &*o.id).collect::<Vec<_>>(),
+        [&*order.id]
     );
     assert_eq!(
         view.open_carts.iter().map(|c| &*c.id).collect::<Vec<_>>(),
@@ -734,7 +731,7 @@ fn duplicate_profiles_are_found_and_merged() {
     assert_eq!(engine.customer_metrics(&bob1).unwrap().orders, 1);
     assert_eq!(
         engine.customer_index(&bob1).unwrap().orders,
-        std::slice::from_ref(&order.id)
+        [order.id.to_string()]
     );
     assert_eq!(
         engine

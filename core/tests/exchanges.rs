@@ -79,7 +79,7 @@ fn received_return(engine: &Engine<MemoryStore>) -> (String, String) {
     let ret = engine.request_return(&order.id, &[item], "ada").unwrap();
     engine.approve_return(&ret.id, "ann").unwrap();
     engine.receive_return(&ret.id, &[true], "ann").unwrap();
-    (order.id.clone(), ret.id)
+    (order.id.to_string(), ret.id)
 }
 
 fn stock(engine: &Engine<MemoryStore>, sku: &str) -> (i64, i64) {
@@ -95,7 +95,7 @@ fn a_received_return_is_exchanged_for_another_size_on_a_replacement_order() {
         .exchange_return(&ret_id, &["TEE-M"], "ann", &CheckoutOptions::default())
         .unwrap();
     assert_eq!(ret.status, ReturnStatus::Exchanged);
-    assert_eq!(ret.exchange.as_deref(), Some(replacement.id.as_str()));
+    assert_eq!(ret.exchange.as_deref(), Some(&*replacement.id));
     let lines: Vec<(&str, u64, Money)> = replacement
         .lines
         .iter()

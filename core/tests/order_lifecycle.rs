@@ -44,7 +44,7 @@ fn order(engine: &Engine<MemoryStore>, customer: Option<&str>, qty: u64, key: &s
         .complete_checkout(&cart.id, key, &gateway, &CheckoutOptions::default())
         .unwrap()
         .id
-        .clone()
+        .to_string()
 }
 
 fn item(qty: u64, note: Option<&str>) -> ReturnItem {
@@ -161,7 +161,7 @@ fn returns_and_cancellations_feed_the_customer_metrics() {
     assert_eq!(statuses, [ReturnStatus::Rejected, ReturnStatus::Refunded]);
     assert_eq!(view.store_credit, credit);
     assert_eq!(
-        engine.customer_orders(&ada.id, 1).unwrap()[0].id,
+        &*engine.customer_orders(&ada.id, 1).unwrap()[0].id,
         second,
         "newest first"
     );

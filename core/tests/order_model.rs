@@ -166,7 +166,7 @@ impl World {
                 };
                 match outcome {
                     Ok(order) => {
-                        self.orders.push((order.id.clone(), *sku));
+                        self.orders.push((order.id.to_string(), *sku));
                         self.ordered_units[*sku as usize] += *qty as i64;
                         let (c, _) = self.engine.cart(&cart.id).unwrap();
                         prop_assert_eq!(c.checkout, CheckoutState::Completed);

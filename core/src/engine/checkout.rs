@@ -537,7 +537,7 @@ impl<S: Store> Engine<S> {
             cart: String::from(&*done.id),
             at: now,
             state: KeyState::Done {
-                order: order.id.clone(),
+                order: String::from(&*order.id),
             },
         };
         writes.push(DocumentWrite::new(
@@ -577,7 +577,7 @@ impl<S: Store> Engine<S> {
             let mut placed = Vec::with_capacity(events.len() + 1 + held.reservations.len());
             placed.push(self.event_at(
                 EventKind::OrderPlaced {
-                    order: order.id.as_str().into(),
+                    order: (&*order.id).into(),
                     number: n,
                     cart: (&*done.id).into(),
                     total: order.grand_total,

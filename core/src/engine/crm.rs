@@ -244,8 +244,8 @@ impl<S: Store> Engine<S> {
             };
             if let Some(o) = &order {
                 let i = self.index_entry(&mut indexes, &customer)?;
-                i.open_carts.retain(|x| *x != o.cart);
-                i.orders.push(o.id.clone());
+                i.open_carts.retain(|x| **x != *o.cart);
+                i.orders.push(String::from(&*o.id));
                 let extra = i.orders.len().saturating_sub(CustomerIndex::MAX_ORDERS);
                 i.orders.drain(..extra);
             }

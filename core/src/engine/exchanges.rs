@@ -143,9 +143,9 @@ impl<S: Store> Engine<S> {
         let number = self.store.next_number(ORDERS)?;
         let now = self.clock.now();
         let mut replacement = order.clone();
-        replacement.id = id.to_owned();
+        replacement.id = id.into();
         replacement.number = number;
-        replacement.cart = format!("exchange:{}", ret.id);
+        replacement.cart = format!("exchange:{}", ret.id).into();
         replacement.lines = items
             .iter()
             .zip(parts)

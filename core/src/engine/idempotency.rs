@@ -164,7 +164,7 @@ impl<S: Store> Engine<S> {
             cart: cart_id.to_owned(),
             at: self.clock.now(),
             state: KeyState::Done {
-                order: order.id.clone(),
+                order: String::from(&*order.id),
             },
         };
         self.store.save(

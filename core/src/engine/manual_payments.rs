@@ -99,7 +99,7 @@ impl<S: Store> Engine<S> {
                 schedule.pay(amount)?;
             }
             let event = EventKind::PaymentCaptured {
-                order: order.id.as_str().into(),
+                order: (&*order.id).into(),
                 amount,
             };
             let what = format!("{amount} under key {idempotency_key}");

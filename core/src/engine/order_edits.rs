@@ -264,7 +264,7 @@ impl<S: Store> Engine<S> {
             });
         };
         let event = self.event(EventKind::OrderEdited {
-            order: order.id.as_str().into(),
+            order: (&*order.id).into(),
             total_before: edit.total_before,
             total_after: edit.total_after,
             units_before: edit.units_before,
@@ -342,7 +342,7 @@ impl<S: Store> Engine<S> {
                     options,
                 )?;
                 events.push(self.event(EventKind::PaymentCaptured {
-                    order: order.id.as_str().into(),
+                    order: (&*order.id).into(),
                     amount,
                 }));
                 done.push(format!("{amount} captured"));

@@ -53,7 +53,7 @@ impl<S: Store> Engine<S> {
         let id = self.ids.next_id("ful");
         let units = order.fulfil(&id, lines, carrier, tracking, self.clock.now(), actor)?;
         let event = self.event(EventKind::OrderFulfilled {
-            order: order.id.as_str().into(),
+            order: (&*order.id).into(),
             fulfilment: id.into(),
             units: lines.iter().map(|l| l.qty).sum(),
         });
@@ -96,7 +96,7 @@ impl<S: Store> Engine<S> {
         if order.cancellation.is_none() {
             let units = order.cancel(reason, self.clock.now(), actor)?;
             let event = self.event(EventKind::OrderCancelled {
-                order: order.id.as_str().into(),
+                order: (&*order.id).into(),
                 reason: reason.into(),
             });
             self.save_order_change(
@@ -140,7 +140,7 @@ impl<S: Store> Engine<S> {
                 }
                 CancellationPayment::Refund(amount) => {
                     events.push(self.event(EventKind::PaymentRefunded {
-                        order: order.id.as_str().into(),
+                        order: (&*order.id).into(),
                         amount,
                     }));
                     done.push(format!("{amount} refunded"));
@@ -200,7 +200,7 @@ impl<S: Store> Engine<S> {
         let (mut order, version) = self.order(order_id)?;
         order.complete(self.clock.now(), actor)?;
         let event = self.event(EventKind::OrderCompleted {
-            order: order.id.as_str().into(),
+            order: (&*order.id).into(),
         });
         self.store.save(
             ORDERS,

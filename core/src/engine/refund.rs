@@ -185,7 +185,7 @@ impl<S: Store> Engine<S> {
             }
         }
         events.push(self.event(EventKind::PaymentRefunded {
-            order: order.id.as_str().into(),
+            order: (&*order.id).into(),
             amount,
         }));
         Ok((Replay::Executed, writes, events))

@@ -233,7 +233,7 @@ impl<S: Store> Engine<S> {
                     schedule.pay(amount)?;
                 }
                 events.push(self.event(EventKind::PaymentCaptured {
-                    order: order_id.as_str().into(),
+                    order: (&*order_id).into(),
                     amount,
                 }));
             }

@@ -91,12 +91,13 @@ pub struct OrderLine {
 /// A placed order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
-    /// Its id: one order per cart, so the id derives from the cart's.
-    pub id: String,
+    /// Its id: one order per cart, so the id derives from the cart's
+    /// (shared by the order's versions).
+    pub id: Arc<str>,
     /// The store's order number (1, 2, 3, ...).
     pub number: u64,
-    /// The cart it came from.
-    pub cart: String,
+    /// The cart it came from (shared by the order's versions).
+    pub cart: Arc<str>,
     /// The customer (none: a guest).
     pub customer: Option<String>,
     /// The currency.
@@ -180,9 +181,9 @@ impl Order {
         now: Timestamp,
     ) -> Order {
         Order {
-            id: Order::id_for(&cart.id),
+            id: Order::id_for(&cart.id).into(),
             number,
-            cart: String::from(&*cart.id),
+            cart: Arc::clone(&cart.id),
             customer: cart.customer.as_deref().map(str::to_owned),
             currency: priced.currency,
             lines: priced

@@ -226,7 +226,7 @@ impl ReturnRequest {
         ));
         Ok(ReturnRequest {
             id: id.to_owned(),
-            order: order.id.clone(),
+            order: String::from(&*order.id),
             customer: order.customer.clone(),
             lines,
             status: ReturnStatus::Requested,

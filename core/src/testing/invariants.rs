@@ -43,7 +43,10 @@ pub fn orders_match_stock<S: Store>(
         let (order, _) = engine
             .order(id)
             .map_err(|e| format!("order {id} is lost or unreadable: {e}"))?;
-        Ok((order.lines.iter().map(|l| l.qty).sum(), order.cart))
+        Ok((
+            order.lines.iter().map(|l| l.qty).sum(),
+            order.cart.to_string(),
+        ))
     };
     for (id, qty) in reported {
         let (got, _) = units_of(id)?;

@@ -67,7 +67,7 @@ fn terminated_backends_lose_no_order_and_leave_nothing_half_written() {
                             .ok()
                     });
                     match done {
-                        Some(order) => reported.lock().unwrap().push((order.id.clone(), qty)),
+                        Some(order) => reported.lock().unwrap().push((order.id.to_string(), qty)),
                         None => *failures.lock().unwrap() += 1,
                     }
                 }

@@ -347,7 +347,7 @@ fn race<S: Store + 'static>(
                     .map(|i| {
                         engine
                             .complete_checkout(&carts[i], &key(i), gateway.as_ref(), &options)
-                            .map(|o| o.id.clone())
+                            .map(|o| o.id.to_string())
                             .map_err(|e| e.code().to_owned())
                     })
                     .collect::<Vec<_>>()
