@@ -341,31 +341,18 @@ impl<S: Store> Engine<S> {
         let known = Some((sku, product.id.as_str()));
         let now = self.clock.now();
         self.update_cart_with(id, expected, known, Some(now), |cart, engine| {
-            engine.add_priced_line_at(cart, &product, index, qty, attributes, now)
+            engine.add_priced_line(cart, &product, index, qty, attributes, now)
         })
     }
 
-    /// Adds `qty` of variant `index` of `product` to `cart` with a price
-    /// and name snapshot (the line grows when one with the same SKU and
-    /// attributes exists).
+    /// Adds `qty` of variant `index` of `product` to `cart` at `now`, with
+    /// a price and name snapshot (the line grows when one with the same
+    /// SKU and attributes exists).
     ///
     /// # Errors
     ///
     /// `no_price_for_currency`; as [`Cart::add_line`].
     pub(super) fn add_priced_line(
-        &self,
-        cart: &mut Cart,
-        product: &Product,
-        index: usize,
-        qty: u64,
-        attributes: SortedMap<String>,
-    ) -> Result<()> {
-        let now = self.clock.now();
-        self.add_priced_line_at(cart, product, index, qty, attributes, now)
-    }
-
-    /// [`Engine::add_priced_line`] at `now`.
-    fn add_priced_line_at(
         &self,
         cart: &mut Cart,
         product: &Product,

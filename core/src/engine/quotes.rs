@@ -157,7 +157,7 @@ impl<S: Store> Engine<S> {
         quote.accept(revision, String::from(&*cart.id), now)?;
         for line in &quote.current.lines {
             let (product, index) = self.product_by_sku(&line.sku)?;
-            self.add_priced_line(&mut cart, &product, index, line.qty, SortedMap::new())?;
+            self.add_priced_line(&mut cart, &product, index, line.qty, SortedMap::new(), now)?;
             // The snapshot shows the price the buyer pays.
             if let Some(snapshot) = cart
                 .lines

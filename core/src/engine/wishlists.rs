@@ -166,6 +166,7 @@ impl<S: Store> Engine<S> {
         let found = self.store.products_by_skus(&skus)?;
         let mut skipped: Skipped = Vec::new();
         let (cart, version) = self.update_cart(cart_id, expected, |cart, engine| {
+            let now = engine.clock().now();
             for (item, found) in list.items.iter().zip(&found) {
                 let Some((product, index)) = found else {
                     skipped.push((item.sku.clone(), "unknown_sku"));
@@ -181,6 +182,7 @@ impl<S: Store> Engine<S> {
                     *index,
                     item.qty,
                     item.attributes.clone(),
+                    now,
                 ) {
                     Ok(()) => {}
                     Err(e @ Error::NoPriceForCurrency { .. }) => {
