@@ -257,18 +257,18 @@ impl<S: Store> Engine<S> {
         expected: u64,
         change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
     ) -> Result<(Arc<Cart>, u64)> {
-        self.update_cart_with(id, expected, None, None, change)
+        self.update_cart_with(id, expected, None, self.clock.now(), change)
     }
 
     /// [`Engine::update_cart`]; `known` is a `(sku, product)` pair the
-    /// caller already looked up, for the behaviour events; `at` the time
-    /// the caller read for the change, if it did (one clock read).
+    /// caller already looked up, for the behaviour events; `now` the time
+    /// of the change and its events (read once by the caller).
     fn update_cart_with(
         &self,
         id: &str,
         expected: u64,
         known: Option<(&str, &str)>,
-        at: Option<Timestamp>,
+        now: Timestamp,
         change: impl FnOnce(&mut Cart, &Self) -> Result<()>,
     ) -> Result<(Arc<Cart>, u64)> {
         let (before, version) = self.shared_cart(id)?;
@@ -283,7 +283,6 @@ impl<S: Store> Engine<S> {
         change(&mut cart, self)?;
         // The update, then what the shopper did (usually one event), at
         // one time.
-        let now = at.unwrap_or_else(|| self.clock.now());
         let mut events: Vec<NewEvent> = Vec::with_capacity(2);
         events.push(self.cart_updated(&cart.id, version + 1, cart.checkout, now));
         self.cart_behaviour(&before, &cart, known, now, &mut events)?;
@@ -340,7 +339,7 @@ impl<S: Store> Engine<S> {
         }
         let known = Some((sku, product.id.as_str()));
         let now = self.clock.now();
-        self.update_cart_with(id, expected, known, Some(now), |cart, engine| {
+        self.update_cart_with(id, expected, known, now, |cart, engine| {
             engine.add_priced_line(cart, &product, index, qty, attributes, now)
         })
     }
