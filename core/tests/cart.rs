@@ -33,7 +33,7 @@ fn cart() -> Cart {
 fn lines(c: &Cart) -> Vec<(&str, &str, u64)> {
     c.lines
         .iter()
-        .map(|l| (l.id.as_str(), l.sku.as_str(), l.qty))
+        .map(|l| (l.id.as_str(), &*l.sku, l.qty))
         .collect()
 }
 
@@ -247,7 +247,7 @@ fn revalidation_reports_without_changing_anything() {
     for line in &mut c.lines {
         line.snapshot = Some(LineSnapshot {
             unit_price: eur("10.00"),
-            name: line.sku.clone(),
+            name: line.sku.to_string(),
             at: T,
         });
     }

@@ -98,7 +98,7 @@ type Lines = BTreeMap<(String, bool), u64>;
 fn lines_of(cart: &Cart) -> Lines {
     cart.lines
         .iter()
-        .map(|l| ((l.sku.clone(), !l.attributes.is_empty()), l.qty))
+        .map(|l| ((l.sku.to_string(), !l.attributes.is_empty()), l.qty))
         .collect()
 }
 
@@ -125,7 +125,7 @@ proptest! {
                 Op::SetQty { line, qty } => match cart.lines.get(*line) {
                     Some(l) => {
                         let mut after = lines.clone();
-                        let key = (l.sku.clone(), !l.attributes.is_empty());
+                        let key = (l.sku.to_string(), !l.attributes.is_empty());
                         if *qty == 0 { after.remove(&key); } else { after.insert(key, *qty); }
                         (Some(C::EditCart), Some(after))
                     }
@@ -134,7 +134,7 @@ proptest! {
                 Op::SaveForLater { line } => match cart.lines.get(*line) {
                     Some(l) => {
                         let mut after = lines.clone();
-                        after.remove(&(l.sku.clone(), !l.attributes.is_empty()));
+                        after.remove(&(l.sku.to_string(), !l.attributes.is_empty()));
                         (Some(C::EditCart), Some(after))
                     }
                     None => (None, None),

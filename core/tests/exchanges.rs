@@ -99,7 +99,7 @@ fn a_received_return_is_exchanged_for_another_size_on_a_replacement_order() {
     let lines: Vec<(&str, u64, Money)> = replacement
         .lines
         .iter()
-        .map(|l| (l.sku.as_str(), l.qty, l.total))
+        .map(|l| (&*l.sku, l.qty, l.total))
         .collect();
     assert_eq!(lines, [("TEE-M", 2, eur(0))]);
     assert_eq!(replacement.grand_total, eur(0));

@@ -111,7 +111,7 @@ fn a_bigger_order_is_repriced_and_pays_the_difference_once() {
     let lines: Vec<(&str, u64, Money)> = edited
         .lines
         .iter()
-        .map(|l| (l.sku.as_str(), l.qty, l.total))
+        .map(|l| (&*l.sku, l.qty, l.total))
         .collect();
     assert_eq!(lines, [("TEE", 3, eur(5_400)), ("MUG", 2, eur(1_440))]);
     // One more payment for the 32.40 difference, captured.

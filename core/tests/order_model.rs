@@ -233,7 +233,7 @@ impl World {
                             let units = |o: &kassa::order::Order| -> i64 {
                                 o.lines
                                     .iter()
-                                    .filter(|l| l.sku == *sku)
+                                    .filter(|l| &*l.sku == *sku)
                                     .map(|l| l.qty as i64)
                                     .sum()
                             };

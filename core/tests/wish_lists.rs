@@ -47,7 +47,7 @@ fn lists_are_kept_per_customer_and_move_into_carts() {
     engine.update_product(mug, mug_v).unwrap();
     let (cart, cv) = engine.create_cart(Currency::EUR, Some("c1")).unwrap();
     let (cart, _, skipped) = engine.add_list_to_cart(&list.id, &cart.id, cv).unwrap();
-    let lines: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
+    let lines: Vec<(&str, u64)> = cart.lines.iter().map(|l| (&*l.sku, l.qty)).collect();
     assert_eq!(lines, [("TEE", 2)]);
     assert!(
         cart.lines[0].snapshot.is_some(),

@@ -43,8 +43,9 @@ pub struct LineSnapshot {
 pub struct CartLine {
     /// The line's id (from the engine's id source).
     pub id: String,
-    /// The variant.
-    pub sku: String,
+    /// The variant (shared with the order line and the stock reservation
+    /// made from it).
+    pub sku: Arc<str>,
     /// Units, 1..=[`MAX_QUANTITY`].
     pub qty: u64,
     /// Custom attributes (engraving text, gift message); lines with the
@@ -278,7 +279,7 @@ impl Cart {
         let existing = self
             .lines
             .iter()
-            .position(|l| l.sku == sku && l.attributes == attributes);
+            .position(|l| &*l.sku == sku && l.attributes == attributes);
         let merged = match existing {
             Some(i) => Some(quantity(self.lines[i].qty.saturating_add(qty))?),
             None if self.lines.len() >= MAX_LINES => {
@@ -300,7 +301,7 @@ impl Cart {
                 CartLine {
                     // (An owned id is moved in, not copied.)
                     id: line_id.into(),
-                    sku: sku.to_owned(),
+                    sku: Arc::from(sku),
                     qty,
                     attributes,
                     snapshot: None,
@@ -356,7 +357,7 @@ impl Cart {
         self.step(CheckoutCommand::EditCart, now)?;
         let line = self.lines.remove(i).into_inner();
         self.saved_for_later.push(SavedLine {
-            sku: line.sku,
+            sku: String::from(&*line.sku),
             qty: line.qty,
             attributes: line.attributes,
         });

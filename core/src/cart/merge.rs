@@ -50,7 +50,7 @@ pub enum MergeStrategy {
 /// let mut mine = Cart::new("c", Currency::EUR, t);
 /// mine.add_line("c1", "TEE", 2, SortedMap::new(), t)?;
 /// let merged = merge(&guest, &mine, MergeStrategy::MergeLines, t)?;
-/// let lines: Vec<(&str, u64)> = merged.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
+/// let lines: Vec<(&str, u64)> = merged.lines.iter().map(|l| (&*l.sku, l.qty)).collect();
 /// assert_eq!(lines, [("TEE", 3), ("MUG", 2)]);
 /// # Ok::<(), kassa::Error>(())
 /// ```
@@ -95,7 +95,7 @@ pub fn merge(
             }
             None if out.lines.len() < super::MAX_LINES => out.lines.push(line.clone()),
             None => out.saved_for_later.push(super::SavedLine {
-                sku: line.sku.clone(),
+                sku: String::from(&*line.sku),
                 qty: line.qty,
                 attributes: line.attributes.clone(),
             }),

@@ -86,7 +86,7 @@ pub fn revalidate(
     let demand = |sku: &str| -> u64 {
         cart.lines
             .iter()
-            .filter(|l| l.sku == sku)
+            .filter(|l| &*l.sku == sku)
             .fold(0, |n, l| n.saturating_add(l.qty))
     };
     for line in &cart.lines {

@@ -153,7 +153,7 @@ impl<S: Store> Engine<S> {
         customer: Option<&str>,
     ) -> Result<(Arc<Cart>, u64)> {
         let now = self.clock.now();
-        let mut cart = Cart::new(self.ids.next_id("cart"), currency, now);
+        let mut cart = Cart::new(self.ids.next_shared_id("cart"), currency, now);
         cart.customer = customer.map(Arc::from);
         let event = self.event_at(
             EventKind::CartCreated {
@@ -374,7 +374,7 @@ impl<S: Store> Engine<S> {
         let added = cart
             .lines
             .iter_mut()
-            .find(|l| l.sku == sku && l.attributes == attributes);
+            .find(|l| &*l.sku == sku && l.attributes == attributes);
         if let Some(line) = added {
             line.snapshot = Some(LineSnapshot {
                 unit_price,
@@ -477,14 +477,14 @@ impl<S: Store> Engine<S> {
         let (found, categories) = match catalog {
             Some(read) => read,
             None => {
-                let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
+                let skus: Vec<&str> = cart.lines.iter().map(|l| &*l.sku).collect();
                 self.store.pricing_catalog(&skus)?
             }
         };
         // The last book built from the catalog alone serves again when the
         // lines and what the catalog returned for them are the same.
         let any_pinned = cart.lines.iter().any(|l| pinned(&l.sku).is_some());
-        let skus = || cart.lines.iter().map(|l| l.sku.as_str());
+        let skus = || cart.lines.iter().map(|l| &*l.sku);
         let kept = match self.last_book.get() {
             Some(b) if !any_pinned && b.fits(skus(), &found, &categories) => b,
             _ => {
@@ -605,7 +605,7 @@ impl<S: Store> Engine<S> {
             .iter()
             .map(|l| {
                 book.shared_sku(&l.sku)
-                    .unwrap_or_else(|| Arc::from(l.sku.as_str()))
+                    .unwrap_or_else(|| Arc::from(&*l.sku))
             })
             .collect();
         Ok(BuiltBook::new(skus, found, categories, book))
@@ -680,7 +680,7 @@ impl<S: Store> Engine<S> {
         Ok(revalidate(&cart, &|sku| {
             known
                 .iter()
-                .find(|(s, _)| s == sku)
+                .find(|(s, _)| &**s == sku)
                 .and_then(|(_, c)| c.clone())
         }))
     }

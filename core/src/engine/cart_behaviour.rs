@@ -13,7 +13,7 @@ use crate::store::{EventKind, EventText, NewEvent, Store};
 
 /// Units per SKU over a cart's lines, sorted by SKU.
 fn units(cart: &Cart) -> Vec<(&str, u64)> {
-    let mut out: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
+    let mut out: Vec<(&str, u64)> = cart.lines.iter().map(|l| (&*l.sku, l.qty)).collect();
     out.sort_unstable_by(|a, b| a.0.cmp(b.0));
     out.dedup_by(|next, kept| {
         let same = next.0 == kept.0;
@@ -101,7 +101,7 @@ fn recounted<'a>(was: &'a Cart, now: &'a Cart) -> Vec<(&'a str, bool)> {
     }
     let mut touched: Vec<&str> = differ
         .iter()
-        .flat_map(|(a, b)| [a.sku.as_str(), b.sku.as_str()])
+        .flat_map(|(a, b)| [&*a.sku, &*b.sku])
         .collect();
     touched.sort_unstable();
     touched.dedup();
@@ -110,10 +110,10 @@ fn recounted<'a>(was: &'a Cart, now: &'a Cart) -> Vec<(&'a str, bool)> {
         .filter_map(|sku| {
             let (mut had, mut has) = (0u64, 0u64);
             for (a, b) in &differ {
-                if a.sku == sku {
+                if &*a.sku == sku {
                     had = had.saturating_add(a.qty);
                 }
-                if b.sku == sku {
+                if &*b.sku == sku {
                     has = has.saturating_add(b.qty);
                 }
             }
@@ -132,7 +132,7 @@ fn appended<'a>(was: &'a Cart, now: &'a Cart) -> Option<Option<(&'a str, bool)>>
             .iter()
             .zip(&was.lines)
             .all(|(a, b)| crate::cart::Shared::ptr_eq(a, b));
-    shared.then(|| (added.qty > 0).then_some((added.sku.as_str(), true)))
+    shared.then(|| (added.qty > 0).then_some((&*added.sku, true)))
 }
 
 /// Where a cart's channel says it was used (`mobile`, `store`, `phone`;

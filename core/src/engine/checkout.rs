@@ -292,7 +292,7 @@ impl<S: Store> Engine<S> {
             .map(|p| self.audience_of(p, cart.currency))
             .transpose()?;
         // The catalog is read once, for pricing and for the kits to reserve.
-        let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
+        let skus: Vec<&str> = cart.lines.iter().map(|l| &*l.sku).collect();
         // As new as the read ahead saw it: no second look on a server.
         let catalog = self
             .store
@@ -339,7 +339,7 @@ impl<S: Store> Engine<S> {
         // stock is held, so a failure here needs no undoing.
         let mut payments = self.prepare_payments(&cart, amount, options, now)?;
         let company = profile.and_then(|p| p.company.map(|m| m.company));
-        let items: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
+        let items: Vec<(&Arc<str>, u64)> = cart.lines.iter().map(|l| (&l.sku, l.qty)).collect();
         // A key not yet stored is claimed with the stock: one commit.
         let claim = hold.write(key).into_iter().collect();
         // A server database takes the order number with the stock (one

@@ -263,7 +263,7 @@ impl<S: Store> Engine<S> {
                 if !logs.contains_key(&customer) {
                     logs.insert(customer.clone(), self.load_log(&customer)?);
                 }
-                let skus: Vec<&str> = o.lines.iter().map(|l| l.sku.as_str()).collect();
+                let skus: Vec<&str> = o.lines.iter().map(|l| &*l.sku).collect();
                 let mut entries = Vec::new();
                 for found in self.store.products_by_skus(&skus)?.into_iter().flatten() {
                     entries.push(self.product_entry(

@@ -150,7 +150,7 @@ impl<S: Store> Engine<S> {
             .iter()
             .zip(parts)
             .map(|(&(sku, qty), components)| OrderLine {
-                sku: sku.to_owned(),
+                sku: std::sync::Arc::from(sku),
                 qty,
                 unit_price: Some(zero),
                 subtotal: zero,

@@ -40,6 +40,36 @@ fn low_stock(key: &StockKey, before: &StockRecord, after: &StockRecord) -> Optio
 /// [`crate::store::InventoryStore::reserve_all_and_write_numbered`]).
 pub(super) type HeldKits = (Vec<Reservation>, Vec<Vec<Component>>, Vec<u64>, Option<u64>);
 
+/// An item's SKU as [`Engine::reserve_kits`] takes it: text, or text
+/// already shared (a cart line's), which the reservation then shares
+/// instead of copying.
+pub(super) trait ItemSku {
+    /// The SKU.
+    fn text(&self) -> &str;
+    /// The SKU as shared text for a reservation's key.
+    fn shared(&self) -> Arc<str>;
+}
+
+impl ItemSku for &str {
+    fn text(&self) -> &str {
+        self
+    }
+
+    fn shared(&self) -> Arc<str> {
+        Arc::from(*self)
+    }
+}
+
+impl ItemSku for &Arc<str> {
+    fn text(&self) -> &str {
+        self
+    }
+
+    fn shared(&self) -> Arc<str> {
+        Arc::clone(self)
+    }
+}
+
 impl<S: Store> Engine<S> {
     /// Events for a change, plus a `low_stock` event when it crosses the threshold.
     fn with_low_stock(
@@ -383,7 +413,7 @@ impl<S: Store> Engine<S> {
     pub(super) fn reserve_kits(
         &self,
         location: &str,
-        items: &[(&str, u64)],
+        items: &[(impl ItemSku, u64)],
         kits: Vec<Vec<Component>>,
         ttl_ms: i64,
         writes: Vec<crate::store::DocumentWrite>,
@@ -392,16 +422,17 @@ impl<S: Store> Engine<S> {
     ) -> Result<HeldKits> {
         let mut parts = Vec::with_capacity(items.len());
         let mut demand: Vec<(Arc<str>, u64)> = Vec::with_capacity(items.len());
-        let mut add = |sku: &str, qty: u64| -> Result<()> {
-            match demand.iter_mut().find(|(s, _)| &**s == sku) {
+        let mut add = |sku: &dyn ItemSku, qty: u64| -> Result<()> {
+            match demand.iter_mut().find(|(s, _)| **s == *sku.text()) {
                 Some((_, total)) => {
                     *total = total.checked_add(qty).ok_or_else(|| overflow(qty))?;
                 }
-                None => demand.push((sku.into(), qty)),
+                None => demand.push((sku.shared(), qty)),
             }
             Ok(())
         };
-        for (&(sku, qty), components) in items.iter().zip(kits) {
+        for ((sku, qty), components) in items.iter().zip(kits) {
+            let qty = *qty;
             if qty == 0 {
                 return Err(crate::Error::InvalidQuantity {
                     value: "0".to_owned(),
@@ -415,7 +446,7 @@ impl<S: Store> Engine<S> {
                     let units = qty
                         .checked_mul(u64::from(c.qty))
                         .ok_or_else(|| overflow(qty))?;
-                    add(&c.sku, units)?;
+                    add(&c.sku.as_str(), units)?;
                 }
             }
             parts.push(components);

@@ -195,7 +195,7 @@ impl<S: Store> Engine<S> {
             .map(|(i, l)| {
                 CartLine {
                     id: format!("edit{i}"),
-                    sku: l.sku.clone(),
+                    sku: Arc::from(l.sku.as_str()),
                     qty: l.qty,
                     attributes: Default::default(),
                     snapshot: None,

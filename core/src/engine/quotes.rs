@@ -69,7 +69,7 @@ impl<S: Store> Engine<S> {
                 format!("cart {} is a guest cart", shown(&cart.id)),
             ));
         };
-        let wanted: Vec<(&str, u64)> = cart.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect();
+        let wanted: Vec<(&str, u64)> = cart.lines.iter().map(|l| (&*l.sku, l.qty)).collect();
         let lines = self.quote_lines(&wanted, cart.currency, prices)?;
         let mut quote = Quote::new(
             self.ids.next_id("quo"),
@@ -162,7 +162,7 @@ impl<S: Store> Engine<S> {
             if let Some(snapshot) = cart
                 .lines
                 .iter_mut()
-                .find(|l| l.sku == line.sku)
+                .find(|l| *l.sku == *line.sku)
                 .and_then(|l| l.snapshot.as_mut())
             {
                 snapshot.unit_price = line.unit_price;
@@ -206,7 +206,7 @@ impl<S: Store> Engine<S> {
         }
         let mut in_cart: Vec<(&str, u64)> = Vec::new();
         for l in &cart.lines {
-            match in_cart.iter_mut().find(|(sku, _)| *sku == l.sku) {
+            match in_cart.iter_mut().find(|(sku, _)| *sku == &*l.sku) {
                 Some((_, qty)) => *qty += l.qty,
                 None => in_cart.push((&l.sku, l.qty)),
             }

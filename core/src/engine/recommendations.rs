@@ -96,7 +96,7 @@ impl<S: Store> Engine<S> {
                     placed_at: order.placed_at,
                     lines: (order.lines.iter())
                         .map(|l| BoughtLine {
-                            sku: l.sku.clone(),
+                            sku: String::from(&*l.sku),
                             qty: l.qty,
                         })
                         .collect(),
@@ -173,7 +173,7 @@ impl<S: Store> Engine<S> {
 
     /// An order's products with their units (lines of one product added).
     fn order_products(&self, order: &Order) -> Result<Vec<(String, u64)>> {
-        let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
+        let skus: Vec<&str> = order.lines.iter().map(|l| &*l.sku).collect();
         let found = self.store.products_by_skus(&skus)?;
         Ok(fold_products(order.lines.iter().zip(&found).map(
             |(line, found)| (found.as_ref().map(|(p, _)| p.id.as_str()), line.qty),

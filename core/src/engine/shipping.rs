@@ -137,7 +137,7 @@ impl<S: Store> Engine<S> {
     ///
     /// `shipping_unavailable` naming the line.
     pub(super) fn refuse_shipped_lines(&self, cart: &Cart) -> Result<()> {
-        let skus: Vec<&str> = cart.lines.iter().map(|l| l.sku.as_str()).collect();
+        let skus: Vec<&str> = cart.lines.iter().map(|l| &*l.sku).collect();
         let found = self.store.products_by_skus(&skus)?;
         for (sku, found) in skus.iter().zip(found) {
             let digital = found

@@ -131,7 +131,7 @@ impl Order {
             .enumerate()
             .map(|(i, l)| EditedLine {
                 line: Some(i),
-                sku: l.sku.clone(),
+                sku: String::from(&*l.sku),
                 qty: l.qty,
                 unit_price: l.unit_price,
             })
@@ -219,7 +219,7 @@ impl Order {
             let mut line = match old {
                 Some(old) => old.clone(),
                 None => OrderLine {
-                    sku: planned.sku.clone(),
+                    sku: std::sync::Arc::from(planned.sku.as_str()),
                     qty: 0,
                     unit_price: None,
                     subtotal: zero,
@@ -318,7 +318,7 @@ fn describe(edits: &[LineEdit], order: &Order) -> String {
         .iter()
         .map(|e| match e {
             LineEdit::SetQuantity { line, qty } => {
-                let sku = order.lines.get(*line).map_or("?", |l| l.sku.as_str());
+                let sku = order.lines.get(*line).map_or("?", |l| &*l.sku);
                 format!("line {line} ({sku}) to {qty}")
             }
             LineEdit::Add { sku, qty } => format!("+{qty} x {sku}"),

@@ -68,7 +68,7 @@ impl OrderLine {
     pub fn stock_units(&self, qty: u64) -> Result<Vec<StockUnits>> {
         if self.components.is_empty() {
             return Ok(vec![StockUnits {
-                sku: self.sku.clone(),
+                sku: String::from(&*self.sku),
                 qty,
             }]);
         }

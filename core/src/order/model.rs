@@ -60,7 +60,7 @@ fn is_zero(n: &u64) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
     /// The variant.
-    pub sku: String,
+    pub sku: Arc<str>,
     /// Units.
     pub qty: u64,
     /// The unit price charged.
@@ -191,7 +191,7 @@ impl Order {
                 .iter()
                 .enumerate()
                 .map(|(i, l)| OrderLine {
-                    sku: String::from(&*l.sku),
+                    sku: Arc::clone(&l.sku),
                     qty: l.qty,
                     unit_price: l.unit_price,
                     subtotal: l.line_subtotal,

@@ -208,7 +208,7 @@ impl ReturnRequest {
             line.returned += item.qty;
             lines.push(ReturnLine {
                 line: item.line,
-                sku: line.sku.clone(),
+                sku: String::from(&*line.sku),
                 qty: item.qty,
                 reason: item.reason,
                 note: item.note.clone(),

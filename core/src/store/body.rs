@@ -53,10 +53,17 @@ pub struct Body(Repr);
 #[derive(Clone)]
 enum Repr {
     Text(Arc<str>),
-    Typed(Arc<Typed>),
+    Typed(Typed),
 }
 
 /// A typed value, how to write it, and its text once written.
+///
+/// Held inline, not behind a shared allocation of its own: a store keeps
+/// one body per document and the engine makes one per save, so a wrapper
+/// allocation was a dozen a checkout. A copy of the body shares the value
+/// but writes its own text when asked (copies of a stored document are
+/// rarely asked for their text).
+#[derive(Clone)]
 struct Typed {
     value: Arc<dyn Any + Send + Sync>,
     write: fn(&(dyn Any + Send + Sync), &mut Vec<u8>) -> serde_json::Result<()>,
@@ -117,11 +124,11 @@ impl Body {
     /// ([`Body::text`]); [`Body::read`] and [`Body::shared`] give it back
     /// without parsing.
     pub fn typed<T: Serialize + Any + Send + Sync>(value: Arc<T>) -> Body {
-        Body(Repr::Typed(Arc::new(Typed {
+        Body(Repr::Typed(Typed {
             value,
             write: write_as::<T>,
             text: OnceLock::new(),
-        })))
+        }))
     }
 
     /// A body from JSON text a store kept (not checked here: parsing it
@@ -217,7 +224,7 @@ impl Body {
     fn same(&self, other: &Body) -> bool {
         match (&self.0, &other.0) {
             (Repr::Text(a), Repr::Text(b)) => Arc::ptr_eq(a, b),
-            (Repr::Typed(a), Repr::Typed(b)) => Arc::ptr_eq(a, b),
+            (Repr::Typed(a), Repr::Typed(b)) => Arc::ptr_eq(&a.value, &b.value),
             _ => false,
         }
     }
