@@ -93,6 +93,6 @@ pub fn repricing_shop() -> kassa::Result<(Engine<MemoryStore>, String, u64, Vec<
             .1;
     }
     let (cart, _) = engine.cart(&cart.id)?;
-    let lines = cart.lines.iter().map(|l| l.id.clone()).collect();
+    let lines = cart.lines.iter().map(|l| l.id.to_string()).collect();
     Ok((engine, cart.id.to_string(), v, lines))
 }

@@ -163,11 +163,11 @@ proptest! {
                     cart.add_line(&id, &format!("SKU-{sku}"), *qty, attrs, t)
                 }
                 Op::SetQty { line, qty } => {
-                    let line_id = cart.lines.get(*line).map_or("none".to_owned(), |l| l.id.clone());
+                    let line_id = cart.lines.get(*line).map_or("none".to_owned(), |l| l.id.to_string());
                     cart.set_quantity(&line_id, *qty, t)
                 }
                 Op::SaveForLater { line } => {
-                    let line_id = cart.lines.get(*line).map_or("none".to_owned(), |l| l.id.clone());
+                    let line_id = cart.lines.get(*line).map_or("none".to_owned(), |l| l.id.to_string());
                     cart.save_for_later(&line_id, t)
                 }
                 Op::MoveToCart { saved } => cart.move_to_cart(*saved, &id, t),

@@ -206,17 +206,17 @@ fn revalidation_sees_price_stock_and_status_changes() {
         engine.revalidate_cart(&cart.id).unwrap(),
         [
             CartWarning::PriceChanged {
-                line: tee_line.clone(),
+                line: tee_line.to_string(),
                 was: eur("20.00"),
                 now: eur("22.00")
             },
             CartWarning::OutOfStock {
-                line: tee_line,
+                line: tee_line.to_string(),
                 requested: 4,
                 available: 3
             },
             CartWarning::Unavailable {
-                line: mug_line,
+                line: mug_line.to_string(),
                 reason: "archived".into()
             },
         ]

@@ -41,8 +41,9 @@ pub struct LineSnapshot {
 /// One cart line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLine {
-    /// The line's id (from the engine's id source).
-    pub id: String,
+    /// The line's id (from the engine's id source; held inline up to 24
+    /// bytes).
+    pub id: LineId,
     /// The variant (shared with the order line and the stock reservation
     /// made from it).
     pub sku: Arc<str>,
@@ -56,6 +57,17 @@ pub struct CartLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<LineSnapshot>,
 }
+
+/// A cart line's id: text held inline up to 24 bytes (the engine's own
+/// ids, `line_42`, allocate nothing), serialized as a plain JSON string.
+///
+/// ```
+/// use kassa::cart::LineId;
+/// let id = LineId::from("line_42");
+/// assert_eq!(id, "line_42");
+/// assert!(!id.is_heap_allocated());
+/// ```
+pub type LineId = compact_str::CompactString;
 
 /// A line put aside for later (not priced, not checked out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,7 +280,7 @@ impl Cart {
     /// lines), `invalid_transition` once the payment is authorized.
     pub fn add_line(
         &mut self,
-        line_id: impl AsRef<str> + Into<String>,
+        line_id: impl AsRef<str> + Into<LineId>,
         sku: &str,
         qty: u64,
         attributes: SortedMap<String>,

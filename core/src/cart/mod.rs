@@ -17,8 +17,8 @@ mod wishlist;
 
 pub use address::{Address, MAX_ADDRESS_FIELD_BYTES};
 pub use lines::{
-    Cart, CartLine, LineSnapshot, SavedLine, MAX_COUPONS, MAX_LINES, MAX_LINE_ATTRIBUTE_BYTES,
-    MAX_NOTES_BYTES, MAX_QUANTITY,
+    Cart, CartLine, LineId, LineSnapshot, SavedLine, MAX_COUPONS, MAX_LINES,
+    MAX_LINE_ATTRIBUTE_BYTES, MAX_NOTES_BYTES, MAX_QUANTITY,
 };
 pub use merge::{merge, MergeStrategy};
 pub use quote::{Quote, QuoteLine, QuoteRevision, QuoteState, QuoteStatus, MAX_QUOTE_LINES};

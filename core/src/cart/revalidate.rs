@@ -91,7 +91,7 @@ pub fn revalidate(
     };
     for line in &cart.lines {
         let unavailable = |reason: &str| CartWarning::Unavailable {
-            line: line.id.clone(),
+            line: line.id.as_str().to_owned(),
             reason: reason.to_owned(),
         };
         let Some(now) = current(&line.sku) else {
@@ -116,7 +116,7 @@ pub fn revalidate(
         if let Some(shown) = &line.snapshot {
             if shown.unit_price != price {
                 warnings.push(CartWarning::PriceChanged {
-                    line: line.id.clone(),
+                    line: line.id.as_str().to_owned(),
                     was: shown.unit_price,
                     now: price,
                 });
@@ -126,7 +126,7 @@ pub fn revalidate(
             let wanted = demand(&line.sku);
             if i128::from(sellable) < i128::from(wanted) {
                 warnings.push(CartWarning::OutOfStock {
-                    line: line.id.clone(),
+                    line: line.id.as_str().to_owned(),
                     requested: line.qty,
                     available: sellable,
                 });

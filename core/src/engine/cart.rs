@@ -368,7 +368,7 @@ impl<S: Store> Engine<S> {
                 sku: shown(sku),
                 currency: cart.currency,
             })?;
-        let line_id = self.ids.next_id("line");
+        let line_id = self.ids.next_inline_id("line");
         cart.add_line(line_id, sku, qty, attributes.clone(), now)?;
         // The line added or grown: same SKU and same attributes.
         let added = cart

@@ -1,5 +1,6 @@
 //! Time and ids, injected so tests and replays are deterministic.
 
+use compact_str::CompactString;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -81,6 +82,13 @@ pub trait IdSource: Send + Sync + std::fmt::Debug {
         self.next_id(prefix).into()
     }
 
+    /// [`IdSource::next_id`] held inline when it fits (24 bytes), for ids
+    /// kept in many small records (cart lines). The default converts
+    /// `next_id`; the sources here write it inline directly.
+    fn next_inline_id(&self, prefix: &str) -> CompactString {
+        CompactString::from(self.next_id(prefix).as_str())
+    }
+
     /// The id of a new event: [`IdSource::next_id`] with the prefix
     /// [`EVENT_PREFIX`]. The default converts `next_id` (an id of up to 24
     /// bytes is then held inline); the sources here write it inline
@@ -117,6 +125,11 @@ impl IdSource for SequentialIds {
         joined_shared(&[prefix], n)
     }
 
+    fn next_inline_id(&self, prefix: &str) -> CompactString {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        joined_inline(&[prefix], n)
+    }
+
     fn next_event_id(&self) -> EventId {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         event_id(n)
@@ -141,22 +154,33 @@ fn joined(parts: &[&str], n: u64) -> String {
     id
 }
 
-/// [`joined`] as shared text: written on the stack when it is short (ids
-/// are), then copied once into the shared allocation.
-fn joined_shared(parts: &[&str], n: u64) -> Arc<str> {
+/// [`joined`] written on the stack when it is short (ids are), then made
+/// into `R` by `make` from the text there in one copy; `None` when it does
+/// not fit the stack buffer.
+fn on_stack<R>(parts: &[&str], n: u64, make: impl FnOnce(&str) -> R) -> Option<R> {
     let mut digits = itoa::Buffer::new();
     let digits = digits.format(n);
     let mut buffer = [0u8; 64];
     let mut len = 0;
     for piece in pieces(parts, digits) {
-        let Some(slot) = buffer.get_mut(len..len + piece.len()) else {
-            return Arc::from(joined(parts, n));
-        };
+        let slot = buffer.get_mut(len..len + piece.len())?;
         slot.copy_from_slice(piece.as_bytes());
         len += piece.len();
     }
     // Whole `str` pieces, so always UTF-8.
-    std::str::from_utf8(&buffer[..len]).map_or_else(|_| Arc::from(joined(parts, n)), Arc::from)
+    std::str::from_utf8(&buffer[..len]).ok().map(make)
+}
+
+/// [`joined`] as shared text, copied once into the shared allocation.
+fn joined_shared(parts: &[&str], n: u64) -> Arc<str> {
+    on_stack(parts, n, |text: &str| Arc::from(text)).unwrap_or_else(|| Arc::from(joined(parts, n)))
+}
+
+/// [`joined`] held inline when it fits (24 bytes), with no intermediate
+/// string.
+fn joined_inline(parts: &[&str], n: u64) -> CompactString {
+    on_stack(parts, n, |text: &str| CompactString::new(text))
+        .unwrap_or_else(|| joined_compact(parts, n))
 }
 
 /// [`joined`] as an event id: inline when it fits (ids of the sources
@@ -228,6 +252,11 @@ impl IdSource for NodeIds {
         joined_shared(&[prefix, &self.node], n)
     }
 
+    fn next_inline_id(&self, prefix: &str) -> CompactString {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        joined_inline(&[prefix, &self.node], n)
+    }
+
     fn next_event_id(&self) -> EventId {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         joined_compact(&[EVENT_PREFIX, &self.node], n)
@@ -239,7 +268,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shared_ids_read_as_the_plain_ones_at_any_length() {
+    fn shared_and_inline_ids_read_as_the_plain_ones_at_any_length() {
         let cases = [
             ("res", ""),
             ("evt", "web-1"),
@@ -250,16 +279,39 @@ mod tests {
             ("r\u{e9}s", "n\u{153}ud-\u{1F600}"),
         ];
         for (prefix, node) in cases {
-            let (plain, shared) = if node.is_empty() {
+            let (plain, shared, inline) = if node.is_empty() {
                 let ids = SequentialIds::default();
-                (ids.next_id(prefix), ids.next_shared_id(prefix))
+                (
+                    ids.next_id(prefix),
+                    ids.next_shared_id(prefix),
+                    ids.next_inline_id(prefix),
+                )
             } else {
                 let ids = NodeIds::new(node);
-                (ids.next_id(prefix), ids.next_shared_id(prefix))
+                (
+                    ids.next_id(prefix),
+                    ids.next_shared_id(prefix),
+                    ids.next_inline_id(prefix),
+                )
             };
-            // The second id has the next number; otherwise the same text.
-            let expected = format!("{}2", plain.strip_suffix('1').unwrap_or(&plain));
-            assert_eq!(&*shared, expected, "prefix {prefix:?}, node {node:?}");
+            // The second id has the next number, the third the one after;
+            // otherwise the same text.
+            let stem = plain.strip_suffix('1').unwrap_or(&plain);
+            assert_eq!(
+                &*shared,
+                format!("{stem}2"),
+                "prefix {prefix:?}, node {node:?}"
+            );
+            assert_eq!(
+                inline,
+                format!("{stem}3").as_str(),
+                "prefix {prefix:?}, node {node:?}"
+            );
+            assert_eq!(
+                inline.is_heap_allocated(),
+                inline.len() > 24,
+                "inline when it fits: {inline:?}"
+            );
         }
     }
 

@@ -194,7 +194,7 @@ impl<S: Store> Engine<S> {
             .enumerate()
             .map(|(i, l)| {
                 CartLine {
-                    id: format!("edit{i}"),
+                    id: format!("edit{i}").into(),
                     sku: Arc::from(l.sku.as_str()),
                     qty: l.qty,
                     attributes: Default::default(),
