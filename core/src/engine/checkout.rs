@@ -534,10 +534,10 @@ impl<S: Store> Engine<S> {
         order.company = company.map(str::to_owned);
         let credit = self.spend_credit(&order)?;
         let record = KeyRecord {
-            cart: String::from(&*done.id),
+            cart: Arc::clone(&done.id),
             at: now,
             state: KeyState::Done {
-                order: String::from(&*order.id),
+                order: Arc::clone(&order.id),
             },
         };
         writes.push(DocumentWrite::new(

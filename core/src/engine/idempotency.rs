@@ -27,7 +27,8 @@ use crate::store::{Body, DocumentWrite, Store};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct KeyRecord {
-    pub(super) cart: String,
+    /// The cart (shared with it when the checkout writes the record).
+    pub(super) cart: Arc<str>,
     pub(super) at: Timestamp,
     #[serde(flatten)]
     pub(super) state: KeyState,
@@ -37,8 +38,13 @@ pub(super) struct KeyRecord {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub(super) enum KeyState {
     InProgress,
-    Done { order: String },
-    Failed { code: String },
+    /// Shares the order's id.
+    Done {
+        order: Arc<str>,
+    },
+    Failed {
+        code: String,
+    },
 }
 
 /// A checkout's hold on its key.
@@ -108,14 +114,14 @@ impl<S: Store> Engine<S> {
         for _ in 0..4 {
             let Some(doc) = ahead.take(&self.store, KEYS, key)? else {
                 let fresh = self.body_of(Arc::new(KeyRecord {
-                    cart: cart_id.to_owned(),
+                    cart: Arc::from(cart_id),
                     at: now,
                     state: KeyState::InProgress,
                 }))?;
                 return Ok(Claim::Owned(KeyHold::Pending(fresh)));
             };
             let record = doc.value.read_shared::<KeyRecord>("idempotency record")?;
-            if record.cart != cart_id {
+            if *record.cart != *cart_id {
                 let reused = Error::IdempotencyKeyReused { key: shown(key) };
                 return Ok(Claim::Replay(Box::new(Err(reused))));
             }
@@ -133,7 +139,7 @@ impl<S: Store> Engine<S> {
                 return Ok(Claim::Replay(Box::new(Err(running))));
             }
             let fresh = self.body_of(Arc::new(KeyRecord {
-                cart: cart_id.to_owned(),
+                cart: Arc::from(cart_id),
                 at: now,
                 state: KeyState::InProgress,
             }))?;
@@ -161,10 +167,10 @@ impl<S: Store> Engine<S> {
     ) -> Result<Arc<Order>> {
         let order = self.shared_order(order_id)?;
         let record = KeyRecord {
-            cart: cart_id.to_owned(),
+            cart: Arc::from(cart_id),
             at: self.clock.now(),
             state: KeyState::Done {
-                order: String::from(&*order.id),
+                order: Arc::clone(&order.id),
             },
         };
         self.store.save(
@@ -183,7 +189,7 @@ impl<S: Store> Engine<S> {
     /// written leaves the claim to its lease.
     pub(super) fn record_failure(&self, cart_id: &str, key: &str, hold: &KeyHold, error: &Error) {
         let record = KeyRecord {
-            cart: cart_id.to_owned(),
+            cart: Arc::from(cart_id),
             at: self.clock.now(),
             state: KeyState::Failed {
                 code: error.code().to_owned(),
