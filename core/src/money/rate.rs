@@ -33,17 +33,32 @@ use crate::error::{Error, Result};
 /// ```
 #[derive(Clone, Copy)]
 pub struct Rate {
+    /// Normalized (no trailing zeros), and zero unsigned, so equal rates
+    /// have equal bits.
     value: Decimal,
-    /// `value = numerator / denominator`, precomputed for the hot paths.
-    numerator: i128,
-    denominator: i128,
+    /// `value = small.0 / small.1` when both fit 32 bits (any rate of up
+    /// to nine decimals), precomputed for the hot paths; `(0, 0)` when
+    /// they do not. (A rate sits in every priced line: kept as an `i128`
+    /// ratio it made the rate 48 bytes and 16-aligned; it is 24 now.)
+    small: (i32, i32),
 }
 
-// Values are normalized, so equal rates have equal (numerator, denominator):
-// comparing integers is much cheaper than comparing decimals.
+/// `10^scale` for every scale a `Decimal` can have (0..=28; 10^28 < 2^127).
+const POWERS_OF_TEN: [i128; 29] = {
+    let mut powers = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        powers[i] = powers[i - 1] * 10;
+        i += 1;
+    }
+    powers
+};
+
+// Values are normalized (and zero is unsigned), so equal rates have
+// equal bits: comparing them is much cheaper than comparing decimals.
 impl PartialEq for Rate {
     fn eq(&self, other: &Self) -> bool {
-        self.numerator == other.numerator && self.denominator == other.denominator
+        self.value.serialize() == other.value.serialize()
     }
 }
 
@@ -51,8 +66,7 @@ impl Eq for Rate {}
 
 impl std::hash::Hash for Rate {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.numerator.hash(state);
-        self.denominator.hash(state);
+        self.value.serialize().hash(state);
     }
 }
 
@@ -60,15 +74,13 @@ impl Rate {
     /// Zero.
     pub const ZERO: Rate = Rate {
         value: Decimal::ZERO,
-        numerator: 0,
-        denominator: 1,
+        small: (0, 1),
     };
 
     /// One (100 %).
     pub const ONE: Rate = Rate {
         value: Decimal::ONE,
-        numerator: 1,
-        denominator: 1,
+        small: (1, 1),
     };
 
     /// A rate from an exact decimal.
@@ -83,13 +95,19 @@ impl Rate {
                 reason: "must not be negative",
             });
         }
+        if value.is_zero() {
+            return Ok(Rate::ZERO);
+        }
         let value = value.normalize();
-        Ok(Rate {
+        let mut rate = Rate {
             value,
-            numerator: value.mantissa(),
-            // A Decimal's scale is at most 28, and 10^28 < 2^127.
-            denominator: 10i128.pow(value.scale()),
-        })
+            small: (0, 0),
+        };
+        let (numerator, denominator) = rate.ratio();
+        if let (Ok(n), Ok(d)) = (i32::try_from(numerator), i32::try_from(denominator)) {
+            rate.small = (n, d);
+        }
+        Ok(rate)
     }
 
     /// Parses a rate with the strict decimal grammar (`"0.0825"`).
@@ -118,24 +136,27 @@ impl Rate {
 
     /// `(numerator, denominator)` with `value = numerator / denominator`.
     fn ratio(&self) -> (i128, i128) {
-        (self.numerator, self.denominator)
+        if self.small.1 != 0 {
+            return (i128::from(self.small.0), i128::from(self.small.1));
+        }
+        let scale = self.value.scale() as usize;
+        // A Decimal's scale is at most 28: always in the table.
+        let denominator = POWERS_OF_TEN.get(scale).copied().unwrap_or(i128::MAX);
+        (self.value.mantissa(), denominator)
     }
 
     /// `round(amount x rate)` in minor units.
     pub(crate) fn of_minor(&self, minor: i64, divisor: u64, mode: RoundingMode) -> Option<i64> {
-        let (num, den) = self.ratio();
         // The usual case in 64 bits: rates have few digits, amounts fit.
-        if let (Ok(n), Ok(d), Ok(q)) = (
-            i64::try_from(num),
-            i64::try_from(den),
-            i64::try_from(divisor),
-        ) {
+        let (n, d) = (i64::from(self.small.0), i64::from(self.small.1));
+        if let (true, Ok(q)) = (d != 0, i64::try_from(divisor)) {
             if let (Some(a), Some(b)) = (minor.checked_mul(n), d.checked_mul(q)) {
                 if b > 0 {
                     return Some(round_ratio_i64(a, b, mode));
                 }
             }
         }
+        let (num, den) = self.ratio();
         let numerator = i128::from(minor).checked_mul(num)?;
         let denominator = den.checked_mul(i128::from(divisor))?;
         i64::try_from(round_ratio(numerator, denominator, mode)?).ok()
@@ -144,12 +165,13 @@ impl Rate {
     /// `round(gross x rate / (1 + rate))` in minor units: the tax inside a
     /// tax-inclusive amount.
     pub(crate) fn within_minor(&self, gross: i64, mode: RoundingMode) -> Option<i64> {
-        let (num, den) = self.ratio();
-        if let (Ok(n), Ok(d)) = (i64::try_from(num), i64::try_from(den)) {
+        let (n, d) = (i64::from(self.small.0), i64::from(self.small.1));
+        if d != 0 {
             if let (Some(a), Some(b)) = (gross.checked_mul(n), d.checked_add(n)) {
                 return Some(round_ratio_i64(a, b, mode));
             }
         }
+        let (num, den) = self.ratio();
         let numerator = i128::from(gross).checked_mul(num)?;
         let denominator = den.checked_add(num)?;
         i64::try_from(round_ratio(numerator, denominator, mode)?).ok()
@@ -208,5 +230,71 @@ impl<'de> Deserialize<'de> for Rate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         Rate::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+    use rust_decimal::RoundingStrategy;
+
+    /// Rates kept as a 32-bit ratio and rates that are not (too many
+    /// digits, too large) give the exact decimal result, rounded once.
+    #[test]
+    fn short_and_long_rates_round_the_exact_product() {
+        let rates = [
+            ("0.19", true),
+            ("0.135", true),
+            ("2", true),
+            ("0.000000001", true),
+            ("0.0000000001", false),
+            ("3000000000", false),
+            ("0.3333333333333333333333333333", false),
+        ];
+        let amounts = [1i64, 5, 99, 1_005, -1_005, 123_456_789, -7];
+        let strategies = [
+            (
+                RoundingMode::HalfEven,
+                RoundingStrategy::MidpointNearestEven,
+            ),
+            (RoundingMode::HalfUp, RoundingStrategy::MidpointAwayFromZero),
+        ];
+        for (text, short) in rates {
+            let rate = Rate::parse(text).unwrap();
+            assert_eq!(rate.small.1 != 0, short, "{text}");
+            for minor in amounts {
+                let amount = Money::from_minor_units(minor, Currency::EUR);
+                for (mode, strategy) in strategies {
+                    let exact = amount.amount() * rate.value();
+                    let expected = exact.round_dp_with_strategy(2, strategy);
+                    assert_eq!(
+                        rate.of(amount, mode).unwrap().amount(),
+                        expected,
+                        "{minor} x {text} ({mode:?})"
+                    );
+                    let inside = exact / (Decimal::ONE + rate.value());
+                    let expected = inside.round_dp_with_strategy(2, strategy);
+                    assert_eq!(
+                        rate.within(amount, mode).unwrap().amount(),
+                        expected,
+                        "{minor} within {text} ({mode:?})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn equal_rates_are_equal_however_written() {
+        use std::collections::HashSet;
+        let same = ["0.1", "0.10", "0.100000"].map(|t| Rate::parse(t).unwrap());
+        assert!(same.iter().all(|r| *r == same[0]));
+        let zeros = ["0", "0.00", "-0"].map(|t| Rate::parse(t).unwrap());
+        assert!(zeros.iter().all(|r| *r == Rate::ZERO && r.is_zero()));
+        assert_ne!(Rate::parse("0.1").unwrap(), Rate::parse("0.01").unwrap());
+        let set: HashSet<Rate> = same.into_iter().chain(zeros).collect();
+        assert_eq!(set.len(), 2);
+        assert_eq!(Rate::parse("1").unwrap(), Rate::ONE);
     }
 }
