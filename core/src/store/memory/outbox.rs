@@ -26,8 +26,10 @@ const FREED_AT_ONCE: usize = 256;
 #[derive(Debug, Default)]
 pub(super) struct Outbox {
     /// The first `unfreed` are discarded; `events[unfreed]` has cursor
-    /// `discarded + 1`.
-    events: VecDeque<Event>,
+    /// `discarded + 1`. Kept without their cursors, which follow from
+    /// their places (8 bytes less an event, over some hundred thousand
+    /// events between two reads of a host reading in batches).
+    events: VecDeque<NewEvent>,
     /// Events discarded since the store began.
     discarded: u64,
     /// Discarded events still held at the front, to be freed by appends.
@@ -39,15 +41,7 @@ impl Outbox {
     /// ones.
     pub(super) fn append(&mut self, events: Vec<NewEvent>) {
         let appended = events.len();
-        for e in events {
-            let cursor = self.discarded + self.live() as u64 + 1;
-            self.events.push_back(Event {
-                cursor,
-                id: e.id,
-                at: e.at,
-                kind: e.kind,
-            });
-        }
+        self.events.extend(events);
         self.free(appended.saturating_mul(FREED_PER_APPEND));
     }
 
@@ -56,10 +50,17 @@ impl Outbox {
         let start = usize::try_from(cursor.saturating_sub(self.discarded))
             .unwrap_or(usize::MAX)
             .min(self.live());
+        let first = self.discarded + start as u64 + 1;
         self.events
             .range(self.unfreed + start..)
             .take(limit)
-            .cloned()
+            .zip(first..)
+            .map(|(e, cursor)| Event {
+                cursor,
+                id: e.id.clone(),
+                at: e.at,
+                kind: e.kind.clone(),
+            })
             .collect()
     }
 
