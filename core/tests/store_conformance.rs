@@ -175,7 +175,7 @@ impl OrderStore for RacyStore {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
-        commit: &[std::sync::Arc<str>],
+        commit: &[kassa::inventory::ReservationId],
         events: Vec<NewEvent>,
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>> {

@@ -192,7 +192,7 @@ impl<S: Store> Engine<S> {
     pub fn reserve(&self, key: &StockKey, qty: u64, ttl_ms: i64) -> Result<Reservation> {
         let now = self.clock.now();
         let reservation = Reservation {
-            id: self.ids.next_shared_id("res"),
+            id: self.ids.next_inline_id("res"),
             key: key.clone(),
             qty,
             expires_at: Timestamp(now.0.saturating_add(ttl_ms)),
@@ -377,7 +377,7 @@ impl<S: Store> Engine<S> {
     pub(super) fn place_committing(
         &self,
         writes: Vec<crate::store::DocumentWrite>,
-        commit: &[Arc<str>],
+        commit: &[crate::inventory::ReservationId],
         events: Vec<crate::store::NewEvent>,
         now: Timestamp,
     ) -> Result<Vec<u64>> {
@@ -457,7 +457,7 @@ impl<S: Store> Engine<S> {
         let reservations: Vec<Reservation> = demand
             .into_iter()
             .map(|(sku, qty)| Reservation {
-                id: self.ids.next_shared_id("res"),
+                id: self.ids.next_inline_id("res"),
                 key: StockKey::new(sku, Arc::clone(&location)),
                 qty,
                 expires_at,

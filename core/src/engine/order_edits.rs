@@ -270,7 +270,8 @@ impl<S: Store> Engine<S> {
             units_before: edit.units_before,
             units_after: edit.units_after,
         });
-        let label: std::sync::Arc<str> = format!("{}:edit:{}", order.id, edit.key).into();
+        let label: crate::inventory::ReservationId =
+            format!("{}:edit:{}", order.id, edit.key).into();
         let write = DocumentWrite::new(ORDERS, &order.id, Some(version), to_json(order)?);
         let versions = self.store.change_order(
             vec![write],

@@ -8,4 +8,4 @@ mod level;
 mod reservation;
 
 pub use level::{StockLevel, StockPolicy};
-pub use reservation::{Reservation, StockKey, StockRecord};
+pub use reservation::{Reservation, ReservationId, StockKey, StockRecord};

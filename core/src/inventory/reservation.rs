@@ -42,12 +42,25 @@ pub struct StockRecord {
     pub version: u64,
 }
 
+/// A reservation's id: text held inline up to 24 bytes (the engine's own
+/// ids, `res_42`, allocate nothing, and copies of them into the events,
+/// the store's entries and the order are plain copies), serialized as a
+/// plain JSON string.
+///
+/// ```
+/// use kassa::inventory::ReservationId;
+/// let id = ReservationId::from("res_42");
+/// assert!(!id.is_heap_allocated());
+/// assert_eq!(serde_json::to_string(&id).unwrap(), "\"res_42\"");
+/// ```
+pub type ReservationId = compact_str::CompactString;
+
 /// Units held for a checkout until `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reservation {
-    /// Its id (from the engine's id source), shared with the events and
+    /// Its id (from the engine's id source), copied into the events and
     /// store entries that name it.
-    pub id: Arc<str>,
+    pub id: ReservationId,
     /// What is held.
     pub key: StockKey,
     /// How many units.

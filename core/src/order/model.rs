@@ -120,7 +120,7 @@ pub struct Order {
     /// The shipping method.
     pub shipping_method: Option<String>,
     /// The stock reservations it committed.
-    pub reservations: Vec<Arc<str>>,
+    pub reservations: Vec<crate::inventory::ReservationId>,
     /// The payment (with split tender, the first part).
     pub payment: OrderPayment,
     /// The other payments, in the order they were made: the further parts
@@ -234,7 +234,7 @@ impl Order {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommittedStock {
     /// The reservations committed.
-    pub reservations: Vec<Arc<str>>,
+    pub reservations: Vec<crate::inventory::ReservationId>,
     /// Where.
     pub location: String,
     /// Per line, in cart order: kit components (empty: the SKU itself).

@@ -1,8 +1,6 @@
 //! Domain events: every state change records one in the same atomic write,
 //! in an outbox hosts read by cursor.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ProductStatus;
@@ -53,7 +51,7 @@ pub enum EventKind {
     /// Units were reserved.
     StockReserved {
         /// The reservation.
-        reservation: Arc<str>,
+        reservation: crate::inventory::ReservationId,
         /// The key.
         key: StockKey,
         /// Units.
@@ -64,7 +62,7 @@ pub enum EventKind {
     /// A reservation was released (by the host or by expiry).
     StockReleased {
         /// The reservation.
-        reservation: Arc<str>,
+        reservation: crate::inventory::ReservationId,
         /// The key.
         key: StockKey,
         /// Units.
@@ -77,7 +75,7 @@ pub enum EventKind {
     /// A reservation became committed stock (an order).
     StockCommitted {
         /// The reservation.
-        reservation: Arc<str>,
+        reservation: crate::inventory::ReservationId,
         /// The key.
         key: StockKey,
         /// Units.

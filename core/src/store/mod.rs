@@ -506,7 +506,7 @@ pub trait OrderStore: Send + Sync {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
-        commit: &[Arc<str>],
+        commit: &[crate::inventory::ReservationId],
         events: Vec<NewEvent>,
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>>;
@@ -532,7 +532,7 @@ pub trait OrderStore: Send + Sync {
         &self,
         sequence: &str,
         build: &dyn Fn(u64) -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)>,
-        commit: &[Arc<str>],
+        commit: &[crate::inventory::ReservationId],
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Option<u64>> {
         let _ = (sequence, build, commit, committed);

@@ -128,7 +128,7 @@ pub fn op() -> impl Strategy<Value = Op> {
 pub struct World<S> {
     engine: Engine<S>,
     clock: Arc<ManualClock>,
-    reservations: Vec<Arc<str>>,
+    reservations: Vec<crate::inventory::ReservationId>,
 }
 
 impl<S: Store> World<S> {

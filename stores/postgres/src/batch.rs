@@ -7,7 +7,6 @@
 //! statements pass the rows as arrays (`unnest`) instead.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::sync::Arc;
 
 use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::pricing::Timestamp;
@@ -159,7 +158,10 @@ fn reservation_and_stock(row: &Row) -> Result<(Reservation, StockRecord)> {
 ///
 /// `unknown_reservation` for the first id not open (each id is taken once:
 /// a repeated id is unknown the second time).
-pub(crate) fn take_and_lock(tx: &mut Tx<'_>, ids: &[Arc<str>]) -> Result<Held> {
+pub(crate) fn take_and_lock(
+    tx: &mut Tx<'_>,
+    ids: &[kassa::inventory::ReservationId],
+) -> Result<Held> {
     let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
     let rows = tx.query(
         "WITH t AS (DELETE FROM reservations WHERE id = ANY($1) \
@@ -171,12 +173,12 @@ pub(crate) fn take_and_lock(tx: &mut Tx<'_>, ids: &[Arc<str>]) -> Result<Held> {
          ORDER BY t.sku, t.location FOR UPDATE OF s",
         &[&wanted],
     )?;
-    let mut found: BTreeMap<Arc<str>, Reservation> = BTreeMap::new();
+    let mut found: BTreeMap<kassa::inventory::ReservationId, Reservation> = BTreeMap::new();
     let mut locked = BTreeMap::new();
     for row in &rows {
         let (r, stock) = reservation_and_stock(row)?;
         locked.insert(r.key.clone(), stock);
-        found.insert(Arc::clone(&r.id), r);
+        found.insert(r.id.clone(), r);
     }
     let taken: Vec<Vec<u8>> = rows.first().map(|row| row.get(12)).unwrap_or_default();
     if taken.len() != found.len() {
@@ -202,7 +204,10 @@ pub(crate) fn take_and_lock(tx: &mut Tx<'_>, ids: &[Arc<str>]) -> Result<Held> {
 /// The open reservations `ids`, in their order, and their stock rows, as
 /// one statement reads them (nothing locked or removed); none when one of
 /// them is not open or an id repeats.
-pub(crate) fn open_reservations(tx: &mut Tx<'_>, ids: &[Arc<str>]) -> Result<Option<Held>> {
+pub(crate) fn open_reservations(
+    tx: &mut Tx<'_>,
+    ids: &[kassa::inventory::ReservationId],
+) -> Result<Option<Held>> {
     let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
     let rows = tx.query(
         "SELECT s.on_hand, s.reserved, s.committed, s.unavailable, s.policy, \
@@ -218,15 +223,15 @@ pub(crate) fn open_reservations(tx: &mut Tx<'_>, ids: &[Arc<str>]) -> Result<Opt
 /// `rows` of the reservation readers; none when one is missing or an id
 /// repeats.
 pub(crate) fn in_order<'r>(
-    ids: &[Arc<str>],
+    ids: &[kassa::inventory::ReservationId],
     rows: impl IntoIterator<Item = &'r Row>,
 ) -> Result<Option<Held>> {
-    let mut found: BTreeMap<Arc<str>, Reservation> = BTreeMap::new();
+    let mut found: BTreeMap<kassa::inventory::ReservationId, Reservation> = BTreeMap::new();
     let mut stock = BTreeMap::new();
     for row in rows {
         let (r, record) = reservation_and_stock(row)?;
         stock.insert(r.key.clone(), record);
-        found.insert(Arc::clone(&r.id), r);
+        found.insert(r.id.clone(), r);
     }
     let in_order: Option<Vec<Reservation>> = ids.iter().map(|id| found.remove(&**id)).collect();
     Ok(in_order.map(|reservations| (reservations, stock)))

@@ -414,7 +414,7 @@ pub(crate) struct Placement<'a> {
     /// `(cart, order)` of each new order among them.
     pub(crate) orders: &'a [(String, &'a str)],
     /// The reservations to commit.
-    pub(crate) commit: &'a [std::sync::Arc<str>],
+    pub(crate) commit: &'a [kassa::inventory::ReservationId],
     /// The placement's own events.
     pub(crate) events: &'a [NewEvent],
 }
@@ -508,7 +508,7 @@ impl OrderStore for PostgresStore {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
-        commit: &[std::sync::Arc<str>],
+        commit: &[kassa::inventory::ReservationId],
         events: Vec<NewEvent>,
         committed: CommittedEvent<'_>,
     ) -> Result<Vec<u64>> {
@@ -535,7 +535,7 @@ impl OrderStore for PostgresStore {
         &self,
         sequence: &str,
         build: &dyn Fn(u64) -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)>,
-        commit: &[std::sync::Arc<str>],
+        commit: &[kassa::inventory::ReservationId],
         committed: CommittedEvent<'_>,
     ) -> Result<Option<u64>> {
         let (number, stored) = self

@@ -28,7 +28,6 @@
 //! on one SKU it is the path that makes progress.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use kassa::inventory::{Reservation, StockKey, StockRecord};
 use kassa::store::{DocumentWrite, NewEvent};
@@ -54,7 +53,7 @@ use kassa::store::ReservationEvents;
 struct Guarded<'a> {
     stock: &'a [StockWrite<'a>],
     insert: &'a [Reservation],
-    take: &'a [Arc<str>],
+    take: &'a [kassa::inventory::ReservationId],
     writes: &'a [DocumentWrite],
     orders: &'a [(String, &'a str)],
     events: &'a [NewEvent],
@@ -219,7 +218,7 @@ pub(crate) fn place(
 pub(crate) fn number_and_open_reservations(
     tx: &mut Tx<'_>,
     sequence: &str,
-    ids: &[Arc<str>],
+    ids: &[kassa::inventory::ReservationId],
 ) -> Result<(u64, Option<Held>)> {
     let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
     let rows = tx.query(

@@ -15,7 +15,7 @@
 //! placement takes each reservation by id and requires all of them.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use kassa::inventory::{Reservation, StockKey, StockRecord};
 
@@ -31,7 +31,7 @@ const MAX_ROWS: usize = 100_000;
 #[derive(Debug, Default)]
 pub(crate) struct StockCache {
     rows: Mutex<HashMap<StockKey, StockRecord>>,
-    open: Mutex<HashMap<Arc<str>, Reservation>>,
+    open: Mutex<HashMap<kassa::inventory::ReservationId, Reservation>>,
 }
 
 impl StockCache {
@@ -92,7 +92,7 @@ impl StockCache {
             open.clear();
         }
         for r in made {
-            open.insert(Arc::clone(&r.id), r.clone());
+            open.insert(r.id.clone(), r.clone());
         }
     }
 
@@ -108,7 +108,7 @@ impl StockCache {
     /// remembered (what [`crate::batch::open_reservations`] would read),
     /// or none when one of them or one of their rows is not remembered,
     /// or an id repeats.
-    pub(crate) fn held(&self, ids: &[Arc<str>]) -> Option<Held> {
+    pub(crate) fn held(&self, ids: &[kassa::inventory::ReservationId]) -> Option<Held> {
         let taken: Vec<Reservation> = {
             let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
             ids.iter()
@@ -129,7 +129,6 @@ impl StockCache {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::StockCache;
     use kassa::inventory::{Reservation, StockKey, StockRecord};
@@ -179,7 +178,7 @@ mod tests {
             expires_at: kassa::pricing::Timestamp(0),
         };
         cache.opened(&[res("r1", &a), res("r2", &b)]);
-        let ids: Vec<Arc<str>> = vec!["r2".into(), "r1".into()];
+        let ids: Vec<kassa::inventory::ReservationId> = vec!["r2".into(), "r1".into()];
         assert!(cache.held(&ids).is_none(), "no rows remembered yet");
         cache.remember([(&a, at(1, 5)), (&b, at(2, 5))]);
         let (taken, rows) = cache.held(&ids).unwrap();
@@ -188,7 +187,7 @@ mod tests {
             ["r2", "r1"]
         );
         assert_eq!((rows[&a], rows[&b]), (at(1, 5), at(2, 5)));
-        let twice: Vec<Arc<str>> = vec!["r1".into(), "r1".into()];
+        let twice: Vec<kassa::inventory::ReservationId> = vec!["r1".into(), "r1".into()];
         assert!(cache.held(&twice).is_none());
         cache.closed(["r1"]);
         assert!(cache.held(&ids).is_none());

@@ -88,7 +88,7 @@ fn put(
 fn place_in(
     tx: &Connection,
     writes: &[DocumentWrite],
-    commit: &[std::sync::Arc<str>],
+    commit: &[kassa::inventory::ReservationId],
     events: Vec<NewEvent>,
     committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
 ) -> Result<Vec<u64>> {
@@ -292,7 +292,7 @@ impl OrderStore for SqliteStore {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
-        commit: &[std::sync::Arc<str>],
+        commit: &[kassa::inventory::ReservationId],
         events: Vec<NewEvent>,
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>> {
@@ -304,7 +304,7 @@ impl OrderStore for SqliteStore {
         &self,
         sequence: &str,
         build: &dyn Fn(u64) -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)>,
-        commit: &[std::sync::Arc<str>],
+        commit: &[kassa::inventory::ReservationId],
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Option<u64>> {
         // Writers queue for the one write connection anyway: taking the

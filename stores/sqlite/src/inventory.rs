@@ -184,7 +184,7 @@ fn insert_reservation(conn: &Connection, r: &Reservation) -> Result<()> {
     )
     .map_err(sql)?
     .execute(params![
-        r.id,
+        r.id.as_str(),
         r.key.sku,
         r.key.location,
         signed(r.qty),
@@ -336,7 +336,7 @@ impl InventoryStore for SqliteStore {
             let rows = select
                 .query_map(params![now.0, limit], |r| {
                     Ok(Reservation {
-                        id: r.get(0)?,
+                        id: r.get::<_, String>(0)?.into(),
                         key: StockKey::new(r.get::<_, String>(1)?, r.get::<_, String>(2)?),
                         qty: count(r.get(3)?),
                         expires_at: Timestamp(r.get(4)?),

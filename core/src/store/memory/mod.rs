@@ -25,16 +25,16 @@ use super::{
 };
 use crate::catalog::{CatalogIndex, SkuFacts};
 use crate::error::{shown, Error, Result};
-use crate::inventory::{Reservation, StockKey, StockPolicy, StockRecord};
+use crate::inventory::{Reservation, ReservationId, StockKey, StockPolicy, StockRecord};
 use crate::pricing::Timestamp;
 use rustc_hash::FxHashMap;
 
 #[derive(Debug, Default)]
 struct State {
     stock: FxHashMap<StockKey, StockRecord>,
-    reservations: FxHashMap<Arc<str>, Reservation>,
+    reservations: FxHashMap<ReservationId, Reservation>,
     /// (expires_at, id) of open reservations, for sweeping in order.
-    expiry: BTreeMap<(Timestamp, Arc<str>), ()>,
+    expiry: BTreeMap<(Timestamp, ReservationId), ()>,
     /// Collection -> its documents (hashed by id, scanned in id order).
     documents: FxHashMap<String, collection::Collection>,
     /// The outbox.
@@ -450,7 +450,7 @@ impl OrderStore for MemoryStore {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
-        commit: &[Arc<str>],
+        commit: &[ReservationId],
         events: Vec<NewEvent>,
         committed: &(dyn Fn(&Reservation, &StockRecord) -> NewEvent + Sync),
     ) -> Result<Vec<u64>> {

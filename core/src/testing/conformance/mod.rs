@@ -421,7 +421,7 @@ pub fn one_winner_per_reservation<S: Store + 'static>(store: S) -> Outcome {
     let engine = Arc::new(engine(store));
     let key = StockKey::new("RACE", "main");
     run(engine.adjust_stock(&key, 50, "delivery"), "adjust")?;
-    let ids: Vec<Arc<str>> = (0..50)
+    let ids: Vec<crate::inventory::ReservationId> = (0..50)
         .map(|_| run(engine.reserve(&key, 1, 60_000), "reserve").map(|r| r.id))
         .collect::<Result<_, _>>()?;
     let ids = Arc::new(ids);
