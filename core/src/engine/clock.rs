@@ -74,16 +74,17 @@ pub trait IdSource: Send + Sync + std::fmt::Debug {
     /// A new id, unique for this source, starting with `prefix`.
     fn next_id(&self, prefix: &str) -> String;
 
-    /// [`IdSource::next_id`] as shared text, for ids copied into several
-    /// records (a reservation's id names it in the store, its expiry entry
-    /// and its events). The default converts `next_id`; the sources here
-    /// write it straight into the shared allocation.
+    /// [`IdSource::next_id`] as shared text, for ids held by several
+    /// records (a cart's id, shared by every version of the cart and by
+    /// the order placed from it). The default converts `next_id`; the
+    /// sources here write it straight into the shared allocation.
     fn next_shared_id(&self, prefix: &str) -> Arc<str> {
         self.next_id(prefix).into()
     }
 
     /// [`IdSource::next_id`] held inline when it fits (24 bytes), for ids
-    /// kept in many small records (cart lines). The default converts
+    /// kept in many small records (cart lines, reservations: copied into
+    /// events and orders without an allocation). The default converts
     /// `next_id`; the sources here write it inline directly.
     fn next_inline_id(&self, prefix: &str) -> CompactString {
         CompactString::from(self.next_id(prefix).as_str())
