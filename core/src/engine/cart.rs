@@ -263,7 +263,7 @@ impl<S: Store> Engine<S> {
     /// [`Engine::update_cart`]; `known` is a `(sku, product)` pair the
     /// caller already looked up, for the behaviour events; `now` the time
     /// of the change and its events (read once by the caller).
-    fn update_cart_with(
+    pub(super) fn update_cart_with(
         &self,
         id: &str,
         expected: u64,

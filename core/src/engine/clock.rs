@@ -181,17 +181,7 @@ fn joined_shared(parts: &[&str], n: u64) -> Arc<str> {
 /// string.
 fn joined_inline(parts: &[&str], n: u64) -> CompactString {
     on_stack(parts, n, |text: &str| CompactString::new(text))
-        .unwrap_or_else(|| joined_compact(parts, n))
-}
-
-/// [`joined`] as an event id: inline when it fits (ids of the sources
-/// here usually do), written piece by piece with no intermediate string.
-fn joined_compact(parts: &[&str], n: u64) -> EventId {
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(n);
-    let mut id = EventId::with_capacity(pieces(parts, digits).map(str::len).sum());
-    pieces(parts, digits).for_each(|piece| id.push_str(piece));
-    id
+        .unwrap_or_else(|| CompactString::from(joined(parts, n)))
 }
 
 /// [`EVENT_PREFIX`] and the separator: the start of every event id of
@@ -256,7 +246,7 @@ impl IdSource for NodeIds {
 
     fn next_event_id(&self) -> EventId {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        joined_compact(&[EVENT_PREFIX, &self.node], n)
+        joined_inline(&[EVENT_PREFIX, &self.node], n)
     }
 }
 

@@ -165,34 +165,36 @@ impl<S: Store> Engine<S> {
         let skus: Vec<&str> = list.items.iter().map(|i| i.sku.as_str()).collect();
         let found = self.store.products_by_skus(&skus)?;
         let mut skipped: Skipped = Vec::new();
-        let (cart, version) = self.update_cart(cart_id, expected, |cart, engine| {
-            let now = engine.clock().now();
-            for (item, found) in list.items.iter().zip(&found) {
-                let Some((product, index)) = found else {
-                    skipped.push((item.sku.clone(), "unknown_sku"));
-                    continue;
-                };
-                if product.status != ProductStatus::Active {
-                    skipped.push((item.sku.clone(), "invalid_transition"));
-                    continue;
-                }
-                match engine.add_priced_line(
-                    cart,
-                    product,
-                    *index,
-                    item.qty,
-                    item.attributes.clone(),
-                    now,
-                ) {
-                    Ok(()) => {}
-                    Err(e @ Error::NoPriceForCurrency { .. }) => {
-                        skipped.push((item.sku.clone(), e.code()))
+        // One time for the change, its events and every line's snapshot.
+        let now = self.clock.now();
+        let (cart, version) =
+            self.update_cart_with(cart_id, expected, None, now, |cart, engine| {
+                for (item, found) in list.items.iter().zip(&found) {
+                    let Some((product, index)) = found else {
+                        skipped.push((item.sku.clone(), "unknown_sku"));
+                        continue;
+                    };
+                    if product.status != ProductStatus::Active {
+                        skipped.push((item.sku.clone(), "invalid_transition"));
+                        continue;
                     }
-                    Err(e) => return Err(e),
+                    match engine.add_priced_line(
+                        cart,
+                        product,
+                        *index,
+                        item.qty,
+                        item.attributes.clone(),
+                        now,
+                    ) {
+                        Ok(()) => {}
+                        Err(e @ Error::NoPriceForCurrency { .. }) => {
+                            skipped.push((item.sku.clone(), e.code()))
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            })?;
         Ok((cart, version, skipped))
     }
 }

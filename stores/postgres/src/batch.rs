@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use kassa::inventory::{Reservation, StockKey, StockRecord};
+use kassa::inventory::{Reservation, ReservationId, StockKey, StockRecord};
 use kassa::pricing::Timestamp;
 use kassa::store::{DocumentWrite, NewEvent};
 use kassa::{Error, Result};
@@ -158,10 +158,7 @@ fn reservation_and_stock(row: &Row) -> Result<(Reservation, StockRecord)> {
 ///
 /// `unknown_reservation` for the first id not open (each id is taken once:
 /// a repeated id is unknown the second time).
-pub(crate) fn take_and_lock(
-    tx: &mut Tx<'_>,
-    ids: &[kassa::inventory::ReservationId],
-) -> Result<Held> {
+pub(crate) fn take_and_lock(tx: &mut Tx<'_>, ids: &[ReservationId]) -> Result<Held> {
     let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
     let rows = tx.query(
         "WITH t AS (DELETE FROM reservations WHERE id = ANY($1) \
@@ -173,7 +170,7 @@ pub(crate) fn take_and_lock(
          ORDER BY t.sku, t.location FOR UPDATE OF s",
         &[&wanted],
     )?;
-    let mut found: BTreeMap<kassa::inventory::ReservationId, Reservation> = BTreeMap::new();
+    let mut found: BTreeMap<ReservationId, Reservation> = BTreeMap::new();
     let mut locked = BTreeMap::new();
     for row in &rows {
         let (r, stock) = reservation_and_stock(row)?;
@@ -204,10 +201,7 @@ pub(crate) fn take_and_lock(
 /// The open reservations `ids`, in their order, and their stock rows, as
 /// one statement reads them (nothing locked or removed); none when one of
 /// them is not open or an id repeats.
-pub(crate) fn open_reservations(
-    tx: &mut Tx<'_>,
-    ids: &[kassa::inventory::ReservationId],
-) -> Result<Option<Held>> {
+pub(crate) fn open_reservations(tx: &mut Tx<'_>, ids: &[ReservationId]) -> Result<Option<Held>> {
     let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
     let rows = tx.query(
         "SELECT s.on_hand, s.reserved, s.committed, s.unavailable, s.policy, \
@@ -223,10 +217,10 @@ pub(crate) fn open_reservations(
 /// `rows` of the reservation readers; none when one is missing or an id
 /// repeats.
 pub(crate) fn in_order<'r>(
-    ids: &[kassa::inventory::ReservationId],
+    ids: &[ReservationId],
     rows: impl IntoIterator<Item = &'r Row>,
 ) -> Result<Option<Held>> {
-    let mut found: BTreeMap<kassa::inventory::ReservationId, Reservation> = BTreeMap::new();
+    let mut found: BTreeMap<ReservationId, Reservation> = BTreeMap::new();
     let mut stock = BTreeMap::new();
     for row in rows {
         let (r, record) = reservation_and_stock(row)?;

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use kassa::inventory::{Reservation, StockKey, StockRecord};
+use kassa::inventory::{Reservation, ReservationId, StockKey, StockRecord};
 use kassa::store::{
     apply_change, Body, CatalogMark, DocumentStore, DocumentWrite, NewEvent, OrderStore,
     StockChange, StockEvents, Versioned, SEQUENCES,
@@ -414,7 +414,7 @@ pub(crate) struct Placement<'a> {
     /// `(cart, order)` of each new order among them.
     pub(crate) orders: &'a [(String, &'a str)],
     /// The reservations to commit.
-    pub(crate) commit: &'a [kassa::inventory::ReservationId],
+    pub(crate) commit: &'a [ReservationId],
     /// The placement's own events.
     pub(crate) events: &'a [NewEvent],
 }
@@ -508,7 +508,7 @@ impl OrderStore for PostgresStore {
     fn place_order(
         &self,
         writes: Vec<DocumentWrite>,
-        commit: &[kassa::inventory::ReservationId],
+        commit: &[ReservationId],
         events: Vec<NewEvent>,
         committed: CommittedEvent<'_>,
     ) -> Result<Vec<u64>> {
@@ -535,7 +535,7 @@ impl OrderStore for PostgresStore {
         &self,
         sequence: &str,
         build: &dyn Fn(u64) -> Result<(Vec<DocumentWrite>, Vec<NewEvent>)>,
-        commit: &[kassa::inventory::ReservationId],
+        commit: &[ReservationId],
         committed: CommittedEvent<'_>,
     ) -> Result<Option<u64>> {
         let (number, stored) = self

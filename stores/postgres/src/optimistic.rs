@@ -29,7 +29,7 @@
 
 use std::collections::BTreeMap;
 
-use kassa::inventory::{Reservation, StockKey, StockRecord};
+use kassa::inventory::{Reservation, ReservationId, StockKey, StockRecord};
 use kassa::store::{DocumentWrite, NewEvent};
 use kassa::Result;
 
@@ -53,7 +53,7 @@ use kassa::store::ReservationEvents;
 struct Guarded<'a> {
     stock: &'a [StockWrite<'a>],
     insert: &'a [Reservation],
-    take: &'a [kassa::inventory::ReservationId],
+    take: &'a [ReservationId],
     writes: &'a [DocumentWrite],
     orders: &'a [(String, &'a str)],
     events: &'a [NewEvent],
@@ -218,7 +218,7 @@ pub(crate) fn place(
 pub(crate) fn number_and_open_reservations(
     tx: &mut Tx<'_>,
     sequence: &str,
-    ids: &[kassa::inventory::ReservationId],
+    ids: &[ReservationId],
 ) -> Result<(u64, Option<Held>)> {
     let wanted: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes()).collect();
     let rows = tx.query(

@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 
-use kassa::inventory::{Reservation, StockKey, StockRecord};
+use kassa::inventory::{Reservation, ReservationId, StockKey, StockRecord};
 
 use crate::batch::Held;
 
@@ -31,7 +31,7 @@ const MAX_ROWS: usize = 100_000;
 #[derive(Debug, Default)]
 pub(crate) struct StockCache {
     rows: Mutex<HashMap<StockKey, StockRecord>>,
-    open: Mutex<HashMap<kassa::inventory::ReservationId, Reservation>>,
+    open: Mutex<HashMap<ReservationId, Reservation>>,
 }
 
 impl StockCache {
@@ -108,7 +108,7 @@ impl StockCache {
     /// remembered (what [`crate::batch::open_reservations`] would read),
     /// or none when one of them or one of their rows is not remembered,
     /// or an id repeats.
-    pub(crate) fn held(&self, ids: &[kassa::inventory::ReservationId]) -> Option<Held> {
+    pub(crate) fn held(&self, ids: &[ReservationId]) -> Option<Held> {
         let taken: Vec<Reservation> = {
             let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
             ids.iter()
@@ -129,9 +129,8 @@ impl StockCache {
 
 #[cfg(test)]
 mod tests {
-
     use super::StockCache;
-    use kassa::inventory::{Reservation, StockKey, StockRecord};
+    use kassa::inventory::{Reservation, ReservationId, StockKey, StockRecord};
 
     fn at(version: u64, on_hand: i64) -> StockRecord {
         let mut r = StockRecord {
@@ -178,7 +177,7 @@ mod tests {
             expires_at: kassa::pricing::Timestamp(0),
         };
         cache.opened(&[res("r1", &a), res("r2", &b)]);
-        let ids: Vec<kassa::inventory::ReservationId> = vec!["r2".into(), "r1".into()];
+        let ids: Vec<ReservationId> = vec!["r2".into(), "r1".into()];
         assert!(cache.held(&ids).is_none(), "no rows remembered yet");
         cache.remember([(&a, at(1, 5)), (&b, at(2, 5))]);
         let (taken, rows) = cache.held(&ids).unwrap();
@@ -187,7 +186,7 @@ mod tests {
             ["r2", "r1"]
         );
         assert_eq!((rows[&a], rows[&b]), (at(1, 5), at(2, 5)));
-        let twice: Vec<kassa::inventory::ReservationId> = vec!["r1".into(), "r1".into()];
+        let twice: Vec<ReservationId> = vec!["r1".into(), "r1".into()];
         assert!(cache.held(&twice).is_none());
         cache.closed(["r1"]);
         assert!(cache.held(&ids).is_none());
