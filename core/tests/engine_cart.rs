@@ -330,6 +330,43 @@ fn pricing_sees_catalog_and_category_changes_at_once() {
 }
 
 #[test]
+fn carts_priced_at_once_from_several_threads_each_get_their_own_quantities() {
+    // Calls pricing the same SKUs share one kept book and borrow its
+    // pricing lines in turn; a call that finds them lent makes its own.
+    let engine = shop();
+    let carts: Vec<(String, u64)> = (1..=4)
+        .map(|qty| {
+            let (cart, v) = engine.create_cart(Currency::EUR, None).unwrap();
+            let (_, v) = engine
+                .add_to_cart(&cart.id, v, "TEE-M", qty, SortedMap::new())
+                .unwrap();
+            engine
+                .add_to_cart(&cart.id, v, "MUG", 5 - qty, SortedMap::new())
+                .unwrap();
+            (cart.id.to_string(), qty)
+        })
+        .collect();
+    let alone: Vec<_> = carts
+        .iter()
+        .map(|(id, _)| engine.price_cart(id).unwrap())
+        .collect();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for round in 0..200 {
+                    let k = round % carts.len();
+                    let (id, qty) = &carts[k];
+                    let priced = engine.price_cart(id).unwrap();
+                    assert_eq!(priced.lines[0].qty, *qty);
+                    assert_eq!(priced.lines[1].qty, 5 - qty);
+                    assert_eq!(priced, alone[k]);
+                }
+            });
+        }
+    });
+}
+
+#[test]
 fn the_memory_store_keeps_carts_as_values_whose_text_reads_back_the_same() {
     use kassa::cart::Cart;
     use kassa::store::DocumentStore;

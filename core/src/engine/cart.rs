@@ -9,8 +9,6 @@ const MAX_KEPT_CARTS: usize = 10_000;
 
 use serde::{Deserialize, Serialize};
 
-use super::built_book::BuiltBook;
-use super::price_entries::Wanted;
 use super::Engine;
 use crate::cart::{revalidate, Address, Cart, CartWarning, CurrentVariant, LineSnapshot};
 use crate::catalog::{CategoryTree, Product, ProductStatus, SortedMap};
@@ -18,8 +16,8 @@ use crate::checkout::CheckoutState;
 use crate::error::{shown, Error, Result};
 use crate::money::{Currency, RoundingMode};
 use crate::pricing::{
-    self, PriceBook, PriceBreakdown, PricingContext, PricingInput, ProductPrice, Promotion,
-    ShippingMethod, TaxConfig, TaxLocation, Timestamp,
+    self, PriceBreakdown, PricingContext, PricingInput, Promotion, ShippingMethod, TaxConfig,
+    TaxLocation, Timestamp,
 };
 use crate::store::{Body, EventKind, NewEvent, Store, Versioned};
 
@@ -474,38 +472,7 @@ impl<S: Store> Engine<S> {
         audience: Audience,
         catalog: Option<PricingRead>,
     ) -> Result<PriceBreakdown> {
-        let (found, categories) = match catalog {
-            Some(read) => read,
-            None => {
-                let skus: Vec<&str> = cart.lines.iter().map(|l| &*l.sku).collect();
-                self.store.pricing_catalog(&skus)?
-            }
-        };
-        // The last book built from the catalog alone serves again when the
-        // lines and what the catalog returned for them are the same.
-        let any_pinned = cart.lines.iter().any(|l| pinned(&l.sku).is_some());
-        let skus = || cart.lines.iter().map(|l| &*l.sku);
-        let kept = match self.last_book.get() {
-            Some(b) if !any_pinned && b.fits(skus(), &found, &categories) => b,
-            _ => {
-                let built = Arc::new(self.build_book(cart, found, categories, pinned)?);
-                if !any_pinned {
-                    self.last_book.keep(Arc::clone(&built));
-                }
-                built
-            }
-        };
-        let book = kept.book();
-        let lines = kept
-            .skus()
-            .iter()
-            .zip(&cart.lines)
-            .map(|(sku, l)| pricing::CartLine::new(Arc::clone(sku), l.qty))
-            .collect();
-        let priced = pricing::Cart {
-            currency: cart.currency,
-            lines,
-        };
+        let kept = self.book_for(cart, pinned, catalog)?;
         let audience = match (audience, &cart.customer) {
             (Audience::Known(known), _) => known,
             (Audience::Lookup, Some(id)) => self.pricing_audience(id, cart.currency)?,
@@ -526,8 +493,14 @@ impl<S: Store> Engine<S> {
             }),
         };
         let shipping = super::shipping::shipping_for(cart, settings)?;
-        pricing::price(&PricingInput {
-            prices: book,
+        // The book's own pricing lines (no reference count per line), given
+        // back whatever pricing returns.
+        let priced = pricing::Cart {
+            currency: cart.currency,
+            lines: kept.take_lines(cart.lines.iter().map(|l| l.qty)),
+        };
+        let breakdown = pricing::price(&PricingInput {
+            prices: kept.book(),
             cart: &priced,
             promotions: if promotions {
                 &settings.promotions
@@ -538,77 +511,9 @@ impl<S: Store> Engine<S> {
             rounding_mode: settings.rounding_mode,
             context: &context,
             shipping,
-        })
-    }
-
-    /// The price book for `cart`'s lines from the catalog read
-    /// `(found, categories)`: catalog prices from the shared entries, and a
-    /// SKU that `pinned` gives a unit price at that price (derived for this
-    /// call only).
-    fn build_book(
-        &self,
-        cart: &Cart,
-        found: Vec<Option<crate::store::VariantOf>>,
-        categories: CategoryTree,
-        pinned: &dyn Fn(&str) -> Option<crate::Money>,
-    ) -> Result<BuiltBook> {
-        let mut book = PriceBook::with_capacity(cart.lines.len());
-        let derive = |product: &Product, i: usize| {
-            let variant = product.variants.get(i)?;
-            let mut entry =
-                ProductPrice::new(variant.sku.clone(), crate::Money::zero(cart.currency));
-            entry.prices = variant.prices.clone();
-            entry.tags = product.tags.clone();
-            entry.categories = with_ancestors(product, &categories);
-            entry.tax_category = product.tax_category.clone();
-            entry.weight_grams = variant.weight_grams.unwrap_or(0);
-            Some(entry)
-        };
-        // Catalog prices come from the shared entries; a quote's pinned
-        // prices are derived for this call only.
-        let mut wanted = Vec::with_capacity(cart.lines.len());
-        for (line, found) in cart.lines.iter().zip(&found) {
-            let Some((product, i)) = found else {
-                continue;
-            };
-            if book.get(&line.sku).is_some() {
-                continue;
-            }
-            match pinned(&line.sku) {
-                Some(price) => {
-                    if let Some(mut entry) = derive(product, *i) {
-                        entry.prices = vec![price];
-                        book.insert(entry)?;
-                    }
-                }
-                None => wanted.push(Wanted {
-                    sku: &line.sku,
-                    product,
-                    variant: *i,
-                }),
-            }
-        }
-        // A SKU on several lines (engraved and plain) is wanted once each
-        // and booked once.
-        for shared in self
-            .price_entries
-            .get(&wanted, &categories, derive)?
-            .into_iter()
-            .flatten()
-        {
-            if book.get(&shared.get().sku).is_none() {
-                book.insert_shared(shared)?;
-            }
-        }
-        let skus = cart
-            .lines
-            .iter()
-            .map(|l| {
-                book.shared_sku(&l.sku)
-                    .unwrap_or_else(|| Arc::from(&*l.sku))
-            })
-            .collect();
-        Ok(BuiltBook::new(skus, found, categories, book))
+        });
+        kept.give_back(priced.lines);
+        breakdown
     }
 
     /// Expires carts idle for `idle_ms` or more (not yet completed,
@@ -684,21 +589,4 @@ impl<S: Store> Engine<S> {
                 .and_then(|(_, c)| c.clone())
         }))
     }
-}
-
-/// The product's categories and all their ancestors, each once.
-fn with_ancestors(product: &Product, categories: &CategoryTree) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for id in &product.categories {
-        let mut at = Some(id.as_str());
-        // Bounded by the tree's size, so a corrupt tree cannot loop.
-        for _ in 0..=categories.len() {
-            let Some(c) = at else { break };
-            if !out.iter().any(|o| o == c) {
-                out.push(c.to_owned());
-            }
-            at = categories.get(c).and_then(|k| k.parent.as_deref());
-        }
-    }
-    out
 }

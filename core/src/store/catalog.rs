@@ -239,6 +239,33 @@ pub trait CatalogStore: Send + Sync {
         self.pricing_catalog(skus)
     }
 
+    /// A number that changes with every catalog write of this store
+    /// (products, categories, collections, attributes), read without
+    /// reading the catalog; `None`, the default, when the store cannot tell
+    /// that cheaply (a shared database another process writes to).
+    ///
+    /// While it stays the same, the engine prices a cart again from what it
+    /// derived from its last [`CatalogStore::pricing_catalog`] read for the
+    /// same SKUs, without reading them again. So a store that returns a
+    /// number changes it only after a write is visible: a reader that sees
+    /// the new number reads the new catalog.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kassa::catalog::Category;
+    /// use kassa::store::{CatalogChange, CatalogStore, MemoryStore};
+    /// let store = MemoryStore::new();
+    /// let before = store.catalog_generation();
+    /// let shoes = Category { id: "shoes".into(), name: "Shoes".into(), parent: None, position: 0 };
+    /// store.change_catalog(CatalogChange::PutCategory(shoes), vec![])?;
+    /// assert!(before.is_some() && store.catalog_generation() != before);
+    /// # Ok::<(), kassa::Error>(())
+    /// ```
+    fn catalog_generation(&self) -> Option<u64> {
+        None
+    }
+
     /// Saves `product` if its stored version is `expected` (none: new),
     /// stamping `created_at = now` on a new one, and records
     /// `events(outcome)`, atomically.

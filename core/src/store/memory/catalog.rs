@@ -1,5 +1,7 @@
 //! The in-memory store's catalog: a [`CatalogIndex`] behind a `RwLock`.
 
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 
 use super::MemoryStore;
@@ -18,8 +20,41 @@ impl MemoryStore {
         self.catalog.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write_catalog(&self) -> RwLockWriteGuard<'_, CatalogIndex> {
-        self.catalog.write().unwrap_or_else(|p| p.into_inner())
+    fn write_catalog(&self) -> CatalogWrite<'_> {
+        CatalogWrite {
+            index: self.catalog.write().unwrap_or_else(|p| p.into_inner()),
+            generation: &self.catalog_generation,
+        }
+    }
+}
+
+/// The catalog, held for a write: moves the store's catalog generation on
+/// when dropped, before the lock is released, so a reader that sees the
+/// new generation reads the written catalog (a failed write moves it on
+/// too, which only costs the next pricing call a read).
+struct CatalogWrite<'a> {
+    index: RwLockWriteGuard<'a, CatalogIndex>,
+    generation: &'a AtomicU64,
+}
+
+impl Deref for CatalogWrite<'_> {
+    type Target = CatalogIndex;
+
+    fn deref(&self) -> &CatalogIndex {
+        &self.index
+    }
+}
+
+impl DerefMut for CatalogWrite<'_> {
+    fn deref_mut(&mut self) -> &mut CatalogIndex {
+        &mut self.index
+    }
+}
+
+impl Drop for CatalogWrite<'_> {
+    fn drop(&mut self) {
+        // Release: the writes under the lock happen before the new number.
+        self.generation.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -44,6 +79,11 @@ impl CatalogStore for MemoryStore {
         let catalog = self.read_catalog();
         let found = skus.iter().map(|sku| catalog.by_sku(sku)).collect();
         Ok((found, catalog.categories().clone()))
+    }
+
+    fn catalog_generation(&self) -> Option<u64> {
+        // Acquire: pairs with the writer's release (`CatalogWrite`).
+        Some(self.catalog_generation.load(Ordering::Acquire))
     }
 
     fn save_product(
@@ -120,5 +160,74 @@ impl CatalogStore for MemoryStore {
 
     fn sku_facts(&self, sku: &str) -> Result<SkuFacts> {
         Ok(self.lock().sku_facts(sku))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Variant;
+    use crate::store::CatalogStore;
+
+    fn category(id: &str, parent: Option<&str>) -> Category {
+        Category {
+            id: id.into(),
+            name: id.into(),
+            parent: parent.map(Into::into),
+            position: 0,
+        }
+    }
+
+    #[test]
+    fn every_catalog_write_moves_the_generation_on_and_reads_do_not() {
+        let store = MemoryStore::new();
+        let mut last = store
+            .catalog_generation()
+            .expect("the memory store numbers its writes");
+        let mut moved = |store: &MemoryStore, what: &str| {
+            let now = store.catalog_generation().expect("numbered");
+            assert!(now > last, "{what}: {now} after {last}");
+            last = now;
+        };
+        store
+            .change_catalog(CatalogChange::PutCategory(category("a", None)), vec![])
+            .unwrap();
+        moved(&store, "a new category");
+        store
+            .change_catalog(CatalogChange::PutCategory(category("b", Some("a"))), vec![])
+            .unwrap();
+        moved(&store, "a child category");
+        store
+            .change_catalog(
+                CatalogChange::MoveCategory {
+                    id: "b".into(),
+                    parent: None,
+                    position: 0,
+                },
+                vec![],
+            )
+            .unwrap();
+        moved(&store, "a moved category");
+        let mut product = Product::new("p", "P");
+        product.variants.push(Variant::new("SKU-1"));
+        store
+            .save_product(product.clone(), None, Timestamp(1), &|_, _| vec![])
+            .unwrap();
+        moved(&store, "a new product");
+        let (saved, refused) =
+            store.save_products(vec![(product, Some(1))], Timestamp(2), &|_, _| vec![]);
+        assert_eq!((saved, refused.map(|e| e.code())), (1, None));
+        moved(&store, "a bulk save");
+        // A refused write changes nothing, and may move the number on (a
+        // spurious catalog read, never a stale one).
+        let unknown = CatalogChange::PutCategory(category("c", Some("missing")));
+        assert!(store.change_catalog(unknown, vec![]).is_err());
+        assert!(store.catalog_generation().unwrap() >= last);
+        last = store.catalog_generation().unwrap();
+        // Reads leave it alone.
+        store.pricing_catalog(&["SKU-1"]).unwrap();
+        store.product_by_sku("SKU-1").unwrap();
+        store.categories().unwrap();
+        assert_eq!(store.catalog_generation(), Some(last));
     }
 }

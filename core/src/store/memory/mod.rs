@@ -182,6 +182,8 @@ impl State {
 pub struct MemoryStore {
     state: Mutex<State>,
     catalog: RwLock<CatalogIndex>,
+    /// Moved on by every catalog write ([`super::CatalogStore::catalog_generation`]).
+    catalog_generation: std::sync::atomic::AtomicU64,
 }
 
 impl MemoryStore {
