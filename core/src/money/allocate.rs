@@ -168,36 +168,61 @@ pub(crate) fn allocate_minor(
     // set-up (one 128-bit division), a multiply-and-shift divisor.
     let reduced = (narrow && weights.len() >= REDUCED_DIVISION_FROM)
         .then(|| StrengthReducedU64::new(weight_sum as u64));
-    let mut assigned: u128 = 0;
-    for (index, &weight) in (0..count).zip(weights) {
-        let (share, remainder) = if narrow {
-            let scaled = magnitude as u64 * weight;
-            let (share, remainder) = match reduced {
-                Some(sum) => StrengthReducedU64::div_rem(scaled, sum),
-                None => {
-                    let sum = weight_sum as u64;
-                    (scaled / sum, scaled % sum)
+    let assigned: u128 = match reduced {
+        // The usual case on a loop of its own: 64-bit products, one
+        // multiply-and-shift divisor, 64-bit keys.
+        Some(sum) if short_keys => {
+            let magnitude = magnitude as u64;
+            // The shares' sum is at most the magnitude: no overflow.
+            let mut assigned: u64 = 0;
+            parts.reserve(weights.len());
+            scratch.short.reserve(weights.len());
+            for (index, &weight) in (0..count).zip(weights) {
+                let (share, remainder) = StrengthReducedU64::div_rem(magnitude * weight, sum);
+                assigned += share;
+                parts.push(share as i64);
+                if remainder > 0 {
+                    scratch
+                        .short
+                        .push((remainder << 32) | u64::from(u32::MAX - index));
                 }
-            };
-            (u128::from(share), u128::from(remainder))
-        } else {
-            let scaled = magnitude * u128::from(weight);
-            (scaled / weight_sum, scaled % weight_sum)
-        };
-        assigned += share;
-        // share <= magnitude <= 2^63: stored as a magnitude, signed below.
-        parts.push(share as i64);
-        if remainder > 0 {
-            let rank = u32::MAX - index;
-            if short_keys {
-                scratch
-                    .short
-                    .push(((remainder as u64) << 32) | u64::from(rank));
-            } else {
-                scratch.long.push((remainder << 32) | u128::from(rank));
             }
+            u128::from(assigned)
         }
-    }
+        _ => {
+            let mut assigned: u128 = 0;
+            for (index, &weight) in (0..count).zip(weights) {
+                let (share, remainder) = if narrow {
+                    let scaled = magnitude as u64 * weight;
+                    let (share, remainder) = match reduced {
+                        Some(sum) => StrengthReducedU64::div_rem(scaled, sum),
+                        None => {
+                            let sum = weight_sum as u64;
+                            (scaled / sum, scaled % sum)
+                        }
+                    };
+                    (u128::from(share), u128::from(remainder))
+                } else {
+                    let scaled = magnitude * u128::from(weight);
+                    (scaled / weight_sum, scaled % weight_sum)
+                };
+                assigned += share;
+                // share <= magnitude <= 2^63: stored as a magnitude, signed below.
+                parts.push(share as i64);
+                if remainder > 0 {
+                    let rank = u32::MAX - index;
+                    if short_keys {
+                        scratch
+                            .short
+                            .push(((remainder as u64) << 32) | u64::from(rank));
+                    } else {
+                        scratch.long.push((remainder << 32) | u128::from(rank));
+                    }
+                }
+            }
+            assigned
+        }
+    };
 
     // The leftover is the sum of the fractional remainders, so it is smaller
     // than the number of parts with a non-zero remainder.

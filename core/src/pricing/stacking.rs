@@ -142,8 +142,15 @@ pub(crate) fn apply_promotions(
             Ok(total) => {
                 for &(line, amount) in &scratch.discounts {
                     running[line] -= amount;
-                    out.records.push((line, pi, amount));
                 }
+                // One reservation for the promotion's records, not a
+                // capacity check per record.
+                out.records.extend(
+                    scratch
+                        .discounts
+                        .iter()
+                        .map(|&(line, amount)| (line, pi, amount)),
+                );
                 running_total -= total;
                 out.applied.push((pi, total));
                 first_in_class[class].get_or_insert(pi);
