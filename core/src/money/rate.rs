@@ -146,6 +146,7 @@ impl Rate {
     }
 
     /// `round(amount x rate)` in minor units.
+    #[inline]
     pub(crate) fn of_minor(&self, minor: i64, divisor: u64, mode: RoundingMode) -> Option<i64> {
         // The usual case in 64 bits: rates have few digits, amounts fit.
         let (n, d) = (i64::from(self.small.0), i64::from(self.small.1));
