@@ -1,5 +1,7 @@
 //! The in-memory store passes the conformance suite, and a store with a
-//! non-atomic reserve (read, then write) fails its concurrency check.
+//! non-atomic reserve (read, then write), a reserve that checks lines one
+//! by one, or a catalog generation that stands still fails the check made
+//! for it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -58,6 +60,9 @@ fn memory_store_sweeps_expired_reservations() {
 struct RacyStore {
     stock: Mutex<HashMap<StockKey, StockRecord>>,
     inner: MemoryStore,
+    /// A catalog generation that never moves (`None`: the store numbers
+    /// no writes, as the trait's default).
+    frozen_generation: Option<u64>,
 }
 
 impl InventoryStore for RacyStore {
@@ -233,6 +238,9 @@ impl CatalogStore for RacyStore {
     fn sku_facts(&self, sku: &str) -> Result<SkuFacts> {
         self.inner.sku_facts(sku)
     }
+    fn catalog_generation(&self) -> Option<u64> {
+        self.frozen_generation
+    }
 }
 
 #[test]
@@ -244,6 +252,19 @@ fn a_non_atomic_reserve_fails_the_concurrency_check() {
         message.contains("oversell") || message.contains("lost update"),
         "{message}"
     );
+}
+
+#[test]
+fn a_catalog_generation_that_stands_still_fails_its_check() {
+    // Unnumbered, the wrapper passes: pricing reads the catalog every time.
+    conformance::catalog_generation_follows_writes(RacyStore::default()).unwrap();
+    let frozen = RacyStore {
+        frozen_generation: Some(7),
+        ..RacyStore::default()
+    };
+    let message = conformance::catalog_generation_follows_writes(frozen)
+        .expect_err("a number that misses writes must be caught");
+    assert!(message.contains("catalog generation"), "{message}");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::money::{Currency, Money};
 use crate::pricing::Timestamp;
 use crate::store::{EventKind, Store};
 
-fn category(id: &str, parent: Option<&str>) -> Category {
+pub(super) fn category(id: &str, parent: Option<&str>) -> Category {
     Category {
         id: id.into(),
         name: id.into(),
@@ -22,7 +22,7 @@ fn category(id: &str, parent: Option<&str>) -> Category {
     }
 }
 
-fn product(id: &str, name: &str, skus: &[(&str, i64)], categories: &[&str]) -> Product {
+pub(super) fn product(id: &str, name: &str, skus: &[(&str, i64)], categories: &[&str]) -> Product {
     let mut p = Product::new(id, name);
     p.status = ProductStatus::Active;
     p.categories = categories.iter().map(|c| (*c).to_owned()).collect();

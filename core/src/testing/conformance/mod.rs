@@ -8,6 +8,7 @@ mod catalog;
 mod checkout;
 mod customers;
 mod edits;
+mod generation;
 mod keys;
 mod orders;
 mod outbox;
@@ -26,6 +27,7 @@ pub use checkout::{
 };
 pub use customers::customer_emails_stay_unique;
 pub use edits::{concurrent_edits_never_oversell, order_edits_move_stock_with_the_order};
+pub use generation::catalog_generation_follows_writes;
 pub use keys::one_new_key_raced_gives_one_order;
 pub use orders::{
     concurrent_fulfilments_never_ship_more_than_ordered, order_changes_move_stock_atomically,
@@ -97,6 +99,7 @@ pub fn check_all<S: Store + 'static>(make: &dyn Fn() -> S) -> Outcome {
     catalog_behaviour(make())?;
     concurrent_catalog_saves(make())?;
     hostile_text_round_trips(make())?;
+    catalog_generation_follows_writes(make())?;
     oversized_values_never_reach_the_store(make())?;
     hostile_keys_and_documents_round_trip(make())?;
     checkout_places_one_order(make())?;
