@@ -13,7 +13,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::cart::PricingRead;
+use super::cart_pricing::PricingRead;
 use super::price_entries::Wanted;
 use super::Engine;
 use crate::cart::Cart;

@@ -30,7 +30,7 @@
 //! Any failure before step 4 releases the stock and voids the
 //! authorization: a failed payment consumes no coupon use and no stock.
 
-use super::cart::PricingSettings;
+use super::cart_pricing::PricingSettings;
 use std::cell::Cell;
 use std::sync::Arc;
 
@@ -99,7 +99,7 @@ type CouponRow = (String, CouponUsage, Option<u64>);
 /// A numbered order, its documents and its events, ready to place.
 type Placement = (Arc<Order>, Vec<DocumentWrite>, Vec<NewEvent>);
 
-use super::cart::{Audience, PRICING_DOC};
+use super::cart_pricing::{Audience, PRICING_DOC};
 use super::customer::CUSTOMERS;
 use super::idempotency::{Claim, KeyHold, KeyRecord, KeyState};
 use super::read_ahead::ReadAhead;

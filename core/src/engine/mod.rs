@@ -7,6 +7,7 @@ mod behaviour;
 mod built_book;
 mod cart;
 mod cart_behaviour;
+mod cart_pricing;
 mod catalog;
 mod checkout;
 mod clock;
@@ -37,7 +38,7 @@ mod wishlists;
 
 use std::sync::Arc;
 
-pub use cart::PricingSettings;
+pub use cart_pricing::PricingSettings;
 pub use checkout::CheckoutOptions;
 pub use clock::{Clock, IdSource, ManualClock, NodeIds, SequentialIds, SystemClock, EVENT_PREFIX};
 pub use crm::CustomerIndex;

@@ -231,7 +231,7 @@ impl<S: Store> Engine<S> {
             order.placed_at,
             &|sku| pinned.get(sku).copied(),
             promotions,
-            super::cart::Audience::Lookup,
+            super::cart_pricing::Audience::Lookup,
             None,
         )
     }

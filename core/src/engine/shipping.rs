@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::cart::PricingSettings;
+use super::cart_pricing::PricingSettings;
 use super::Engine;
 use crate::cart::Cart;
 use crate::error::{shown, Error, Result};
