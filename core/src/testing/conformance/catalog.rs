@@ -22,6 +22,11 @@ pub(super) fn category(id: &str, parent: Option<&str>) -> Category {
     }
 }
 
+/// The boolean attribute `organic`.
+pub(super) fn organic() -> AttributeDef {
+    AttributeDef::new("organic", "Organic", AttributeKind::Boolean)
+}
+
 pub(super) fn product(id: &str, name: &str, skus: &[(&str, i64)], categories: &[&str]) -> Product {
     let mut p = Product::new(id, name);
     p.status = ProductStatus::Active;
@@ -136,14 +141,7 @@ pub fn catalog_behaviour<S: Store>(store: S) -> Outcome {
             .is_err_and(|e| e.code() == "category_cycle"),
         || "a move under a descendant must be category_cycle".into(),
     )?;
-    run(
-        engine.define_attribute(AttributeDef::new(
-            "organic",
-            "Organic",
-            AttributeKind::Boolean,
-        )),
-        "attribute",
-    )?;
+    run(engine.define_attribute(organic()), "attribute")?;
     let mut tee = product(
         "tee",
         "Organic Tee",

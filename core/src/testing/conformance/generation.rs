@@ -4,9 +4,9 @@
 //! store that numbers its catalog writes must move the number on with every
 //! one of them.
 
-use super::catalog::{category, product};
+use super::catalog::{category, organic, product};
 use super::{engine, ensure, run, Outcome};
-use crate::catalog::{AttributeDef, AttributeKind, Collection, CollectionRule, SortedMap};
+use crate::catalog::{Collection, CollectionRule, SortedMap};
 use crate::engine::PricingSettings;
 use crate::money::{Currency, Rate};
 use crate::pricing::{Action, Promotion, Target, Timestamp};
@@ -43,14 +43,7 @@ pub fn catalog_generation_follows_writes<S: Store>(store: S) -> Outcome {
         "category",
     )?;
     moved("a child category")?;
-    run(
-        engine.define_attribute(AttributeDef::new(
-            "organic",
-            "Organic",
-            AttributeKind::Boolean,
-        )),
-        "attribute",
-    )?;
+    run(engine.define_attribute(organic()), "attribute")?;
     moved("an attribute")?;
     let saved = run(
         engine.create_product(product("tee", "Tee", &[("TEE", 2000)], &["tees"])),
